@@ -1,0 +1,108 @@
+/** Where a template construct sits: the template's file (or a label), 1-based line and column. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type TemplateErrorKind =
+  | 'syntax'
+  | 'undefined'
+  | 'unknown-filter'
+  | 'unknown-test'
+  | 'unknown-lookup'
+  | 'type'
+  | 'sandbox'
+  | 'recursion'
+  | 'lookup'
+  | 'runtime';
+
+/**
+ * Every error the interpreter throws. The message starts with `file:line:column:` so that a user
+ * sees where without reading fields; the fields are there for tools.
+ */
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+  readonly kind: TemplateErrorKind;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The message without the position prefix. */
+  readonly detail: string;
+
+  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown }) {
+    super(`${position.file}:${position.line}:${position.column}: ${detail}`, options);
+    this.kind = kind;
+    this.detail = detail;
+    this.file = position.file;
+    this.line = position.line;
+    this.column = position.column;
+  }
+}
+
+export class TemplateSyntaxError extends TemplateError {
+  override name = 'TemplateSyntaxError';
+  constructor(detail: string, position: SourcePosition) {
+    super('syntax', detail, position);
+  }
+}
+
+export class UndefinedVariableError extends TemplateError {
+  override name = 'UndefinedVariableError';
+  /** The variable (or attribute) that was undefined. */
+  readonly variable: string;
+  constructor(variable: string, detail: string, position: SourcePosition) {
+    super('undefined', detail, position);
+    this.variable = variable;
+  }
+}
+
+export class UnknownPluginError extends TemplateError {
+  override name = 'UnknownPluginError';
+  readonly plugin: string;
+  readonly suggestion: string | undefined;
+  constructor(
+    kind: 'unknown-filter' | 'unknown-test' | 'unknown-lookup',
+    plugin: string,
+    suggestion: string | undefined,
+    position: SourcePosition,
+  ) {
+    const what = kind === 'unknown-filter' ? 'filter' : kind === 'unknown-test' ? 'test' : 'lookup plugin';
+    const hint = suggestion ? ` Did you mean '${suggestion}'?` : '';
+    super(kind, `No ${what} named '${plugin}'.${hint}`, position);
+    this.plugin = plugin;
+    this.suggestion = suggestion;
+  }
+}
+
+export class TemplateTypeError extends TemplateError {
+  override name = 'TemplateTypeError';
+  constructor(detail: string, position: SourcePosition) {
+    super('type', detail, position);
+  }
+}
+
+export class TemplateRuntimeError extends TemplateError {
+  override name = 'TemplateRuntimeError';
+  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown }) {
+    super(kind, detail, position, options);
+  }
+}
+
+/**
+ * Thrown by filters, tests, lookups and methods, which do not know where they were called from;
+ * the evaluator catches it and rethrows a TemplateError at the call's position.
+ */
+export class PluginError extends Error {
+  override name = 'PluginError';
+  readonly kind: TemplateErrorKind;
+  constructor(kind: TemplateErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+/** A type error raised inside a filter/test/method: "wrong argument type". */
+export function typeError(message: string): PluginError {
+  return new PluginError('type', message);
+}

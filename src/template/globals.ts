@@ -1,0 +1,162 @@
+/** The functions a template can call by name: range, lookup/query/q, dict, namespace, cycler, joiner, now, undef. */
+import { PluginError } from './errors.js';
+import { suggest } from './suggest.js';
+import type { LookupRegistry, PluginContext } from './plugins.js';
+import { shortName } from './plugins.js';
+import { type CallArgs, Namespace, PyCallable, PyObject, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from './values.js';
+
+/** A global that needs the calling template's context (lookups read variables and search paths). */
+export class ContextualGlobal {
+  constructor(readonly bind: (ctx: PluginContext) => PyCallable) {}
+}
+
+function range({ args }: CallArgs): number[] {
+  const nums = args.map((a) => toNumber(a));
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  if (step === 0) throw new PluginError('runtime', 'range() arg 3 must not be zero');
+  const out: number[] = [];
+  const limit = 100000;
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+    out.push(i);
+    if (out.length > limit) throw new PluginError('runtime', `range too big, maximum size is ${limit}`);
+  }
+  return out;
+}
+
+class Cycler extends PyObject {
+  private pos = 0;
+  constructor(private readonly items: unknown[]) {
+    super();
+  }
+  getAttr(name: string): unknown {
+    switch (name) {
+      case 'current':
+        return this.items[this.pos];
+      case 'next':
+        return new PyCallable('next', () => {
+          const v = this.items[this.pos];
+          this.pos = (this.pos + 1) % this.items.length;
+          return v;
+        });
+      case 'reset':
+        return new PyCallable('reset', () => {
+          this.pos = 0;
+          return null;
+        });
+      default:
+        return missingAttribute(this, name);
+    }
+  }
+}
+
+function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs, forceList: boolean): unknown {
+  const [nameArg, ...terms] = call.args;
+  const name = pyStr(nameArg);
+  const { wantlist, errors, ...kwargs } = call.kwargs;
+  const def = lookups.get(shortName(name));
+  if (!def) {
+    const hint = suggest(name, lookups.keys());
+    throw new PluginError('unknown-lookup', `lookup plugin '${name}' not found${hint ? `. Did you mean '${hint}'?` : ''}`);
+  }
+  const list = forceList || truthy(wantlist ?? false);
+  for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);
+  let result: unknown[];
+  try {
+    result = def.fn(ctx, terms, kwargs);
+  } catch (e) {
+    const mode = pyStr(errors ?? 'strict');
+    if (mode === 'ignore' || mode === 'warn') return list ? [] : null;
+    if (e instanceof PluginError && e.kind === 'undefined') throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
+  }
+  if (list || result.length === 0) return result;
+  if (result.length === 1) return result[0];
+  return result.every((x) => typeof x === 'string') ? result.join(',') : result;
+}
+
+function strftime(date: Date, format: string, utc: boolean): string {
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const get = {
+    Y: utc ? date.getUTCFullYear() : date.getFullYear(),
+    m: (utc ? date.getUTCMonth() : date.getMonth()) + 1,
+    d: utc ? date.getUTCDate() : date.getDate(),
+    H: utc ? date.getUTCHours() : date.getHours(),
+    M: utc ? date.getUTCMinutes() : date.getMinutes(),
+    S: utc ? date.getUTCSeconds() : date.getSeconds(),
+  };
+  return format.replace(/%([YmdHMSfs%])/g, (_m, c: string) => {
+    switch (c) {
+      case 'Y':
+        return String(get.Y);
+      case 'm':
+        return pad(get.m);
+      case 'd':
+        return pad(get.d);
+      case 'H':
+        return pad(get.H);
+      case 'M':
+        return pad(get.M);
+      case 'S':
+        return pad(get.S);
+      case 'f':
+        return pad(date.getMilliseconds() * 1000, 6);
+      case 's':
+        return String(Math.floor(date.getTime() / 1000));
+      default:
+        return '%';
+    }
+  });
+}
+
+export function createGlobals(lookups: LookupRegistry): Map<string, unknown> {
+  const globals = new Map<string, unknown>();
+  globals.set('range', new PyCallable('range', range));
+  globals.set('dict', new PyCallable('dict', ({ args, kwargs }) => {
+    const out: Record<string, unknown> = {};
+    if (args.length) {
+      const src = args[0];
+      if (isDict(src)) for (const k of dictKeys(src)) setKey(out, k, src[k]);
+      else for (const pair of pyIter(src)) {
+        const kv = pyIter(pair);
+        setKey(out, pyStr(kv[0]), kv[1]);
+      }
+    }
+    for (const k of Object.keys(kwargs)) setKey(out, k, kwargs[k]);
+    return out;
+  }));
+  globals.set('namespace', new PyCallable('namespace', ({ args, kwargs }) => {
+    const ns = new Namespace();
+    const src = args[0];
+    if (isDict(src)) for (const k of dictKeys(src)) setKey(ns.attrs, k, src[k]);
+    for (const k of Object.keys(kwargs)) setKey(ns.attrs, k, kwargs[k]);
+    return ns;
+  }));
+  globals.set('cycler', new PyCallable('cycler', ({ args }) => new Cycler(args)));
+  globals.set('joiner', new PyCallable('joiner', ({ args, kwargs }) => {
+    const sep = pyStr(args[0] ?? kwargs['sep'] ?? ', ');
+    let used = false;
+    return new PyCallable('joiner', () => {
+      if (!used) {
+        used = true;
+        return '';
+      }
+      return sep;
+    });
+  }));
+  globals.set('now', new PyCallable('now', ({ args, kwargs }) => {
+    const utc = truthy(args[0] ?? kwargs['utc'] ?? false);
+    const fmt = args[1] ?? kwargs['fmt'] ?? null;
+    return strftime(new Date(), fmt === null ? '%Y-%m-%d %H:%M:%S.%f' : pyStr(fmt), utc);
+  }));
+  globals.set('undef', new PyCallable('undef', ({ args, kwargs }) => {
+    const hint = args[0] ?? kwargs['hint'];
+    return new Undefined('undef', hint === undefined || hint === null ? 'Mandatory variable has not been overridden' : pyStr(hint));
+  }));
+  const lookup = new ContextualGlobal((ctx) => new PyCallable('lookup', (call) => callLookup(ctx, lookups, call, false)));
+  const query = new ContextualGlobal((ctx) => new PyCallable('query', (call) => callLookup(ctx, lookups, call, true)));
+  globals.set('lookup', lookup);
+  globals.set('query', query);
+  globals.set('q', query);
+  return globals;
+}

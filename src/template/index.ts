@@ -1,0 +1,127 @@
+/**
+ * Ansible's Jinja2, in TypeScript: `renderTemplate` gives the text the template module writes,
+ * `evaluateExpression` the native value of `"{{ expression }}"`, `templateValue` what a module
+ * argument becomes. A Templar holds the registries and the parse cache; the functions below use a
+ * shared default one.
+ */
+import { type CompileOptions, type TemplateLoader, TemplateEnvironment } from './environment.js';
+import { createFilterRegistry } from './filters/index.js';
+import { createGlobals } from './globals.js';
+import { createLookupRegistry } from './lookups.js';
+import type { FilterDef, LookupDef, TestDef } from './plugins.js';
+import { Evaluation, type VariableSource, objectSource } from './runtime.js';
+import { createTestRegistry } from './tests.js';
+import { dictKeys, isDict, newDict, setKey, toPlain } from './values.js';
+
+export interface TemplateOptions extends CompileOptions {
+  /** Directories for relative paths in lookups and includes (each also searched with templates/ or files/). */
+  searchPath?: readonly string[];
+  /**
+   * Keep PyFloat boxes and tuples in results (for the engine, which stores values and prints them
+   * again with Python semantics). The public functions return plain JavaScript values.
+   */
+  keepPythonTypes?: boolean;
+}
+
+export type TemplateVariables = Record<string, unknown> | VariableSource;
+
+function toSource(vars: TemplateVariables): VariableSource {
+  return typeof (vars as VariableSource).get === 'function' && typeof (vars as VariableSource).keys === 'function'
+    ? (vars as VariableSource)
+    : objectSource(vars as Record<string, unknown>);
+}
+
+export class Templar {
+  readonly env: TemplateEnvironment;
+
+  constructor(options: { loader?: TemplateLoader } = {}) {
+    const lookups = createLookupRegistry();
+    this.env = new TemplateEnvironment({ filters: createFilterRegistry(), tests: createTestRegistry(), lookups });
+    for (const [name, value] of createGlobals(lookups)) this.env.globals.set(name, value);
+    if (options.loader) this.env.loader = options.loader;
+  }
+
+  addFilter(name: string, def: FilterDef): void {
+    this.env.filters.set(name, def);
+  }
+
+  addTest(name: string, def: TestDef): void {
+    this.env.tests.set(name, def);
+  }
+
+  addLookup(name: string, def: LookupDef): void {
+    this.env.lookups.set(name, def);
+  }
+
+  /** The text the template module writes for `source` (trim_blocks on, backslash escapes decoded). */
+  renderTemplate(source: string, vars: TemplateVariables = {}, options: TemplateOptions = {}): string {
+    const compiled = this.env.compile(source, options);
+    return new Evaluation(this.env, toSource(vars), options).renderCompiled(compiled);
+  }
+
+  /** The native value of `{{ expression }}`. Conditionals (`when:`) pass `escapeBackslashes: false`. */
+  evaluateExpression(expression: string, vars: TemplateVariables = {}, options: TemplateOptions & { escapeBackslashes?: boolean } = {}): unknown {
+    const compiled = this.env.compile(`{{ ${expression} }}`, {
+      ...options,
+      file: options.file ?? '<expression>',
+      column: (options.column ?? 1) - 3,
+      syntax: { ...options.syntax, escapeBackslashes: options.escapeBackslashes ?? true },
+    });
+    const result = new Evaluation(this.env, toSource(vars), options).evaluateExpression(compiled);
+    return options.keepPythonTypes ? result : toPlain(result);
+  }
+
+  /**
+   * What a module argument becomes: strings are templated (one `{{ expr }}` keeps its type),
+   * lists and dicts are templated deeply, anything else is returned as is.
+   */
+  templateValue(value: unknown, vars: TemplateVariables = {}, options: TemplateOptions = {}): unknown {
+    const evaluation = new Evaluation(this.env, toSource(vars), options);
+    const syntax = { ...options.syntax, escapeBackslashes: true };
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        if (!this.env.needsTemplating(v)) return v;
+        return evaluation.templateValue(this.env.compile(v, { ...options, syntax }));
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (isDict(v)) {
+        const out = newDict();
+        for (const k of dictKeys(v)) setKey(out, k, walk(v[k]));
+        return out;
+      }
+      return v;
+    };
+    const result = walk(value);
+    return options.keepPythonTypes ? result : toPlain(result);
+  }
+}
+
+let shared: Templar | undefined;
+
+export function defaultTemplar(): Templar {
+  shared ??= new Templar();
+  return shared;
+}
+
+/** The text Ansible's template module writes for `source` with `vars`. */
+export function renderTemplate(source: string, vars: TemplateVariables = {}, options: TemplateOptions = {}): string {
+  return defaultTemplar().renderTemplate(source, vars, options);
+}
+
+/** The native value Ansible gives `"{{ expression }}"` in a module argument. */
+export function evaluateExpression(expression: string, vars: TemplateVariables = {}, options: TemplateOptions = {}): unknown {
+  return defaultTemplar().evaluateExpression(expression, vars, options);
+}
+
+/** What a module argument value becomes after templating. */
+export function templateValue(value: unknown, vars: TemplateVariables = {}, options: TemplateOptions = {}): unknown {
+  return defaultTemplar().templateValue(value, vars, options);
+}
+
+export { TemplateEnvironment } from './environment.js';
+export type { CompileOptions, TemplateLoader, LoadedTemplate } from './environment.js';
+export * from './errors.js';
+export type { FilterDef, LookupDef, PluginContext, TestDef } from './plugins.js';
+export { MISSING, type VariableSource } from './runtime.js';
+export { PyFloat, Undefined, pyRepr, pyStr } from './values.js';
+export type { Syntax } from './lexer.js';

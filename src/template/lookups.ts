@@ -1,0 +1,276 @@
+/** ansible.builtin lookups: env, file, fileglob, template, pipe, vars, first_found, items, ... */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PluginError } from './errors.js';
+import { toInt } from './filters/jinja.js';
+import { PyRandom } from './filters/pyrandom.js';
+import { passwordHash } from './filters/crypt.js';
+import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
+import { Undefined, dictKeys, isDict, pyIter, pyStr, truthy } from './values.js';
+
+type Lookups = Record<string, LookupDef>;
+
+/** Ansible's find_file_in_search_path: `<dir>/<subdir>/<name>`, then `<dir>/<name>`, for each dir. */
+export function findInSearchPath(ctx: PluginContext, subdir: string, name: string): string | undefined {
+  if (path.isAbsolute(name)) return existsSync(name) ? name : undefined;
+  const dirs = ctx.searchPath.length ? ctx.searchPath : [process.cwd()];
+  for (const dir of dirs) {
+    for (const candidate of [path.join(dir, subdir, name), path.join(dir, name)]) {
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += '[' + pattern.slice(i + 1, end).replace(/^!/, '^') + ']';
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Files (not directories) matching a glob in one directory level, as Python's glob.glob. */
+function globFiles(pattern: string): string[] {
+  const dir = path.dirname(pattern);
+  const base = path.basename(pattern);
+  if (!existsSync(dir) || /[*?[]/.test(dir)) return [];
+  const re = globToRegExp(base);
+  return readdirSync(dir)
+    .filter((name) => re.test(name) && (base.startsWith('.') || !name.startsWith('.')))
+    .map((name) => path.join(dir, name))
+    .filter((p) => statSync(p).isFile());
+}
+
+/** `key=value key2="quoted value"` as Ansible's parse_kv splits them. */
+export function parseKv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /(\w+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S*)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let value = m[2] ?? '';
+    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+const PY_STRING_CONSTANTS: Record<string, string> = {
+  ascii_letters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  ascii_lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  ascii_uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  digits: '0123456789',
+  hexdigits: '0123456789abcdefABCDEF',
+  octdigits: '01234567',
+  punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+  whitespace: ' \t\n\r\x0b\x0c',
+};
+PY_STRING_CONSTANTS['printable'] = PY_STRING_CONSTANTS['digits']! + PY_STRING_CONSTANTS['ascii_letters']! + PY_STRING_CONSTANTS['punctuation']! + PY_STRING_CONSTANTS['whitespace']!;
+
+function sequenceTerm(term: unknown, kwargs: Record<string, unknown>): string[] {
+  let start = 1;
+  let end: number | undefined;
+  let count: number | undefined;
+  let stride = 1;
+  let format = '%d';
+  const text = pyStr(term).trim();
+  const num = (name: string, v: unknown): number => {
+    const n = toInt(v, undefined, 0);
+    if (typeof n !== 'number') throw new PluginError('lookup', `can't parse ${name}=${pyStr(v)} as integer`);
+    return n;
+  };
+  const apply = (opts: Record<string, unknown>): void => {
+    if ('start' in opts) start = num('start', opts['start']);
+    if ('end' in opts) end = num('end', opts['end']);
+    if ('count' in opts) count = num('count', opts['count']);
+    if ('stride' in opts) stride = num('stride', opts['stride']);
+    if ('format' in opts) format = pyStr(opts['format']);
+  };
+  const short = /^(?:([-+]?\d+|0[xo][0-9a-f]+)-)?([-+]?\d+|0[xo][0-9a-f]+)(?:\/([-+]?\d+|0[xo][0-9a-f]+))?(?::(.+))?$/i.exec(text);
+  if (text.includes('=')) apply(parseKv(text));
+  else if (short) {
+    if (short[1] !== undefined) start = num('start', short[1]);
+    end = num('end', short[2]);
+    if (short[3] !== undefined) stride = num('stride', short[3]);
+    if (short[4] !== undefined) format = short[4];
+  } else if (text) throw new PluginError('lookup', `unknown sequence format: ${text}`);
+  apply(kwargs);
+  if (count !== undefined && end !== undefined) throw new PluginError('lookup', "can't specify both count and end in with_sequence");
+  if (count !== undefined) end = count === 0 ? start - stride : start + (count - 1) * stride;
+  if (end === undefined) throw new PluginError('lookup', "must specify count or end in with_sequence");
+  if (stride > 0 && end < start) throw new PluginError('lookup', 'to count backwards make stride negative');
+  if (stride < 0 && end > start) throw new PluginError('lookup', 'to count forward don\'t make stride negative');
+  const out: string[] = [];
+  if (stride === 0) return out;
+  for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) {
+    out.push(format.replace(/%(0?\d*)([dxXos])/, (_m, w: string, conv: string) => {
+      const body = conv === 'x' ? i.toString(16) : conv === 'X' ? i.toString(16).toUpperCase() : conv === 'o' ? i.toString(8) : String(i);
+      return w.startsWith('0') ? body.padStart(Number(w), '0') : body.padStart(Number(w || 0), ' ');
+    }));
+  }
+  return out;
+}
+
+function firstFound(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
+  const files: string[] = [];
+  const paths: string[] = [];
+  let skip = truthy(kwargs['skip'] ?? false);
+  const splitList = (v: unknown): string[] => (Array.isArray(v) ? v.map(pyStr) : pyStr(v).split(/[,;:]/)).filter(Boolean);
+  if (kwargs['files'] !== undefined) files.push(...splitList(kwargs['files']));
+  if (kwargs['paths'] !== undefined) paths.push(...splitList(kwargs['paths']));
+  const addTerm = (term: unknown): void => {
+    if (isDict(term)) {
+      if (term['files'] !== undefined) files.push(...splitList(term['files']));
+      if (term['paths'] !== undefined) paths.push(...splitList(term['paths']));
+      if (term['skip'] !== undefined) skip = truthy(term['skip']);
+    } else if (Array.isArray(term)) term.forEach(addTerm);
+    else files.push(pyStr(term));
+  };
+  terms.forEach(addTerm);
+  const candidates = paths.length ? files.flatMap((f) => (path.isAbsolute(f) ? [f] : paths.map((p) => path.join(p, f)))) : files;
+  for (const candidate of candidates) {
+    if (path.isAbsolute(candidate)) {
+      if (existsSync(candidate)) return [candidate];
+      continue;
+    }
+    for (const dir of ctx.searchPath.length ? ctx.searchPath : [process.cwd()]) {
+      const full = path.join(dir, candidate);
+      if (existsSync(full)) return [full];
+    }
+  }
+  if (skip) return [];
+  throw new PluginError('lookup', 'No file was found when using first_found.');
+}
+
+function passwordLookup(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
+  const out: unknown[] = [];
+  for (const term of terms) {
+    const text = pyStr(term);
+    const space = text.indexOf(' ');
+    const relpath = space < 0 ? text : text.slice(0, space);
+    const params: Record<string, unknown> = { length: 20, chars: ['ascii_letters', 'digits', '.,:-_'], seed: null, encrypt: null, ...kwargs };
+    if (space >= 0) {
+      const kv = parseKv(text.slice(space + 1));
+      const invalid = Object.keys(kv).filter((k) => !['length', 'encrypt', 'chars', 'ident', 'seed'].includes(k));
+      if (invalid.length) throw new PluginError('lookup', `Unrecognized parameter(s) given to password lookup: ${invalid.join(', ')}`);
+      Object.assign(params, kv);
+    }
+    let chars = params['chars'];
+    if (typeof chars === 'string') chars = (chars.includes(',,') ? [','] : []).concat(chars.replace(',,', ',').split(',').filter(Boolean));
+    const candidateChars = pyIter(chars).map((spec) => PY_STRING_CONSTANTS[pyStr(spec)] ?? pyStr(spec)).join('').replace(/["']/g, '');
+    const file = path.isAbsolute(relpath) ? relpath : path.join(ctx.searchPath[0] ?? process.cwd(), relpath);
+    let password: string;
+    let salt: string | undefined;
+    if (file !== '/dev/null' && existsSync(file)) {
+      const content = readFileSync(file, 'utf8').replace(/\s+$/, '');
+      const saltAt = content.lastIndexOf(' salt=');
+      password = saltAt < 0 ? content : content.slice(0, saltAt);
+      if (saltAt >= 0) salt = content.slice(saltAt + 6).split(' ident=')[0];
+    } else {
+      const rng = new PyRandom(params['seed'] === null ? undefined : params['seed']);
+      const length = Number(params['length']);
+      password = Array.from({ length }, () => rng.choice(Array.from(candidateChars))).join('');
+      if (file !== '/dev/null') {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        writeFileSync(file, password + '\n', { mode: 0o600 });
+      }
+    }
+    out.push(params['encrypt'] ? passwordHash(password, pyStr(params['encrypt']).replace('_crypt', ''), salt) : password);
+  }
+  return out;
+}
+
+export const LOOKUPS: Lookups = {
+  env: {
+    fn: (_c, terms, k) => terms.map((t) => {
+      const v = process.env[pyStr(t)];
+      return v ?? (k['default'] !== undefined ? k['default'] : '');
+    }),
+  },
+  file: {
+    fn: (ctx, terms, k) => terms.map((t) => {
+      const found = findInSearchPath(ctx, 'files', pyStr(t));
+      if (!found || statSync(found).isDirectory()) throw new PluginError('lookup', `could not locate file in lookup: ${pyStr(t)}`);
+      let content = readFileSync(found, 'utf8');
+      if (truthy(k['lstrip'] ?? false)) content = content.replace(/^\s+/, '');
+      if (truthy(k['rstrip'] ?? true)) content = content.replace(/\s+$/, '');
+      return content;
+    }),
+  },
+  fileglob: {
+    fn: (ctx, terms) => terms.flatMap((t) => {
+      const pattern = pyStr(t);
+      if (path.isAbsolute(pattern)) return globFiles(pattern);
+      const dirs = ctx.searchPath.length ? ctx.searchPath : [process.cwd()];
+      for (const dir of dirs) {
+        for (const base of [path.join(dir, 'files'), dir]) {
+          const found = globFiles(path.join(base, pattern));
+          if (found.length) return found;
+        }
+      }
+      return [];
+    }),
+  },
+  template: {
+    fn: (ctx, terms, k) => terms.map((t) => {
+      const found = findInSearchPath(ctx, 'templates', pyStr(t));
+      if (!found) throw new PluginError('lookup', `the template file ${pyStr(t)} could not be found for the lookup`);
+      const extra = isDict(k['template_vars']) ? k['template_vars'] : undefined;
+      return ctx.render(readFileSync(found, 'utf8'), found, extra);
+    }),
+  },
+  pipe: {
+    fn: (_c, terms) => terms.map((t) => {
+      try {
+        return execFileSync('/bin/sh', ['-c', pyStr(t)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\s+$/, '');
+      } catch (e) {
+        const status = (e as { status?: number }).status ?? 1;
+        throw new PluginError('lookup', `lookup_plugin.pipe(${pyStr(t)}) returned ${status}`);
+      }
+    }),
+  },
+  vars: {
+    fn: (ctx, terms, k) => terms.map((t) => {
+      const name = pyStr(t);
+      const value = ctx.variable(name);
+      if (value instanceof Undefined) {
+        if (k['default'] !== undefined) return k['default'];
+        throw new PluginError('undefined', `No variable named '${name}' was found`);
+      }
+      return value;
+    }),
+  },
+  first_found: { fn: firstFound },
+  items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])) },
+  indexed_items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((x, i) => [i, x]) },
+  list: { fn: (_c, terms) => terms },
+  dict: {
+    fn: (_c, terms) => terms.flatMap((t) => {
+      if (!isDict(t)) throw new PluginError('lookup', `with_dict expects a dict, got ${pyStr(t)}`);
+      return dictKeys(t).map((key) => ({ key, value: t[key] }));
+    }),
+  },
+  sequence: { fn: (_c, terms, k) => terms.flatMap((t) => sequenceTerm(t, k)) },
+  password: { fn: passwordLookup },
+  together: {
+    fn: (_c, terms) => {
+      const lists = terms.map((t) => (Array.isArray(t) ? t : [t]));
+      const n = Math.max(0, ...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+    },
+  },
+};
+
+export function createLookupRegistry(): LookupRegistry {
+  return new Map(Object.entries(LOOKUPS));
+}

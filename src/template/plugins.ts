@@ -1,0 +1,82 @@
+/** What filters, tests and lookups are, and what they may ask of the template that calls them. */
+import { PluginError, typeError } from './errors.js';
+import { Undefined } from './values.js';
+
+export interface PluginContext {
+  callFilter(name: string, value: unknown, args?: unknown[], kwargs?: Record<string, unknown>): unknown;
+  callTest(name: string, value: unknown, args?: unknown[], kwargs?: Record<string, unknown>): boolean;
+  /** A variable as the template sees it (lazily templated); an Undefined when missing. */
+  variable(name: string): unknown;
+  /** All variable names visible to the template (for the `vars` lookup and `varnames`). */
+  variableNames(): string[];
+  /** Renders another template in the same variables (the `template` lookup). */
+  render(source: string, file: string, extraVars?: Record<string, unknown>): string;
+  /** Directories searched for relative paths: files/, templates/, the playbook dir... */
+  readonly searchPath: readonly string[];
+}
+
+export interface FilterDef {
+  fn: (ctx: PluginContext, value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
+  /** Filters like default() look at undefined input; the others fail on it before they run. */
+  acceptsUndefined?: boolean;
+}
+
+export interface TestDef {
+  fn: (ctx: PluginContext, value: unknown, args: unknown[], kwargs: Record<string, unknown>) => boolean;
+  acceptsUndefined?: boolean;
+}
+
+/** A lookup returns a list; `lookup()` joins it with commas unless wantlist=True, `query()` does not. */
+export interface LookupDef {
+  fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>) => unknown[];
+}
+
+export type FilterRegistry = Map<string, FilterDef>;
+export type TestRegistry = Map<string, TestDef>;
+export type LookupRegistry = Map<string, LookupDef>;
+
+/**
+ * Binds positional and keyword arguments to a Python-like signature:
+ * `bind('sort', args, kwargs, ['reverse', 'case_sensitive', 'attribute'], { reverse: false, ... })`.
+ */
+export function bind(
+  name: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+  params: readonly string[],
+  defaults: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (args.length > params.length) {
+    throw typeError(`${name}() takes at most ${params.length} argument${params.length === 1 ? '' : 's'} (${args.length} given)`);
+  }
+  const out: Record<string, unknown> = {};
+  params.forEach((p, i) => {
+    if (i < args.length) out[p] = args[i];
+  });
+  for (const key of Object.keys(kwargs)) {
+    if (!params.includes(key)) throw typeError(`${name}() got an unexpected keyword argument '${key}'`);
+    if (key in out) throw typeError(`${name}() got multiple values for argument '${key}'`);
+    out[key] = kwargs[key];
+  }
+  for (const p of params) {
+    if (!(p in out)) {
+      if (p in defaults) out[p] = defaults[p];
+      else throw typeError(`${name}() missing required argument '${p}'`);
+    }
+  }
+  return out;
+}
+
+export function assertDefined(value: unknown): void {
+  if (value instanceof Undefined) throw new PluginError('undefined', value.message);
+}
+
+/** Qualified names (`ansible.builtin.to_json`, `community.general.x`) resolve to the short name. */
+export function shortName(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+export function isQualifiedKnown(name: string): boolean {
+  return /^(ansible\.(builtin|legacy)|community\.general|ansible\.utils)\.[A-Za-z_]\w*$/.test(name) || !name.includes('.');
+}

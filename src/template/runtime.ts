@@ -1,0 +1,837 @@
+/**
+ * The tree-walking evaluator. One Evaluation per top-level templating call: it owns the variable
+ * cache (lazily templated variables are templated once per call) and the recursion guard.
+ */
+import { binaryOp } from './arith.js';
+import { getAttribute, getItem } from './access.js';
+import type { CallArgsNode, Expr, MacroSignature, Pos, Stmt, Target } from './ast.js';
+import {
+  PluginError,
+  type SourcePosition,
+  TemplateError,
+  TemplateRuntimeError,
+  TemplateTypeError,
+  UndefinedVariableError,
+  UnknownPluginError,
+} from './errors.js';
+import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
+import { ContextualGlobal } from './globals.js';
+import { LoopInfo } from './loop.js';
+import { SliceValue } from './slice.js';
+import type { PluginContext } from './plugins.js';
+import { assertDefined, shortName } from './plugins.js';
+import { suggest } from './suggest.js';
+import {
+  type CallArgs,
+  Namespace,
+  PyCallable,
+  PyTuple,
+  Undefined,
+  dictKeys,
+  isDict,
+  newDict,
+  pyCompare,
+  pyContains,
+  pyEquals,
+  pyIter,
+  pyStr,
+  setKey,
+  truthy,
+  typeName,
+  undefinedVariable,
+} from './values.js';
+
+/** Where the variables of a templating call come from. Values are templated when read. */
+export interface VariableSource {
+  /** The raw value, or MISSING. */
+  get(name: string): unknown;
+  keys(): Iterable<string>;
+}
+
+export const MISSING: unique symbol = Symbol('missing');
+
+export function objectSource(vars: Record<string, unknown>): VariableSource {
+  return {
+    get: (name) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : MISSING),
+    keys: () => Object.keys(vars),
+  };
+}
+
+const enum Flow {
+  Normal,
+  Break,
+  Continue,
+}
+
+class Frame {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Frame | null) {}
+  lookup(name: string): unknown {
+    for (let f: Frame | null = this; f; f = f.parent) {
+      if (f.vars.has(name)) return f.vars.get(name);
+    }
+    return MISSING;
+  }
+}
+
+export interface EvaluationOptions {
+  searchPath?: readonly string[];
+}
+
+export class Evaluation implements PluginContext {
+  private readonly resolved = new Map<string, unknown>();
+  private readonly resolving: string[] = [];
+  readonly searchPath: readonly string[];
+  /** The template being evaluated, for positions in errors. */
+  private file = '<template>';
+  private lineOffset = 0;
+  private columnOffset = 0;
+
+  constructor(
+    readonly env: TemplateEnvironment,
+    private readonly source: VariableSource,
+    options: EvaluationOptions = {},
+  ) {
+    this.searchPath = options.searchPath ?? [];
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  /** Renders to a string, as the template module does. */
+  renderCompiled(compiled: CompiledTemplate, frame?: Frame): string {
+    return this.withTemplate(compiled, () => {
+      const out: string[] = [];
+      this.execBody(compiled.body, frame ?? new Frame(null), out);
+      return out.join('');
+    });
+  }
+
+  /** The native value of a module-argument string: one expression keeps its type. */
+  templateValue(compiled: CompiledTemplate): unknown {
+    if (compiled.constant !== undefined) return compiled.constant;
+    if (compiled.single) {
+      const single = compiled.single;
+      return this.withTemplate(compiled, () => this.finalizeNative(this.eval(single, new Frame(null)), single.pos));
+    }
+    return this.renderCompiled(compiled);
+  }
+
+  evaluateExpression(compiled: CompiledTemplate): unknown {
+    const single = compiled.single;
+    if (!single) throw new Error('not an expression');
+    return this.withTemplate(compiled, () => this.finalizeNative(this.eval(single, new Frame(null)), single.pos));
+  }
+
+  private withTemplate<T>(compiled: CompiledTemplate, fn: () => T): T {
+    const saved = [this.file, this.lineOffset, this.columnOffset] as const;
+    this.file = compiled.file;
+    this.lineOffset = compiled.lineOffset;
+    this.columnOffset = compiled.columnOffset;
+    try {
+      return fn();
+    } finally {
+      [this.file, this.lineOffset, this.columnOffset] = saved;
+    }
+  }
+
+  // ---------------------------------------------------------------- PluginContext
+
+  callFilter(name: string, value: unknown, args: unknown[] = [], kwargs: Record<string, unknown> = {}): unknown {
+    const def = this.env.filters.get(shortName(name));
+    if (!def) throw new PluginError('unknown-filter', `No filter named '${name}'.`);
+    if (!def.acceptsUndefined) {
+      assertDefined(value);
+      args.forEach(assertDefined);
+    }
+    return def.fn(this, value, args, kwargs);
+  }
+
+  callTest(name: string, value: unknown, args: unknown[] = [], kwargs: Record<string, unknown> = {}): boolean {
+    const def = this.env.tests.get(shortName(name));
+    if (!def) throw new PluginError('unknown-test', `No test named '${name}'.`);
+    if (!def.acceptsUndefined) {
+      assertDefined(value);
+      args.forEach(assertDefined);
+    }
+    return def.fn(this, value, args, kwargs);
+  }
+
+  variable(name: string): unknown {
+    if (this.resolved.has(name)) return this.resolved.get(name);
+    const raw = this.source.get(name);
+    if (raw === MISSING) {
+      const global = this.env.globals.get(name);
+      if (global instanceof ContextualGlobal) {
+        const bound = global.bind(this);
+        this.resolved.set(name, bound);
+        return bound;
+      }
+      return global === undefined ? undefinedVariable(name) : global;
+    }
+    if (!this.env.needsTemplating(raw)) {
+      this.resolved.set(name, raw);
+      return raw;
+    }
+    if (this.resolving.includes(name)) {
+      const chain = [...this.resolving.slice(this.resolving.indexOf(name)), name].map((n) => `'${n}'`).join(' -> ');
+      throw new PluginError('recursion', `Recursive loop detected in template: ${chain}`);
+    }
+    this.resolving.push(name);
+    try {
+      const value = this.templateDeep(raw, name);
+      this.resolved.set(name, value);
+      return value;
+    } finally {
+      this.resolving.pop();
+    }
+  }
+
+  variableNames(): string[] {
+    return [...this.source.keys()];
+  }
+
+  render(source: string, file: string, extraVars?: Record<string, unknown>): string {
+    const compiled = this.env.compile(source, { file });
+    const frame = new Frame(null);
+    if (extraVars) for (const k of Object.keys(extraVars)) frame.vars.set(k, extraVars[k]);
+    return this.renderCompiled(compiled, frame);
+  }
+
+  /** Templates a variable's value (a string, or strings inside lists and dicts). */
+  private templateDeep(value: unknown, name: string): unknown {
+    if (typeof value === 'string') {
+      if (!this.env.needsTemplating(value)) return value;
+      let compiled: CompiledTemplate;
+      try {
+        compiled = this.env.compile(value, { file: `variable '${name}'` });
+        return this.templateValue(compiled);
+      } catch (e) {
+        if (e instanceof TemplateError) {
+          const err = new PluginError(e.kind, `${e.detail} (in the value of variable '${name}')`, { cause: e });
+          if (e instanceof UndefinedVariableError) (err as PluginError & { variable?: string }).variable = e.variable;
+          throw err;
+        }
+        throw e;
+      }
+    }
+    if (Array.isArray(value)) {
+      if (!value.some((v) => this.env.needsTemplating(v))) return value;
+      return value.map((v) => this.templateDeep(v, name));
+    }
+    if (isDict(value)) {
+      if (!this.env.needsTemplating(value)) return value;
+      const out = newDict();
+      for (const k of dictKeys(value)) setKey(out, k, this.templateDeep(value[k], name));
+      return out;
+    }
+    return value;
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  position(pos: Pos): SourcePosition {
+    return {
+      file: this.file,
+      line: pos.line + this.lineOffset,
+      column: pos.line === 1 ? pos.column + this.columnOffset : pos.column,
+    };
+  }
+
+  /** Turns whatever a filter, method or operator threw into a TemplateError at `pos`. */
+  private wrap(e: unknown, pos: Pos): never {
+    if (e instanceof TemplateError) throw e;
+    const at = this.position(pos);
+    if (e instanceof PluginError) {
+      if (e.kind === 'undefined') {
+        const variable = (e as PluginError & { variable?: string }).variable ?? /'([^']+)'/.exec(e.message)?.[1] ?? '';
+        throw new UndefinedVariableError(variable, e.message, at);
+      }
+      if (e.kind === 'type') throw new TemplateTypeError(e.message, at);
+      throw new TemplateRuntimeError(e.kind, e.message, at, { cause: e });
+    }
+    if (e instanceof RangeError) throw new TemplateRuntimeError('runtime', `maximum recursion depth exceeded: ${e.message}`, at);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new TemplateRuntimeError('runtime', message, at, { cause: e });
+  }
+
+  private undefinedError(u: Undefined, pos: Pos): UndefinedVariableError {
+    return new UndefinedVariableError(u.name, u.message, this.position(pos));
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private execBody(body: Stmt[], frame: Frame, out: string[]): Flow {
+    for (const stmt of body) {
+      const flow = this.exec(stmt, frame, out);
+      if (flow !== Flow.Normal) return flow;
+    }
+    return Flow.Normal;
+  }
+
+  private exec(stmt: Stmt, frame: Frame, out: string[]): Flow {
+    switch (stmt.kind) {
+      case 'data':
+        out.push(stmt.text);
+        return Flow.Normal;
+      case 'output': {
+        const value = this.eval(stmt.expr, frame);
+        out.push(this.printable(value, stmt.expr.pos));
+        return Flow.Normal;
+      }
+      case 'if': {
+        for (const branch of stmt.branches) {
+          if (this.test(branch.test, frame)) return this.execBody(branch.body, frame, out);
+        }
+        return this.execBody(stmt.otherwise, frame, out);
+      }
+      case 'for':
+        this.execFor(stmt, frame, out, 0);
+        return Flow.Normal;
+      case 'set':
+        this.assign(stmt.target, this.eval(stmt.value, frame), frame);
+        return Flow.Normal;
+      case 'setblock': {
+        const buf: string[] = [];
+        this.execBody(stmt.body, new Frame(frame), buf);
+        let value: unknown = buf.join('');
+        if (stmt.filter) value = this.applyFilterChain(stmt.filter, value, frame);
+        this.assign(stmt.target, value, frame);
+        return Flow.Normal;
+      }
+      case 'macro':
+        frame.vars.set(stmt.name, this.makeMacro(stmt.name, stmt.signature, stmt.body, frame));
+        return Flow.Normal;
+      case 'callblock': {
+        const caller = this.makeMacro('caller', stmt.signature, stmt.body, frame);
+        const value = this.evalCall(stmt.call, frame, caller);
+        out.push(this.printable(value, stmt.pos));
+        return Flow.Normal;
+      }
+      case 'filterblock': {
+        const buf: string[] = [];
+        this.execBody(stmt.body, new Frame(frame), buf);
+        out.push(this.printable(this.applyFilterChain(stmt.filter, buf.join(''), frame), stmt.pos));
+        return Flow.Normal;
+      }
+      case 'include':
+        this.execInclude(stmt, frame, out);
+        return Flow.Normal;
+      case 'with': {
+        const inner = new Frame(frame);
+        for (const [target, expr] of stmt.targets) this.assign(target, this.eval(expr, frame), inner);
+        this.execBody(stmt.body, inner, out);
+        return Flow.Normal;
+      }
+      case 'loopcontrol':
+        return stmt.which === 'break' ? Flow.Break : Flow.Continue;
+    }
+  }
+
+  private execFor(stmt: Extract<Stmt, { kind: 'for' }>, frame: Frame, out: string[], depth0: number, items?: unknown): void {
+    const iterable = items === undefined ? this.eval(stmt.iter, frame) : items;
+    if (iterable instanceof Undefined) throw this.undefinedError(iterable, stmt.iter.pos);
+    let values: unknown[];
+    try {
+      values = pyIter(iterable);
+    } catch (e) {
+      this.wrap(e, stmt.iter.pos);
+    }
+    if (stmt.filter) {
+      const filter = stmt.filter;
+      values = values.filter((v) => {
+        const f = new Frame(frame);
+        this.assign(stmt.target, v, f);
+        return this.test(filter, f);
+      });
+    }
+    if (values.length === 0) {
+      this.execBody(stmt.otherwise, frame, out);
+      return;
+    }
+    const recurse = stmt.recursive
+      ? (children: unknown): string => {
+          const buf: string[] = [];
+          this.execFor(stmt, frame, buf, depth0 + 1, children);
+          return buf.join('');
+        }
+      : undefined;
+    const loop = new LoopInfo(values, depth0, recurse);
+    for (let i = 0; i < values.length; i++) {
+      loop.index0 = i;
+      const inner = new Frame(frame);
+      inner.vars.set('loop', loop);
+      this.assign(stmt.target, values[i], inner);
+      const flow = this.execBody(stmt.body, inner, out);
+      if (flow === Flow.Break) break;
+    }
+  }
+
+  private execInclude(stmt: Extract<Stmt, { kind: 'include' }>, frame: Frame, out: string[]): void {
+    const name = this.eval(stmt.template, frame);
+    const names = Array.isArray(name) ? name : [name];
+    for (const candidate of names) {
+      if (typeof candidate !== 'string') {
+        throw new TemplateTypeError(`include expects a template name, got ${typeName(candidate)}`, this.position(stmt.pos));
+      }
+      const loaded = this.env.loadTemplate(candidate, this.file, this.searchPath);
+      if (!loaded) continue;
+      const compiled = this.env.compile(loaded.source, { file: loaded.file });
+      out.push(this.renderCompiled(compiled, stmt.withContext ? new Frame(frame) : new Frame(null)));
+      return;
+    }
+    if (stmt.ignoreMissing) return;
+    throw new TemplateRuntimeError('runtime', `the template '${names.map(pyStr).join("', '")}' was not found`, this.position(stmt.pos));
+  }
+
+  private assign(target: Target, value: unknown, frame: Frame): void {
+    switch (target.kind) {
+      case 'name':
+        frame.vars.set(target.name, value);
+        return;
+      case 'nsref': {
+        const ns = frame.lookup(target.ns);
+        const nsValue = ns === MISSING ? this.variable(target.ns) : ns;
+        if (!(nsValue instanceof Namespace)) {
+          throw new TemplateRuntimeError('runtime', 'cannot assign attribute on non-namespace object', this.position(target.pos));
+        }
+        setKey(nsValue.attrs, target.attr, value);
+        return;
+      }
+      case 'tuple': {
+        if (value instanceof Undefined) throw this.undefinedError(value, target.pos);
+        let items: unknown[];
+        try {
+          items = pyIter(value);
+        } catch (e) {
+          this.wrap(e, target.pos);
+        }
+        if (items.length !== target.items.length) {
+          const detail =
+            items.length < target.items.length
+              ? `not enough values to unpack (expected ${target.items.length}, got ${items.length})`
+              : `too many values to unpack (expected ${target.items.length})`;
+          throw new TemplateRuntimeError('runtime', detail, this.position(target.pos));
+        }
+        target.items.forEach((t, i) => this.assign(t, items[i], frame));
+        return;
+      }
+    }
+  }
+
+  private makeMacro(name: string, sig: MacroSignature, body: Stmt[], defFrame: Frame): PyCallable {
+    const firstDefault = sig.params.length - sig.defaults.length;
+    return new PyCallable(name, (call: CallArgs) => {
+      const frame = new Frame(defFrame);
+      const extraKwargs = newDict();
+      const kwargs = { ...call.kwargs };
+      if ('caller' in kwargs) {
+        frame.vars.set('caller', kwargs['caller']);
+        delete kwargs['caller'];
+      }
+      sig.params.forEach((p, i) => {
+        if (i < call.args.length) frame.vars.set(p, call.args[i]);
+        else if (p in kwargs) frame.vars.set(p, kwargs[p]);
+        else if (i >= firstDefault) frame.vars.set(p, this.eval(sig.defaults[i - firstDefault]!, frame));
+        else frame.vars.set(p, undefinedVariable(p));
+      });
+      for (const k of Object.keys(kwargs)) if (!sig.params.includes(k)) setKey(extraKwargs, k, kwargs[k]);
+      frame.vars.set('varargs', call.args.slice(sig.params.length));
+      frame.vars.set('kwargs', extraKwargs);
+      const buf: string[] = [];
+      this.execBody(body, frame, buf);
+      return buf.join('');
+    });
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  /** Python's str() of an output value; None prints as '' (Ansible's finalize). */
+  private printable(value: unknown, pos: Pos): string {
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'string') return value;
+    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    this.assertNoUndefined(value, pos);
+    return pyStr(value);
+  }
+
+  private assertNoUndefined(value: unknown, pos: Pos): void {
+    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    if (Array.isArray(value)) for (const v of value) this.assertNoUndefined(v, pos);
+    else if (isDict(value)) for (const k of dictKeys(value)) this.assertNoUndefined(value[k], pos);
+  }
+
+  /** The native result of `{{ expr }}`: no undefined inside, tuples become lists. */
+  private finalizeNative(value: unknown, pos: Pos): unknown {
+    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    if (Array.isArray(value)) {
+      const out = value.map((v) => this.finalizeNative(v, pos));
+      return out;
+    }
+    if (isDict(value)) {
+      let changed = false;
+      const out = newDict();
+      for (const k of dictKeys(value)) {
+        const v = this.finalizeNative(value[k], pos);
+        if (v !== value[k]) changed = true;
+        setKey(out, k, v);
+      }
+      return changed ? out : value;
+    }
+    if (value instanceof PyCallable || value instanceof LoopInfo) {
+      throw new TemplateTypeError(`Type '${typeName(value)}' is unsupported for variable storage.`, this.position(pos));
+    }
+    return value;
+  }
+
+  private test(expr: Expr, frame: Frame): boolean {
+    const value = this.eval(expr, frame);
+    if (value instanceof Undefined) throw this.undefinedError(value, expr.pos);
+    try {
+      return truthy(value);
+    } catch (e) {
+      this.wrap(e, expr.pos);
+    }
+  }
+
+  eval(expr: Expr, frame: Frame): unknown {
+    switch (expr.kind) {
+      case 'const':
+        return expr.value;
+      case 'name': {
+        const local = frame.lookup(expr.name);
+        if (local !== MISSING) return local;
+        try {
+          return this.variable(expr.name);
+        } catch (e) {
+          this.wrap(e, expr.pos);
+        }
+      }
+      case 'list':
+        return expr.items.map((item) => this.eval(item, frame));
+      case 'tuple':
+        return PyTuple.of2(expr.items.map((item) => this.eval(item, frame)));
+      case 'dict': {
+        const out = newDict();
+        for (const [k, v] of expr.pairs) {
+          const key = this.eval(k, frame);
+          if (key instanceof Undefined) throw this.undefinedError(key, k.pos);
+          setKey(out, pyStr(key), this.eval(v, frame));
+        }
+        return out;
+      }
+      case 'getattr': {
+        const obj = this.eval(expr.obj, frame);
+        try {
+          return getAttribute(obj, expr.attr);
+        } catch (e) {
+          this.wrap(e, expr.pos);
+        }
+      }
+      case 'getitem': {
+        const obj = this.eval(expr.obj, frame);
+        const key = expr.arg.kind === 'slice' ? this.evalSlice(expr.arg, frame) : this.eval(expr.arg, frame);
+        if (key instanceof Undefined) throw this.undefinedError(key, expr.arg.pos);
+        try {
+          return getItem(obj, key);
+        } catch (e) {
+          this.wrap(e, expr.pos);
+        }
+      }
+      case 'slice':
+        return this.evalSlice(expr, frame);
+      case 'call':
+        return this.evalCall(expr, frame);
+      case 'filter':
+        return this.applyFilterChain(expr, expr.node ? MISSING : undefined, frame);
+      case 'test': {
+        const value = this.eval(expr.node, frame);
+        const { args, kwargs } = this.evalArgs(expr, frame);
+        try {
+          const result = this.callTest(expr.name, value, args, kwargs);
+          return expr.negated ? !result : result;
+        } catch (e) {
+          this.wrap(e, expr.pos);
+        }
+      }
+      case 'binop': {
+        const left = this.eval(expr.left, frame);
+        if (left instanceof Undefined) throw this.undefinedError(left, expr.left.pos);
+        const right = this.eval(expr.right, frame);
+        if (right instanceof Undefined) throw this.undefinedError(right, expr.right.pos);
+        try {
+          return binaryOp(expr.op, left, right);
+        } catch (e) {
+          this.wrap(e, expr.pos);
+        }
+      }
+      case 'unary': {
+        if (expr.op === 'not') return !this.test(expr.node, frame);
+        const v = this.eval(expr.node, frame);
+        if (v instanceof Undefined) throw this.undefinedError(v, expr.node.pos);
+        try {
+          return expr.op === '-' ? binaryOp('-', 0, v) : binaryOp('+', 0, v);
+        } catch {
+          throw new TemplateTypeError(`bad operand type for unary ${expr.op}: '${typeName(v)}'`, this.position(expr.pos));
+        }
+      }
+      case 'and': {
+        const left = this.eval(expr.left, frame);
+        if (!this.truthyAt(left, expr.left.pos)) return left;
+        return this.eval(expr.right, frame);
+      }
+      case 'or': {
+        const left = this.eval(expr.left, frame);
+        if (this.truthyAt(left, expr.left.pos)) return left;
+        return this.eval(expr.right, frame);
+      }
+      case 'compare':
+        return this.evalCompare(expr, frame);
+      case 'condexpr': {
+        if (this.test(expr.test, frame)) return this.eval(expr.then, frame);
+        if (expr.otherwise) return this.eval(expr.otherwise, frame);
+        return new Undefined(
+          '<inline if>',
+          `the inline if-expression on line ${this.position(expr.pos).line} evaluated to false and no else section was defined.`,
+        );
+      }
+    }
+  }
+
+  private truthyAt(value: unknown, pos: Pos): boolean {
+    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    try {
+      return truthy(value);
+    } catch (e) {
+      this.wrap(e, pos);
+    }
+  }
+
+  private evalSlice(expr: Extract<Expr, { kind: 'slice' }>, frame: Frame): SliceValue {
+    const part = (e: Expr | null): number | null => {
+      if (!e) return null;
+      const v = this.eval(e, frame);
+      if (v === null) return null;
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw new TemplateTypeError('slice indices must be integers or None', this.position(e.pos));
+      }
+      return v;
+    };
+    return new SliceValue(part(expr.start), part(expr.stop), part(expr.step));
+  }
+
+  private evalCompare(expr: Extract<Expr, { kind: 'compare' }>, frame: Frame): boolean {
+    let left = this.eval(expr.expr, frame);
+    if (left instanceof Undefined) throw this.undefinedError(left, expr.expr.pos);
+    for (const { op, expr: rightExpr } of expr.ops) {
+      const right = this.eval(rightExpr, frame);
+      if (right instanceof Undefined) throw this.undefinedError(right, rightExpr.pos);
+      let ok: boolean;
+      try {
+        switch (op) {
+          case '==':
+            ok = pyEquals(left, right);
+            break;
+          case '!=':
+            ok = !pyEquals(left, right);
+            break;
+          case 'in':
+            ok = pyContains(right, left);
+            break;
+          case 'notin':
+            ok = !pyContains(right, left);
+            break;
+          default: {
+            const c = pyCompare(left, right, op);
+            ok = op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
+          }
+        }
+      } catch (e) {
+        this.wrap(e, rightExpr.pos);
+      }
+      if (!ok) return false;
+      left = right;
+    }
+    return true;
+  }
+
+  private evalArgs(node: CallArgsNode, frame: Frame): CallArgs {
+    const args = node.args.map((a) => this.eval(a, frame));
+    const kwargs: Record<string, unknown> = {};
+    for (const [k, v] of node.kwargs) kwargs[k] = this.eval(v, frame);
+    if (node.dynArgs) {
+      const extra = this.eval(node.dynArgs, frame);
+      if (extra instanceof Undefined) throw this.undefinedError(extra, node.dynArgs.pos);
+      args.push(...pyIter(extra));
+    }
+    if (node.dynKwargs) {
+      const extra = this.eval(node.dynKwargs, frame);
+      if (!isDict(extra)) {
+        throw new TemplateTypeError(`argument after ** must be a mapping, not ${typeName(extra)}`, this.position(node.dynKwargs.pos));
+      }
+      for (const k of dictKeys(extra)) kwargs[k] = extra[k];
+    }
+    return { args, kwargs };
+  }
+
+  private evalCall(expr: Extract<Expr, { kind: 'call' }>, frame: Frame, caller?: PyCallable): unknown {
+    const fn = this.eval(expr.fn, frame);
+    const call = this.evalArgs(expr, frame);
+    if (caller) call.kwargs['caller'] = caller;
+    if (fn instanceof Undefined) throw this.undefinedError(fn, expr.fn.pos);
+    try {
+      if (fn instanceof PyCallable) return fn.fn(call);
+      if (fn instanceof LoopInfo) return fn.call(call.args[0]);
+    } catch (e) {
+      this.wrap(e, expr.pos);
+    }
+    throw new TemplateTypeError(`'${typeName(fn)}' object is not callable`, this.position(expr.pos));
+  }
+
+  /**
+   * Applies a filter node and the chain under it. `input` is MISSING when the innermost node is an
+   * expression to evaluate, or the value to filter (filter blocks, `set x | f`).
+   */
+  private applyFilterChain(expr: Expr, input: unknown, frame: Frame): unknown {
+    if (expr.kind !== 'filter') return this.eval(expr, frame);
+    let value: unknown;
+    if (expr.node) value = input === MISSING || input === undefined ? this.eval(expr.node, frame) : this.applyFilterChain(expr.node, input, frame);
+    else value = input;
+    const { args, kwargs } = this.evalArgs(expr, frame);
+    try {
+      return this.callFilter(expr.name, value, args, kwargs);
+    } catch (e) {
+      if (e instanceof PluginError && e.kind === 'undefined' && value instanceof Undefined) {
+        throw this.undefinedError(value, expr.node?.pos ?? expr.pos);
+      }
+      this.wrap(e, expr.pos);
+    }
+  }
+
+  /** Checks at compile time that every filter and test exists, as Jinja2 does. */
+  static checkPlugins(env: TemplateEnvironment, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
+    const visitExpr = (e: Expr | null): void => {
+      if (!e) return;
+      switch (e.kind) {
+        case 'filter':
+        case 'test': {
+          const registry = e.kind === 'filter' ? env.filters : env.tests;
+          if (!registry.has(shortName(e.name))) {
+            throw new UnknownPluginError(
+              e.kind === 'filter' ? 'unknown-filter' : 'unknown-test',
+              e.name,
+              suggest(e.name, registry.keys()),
+              position(e.pos),
+            );
+          }
+          if (e.kind === 'filter') visitExpr(e.node);
+          else visitExpr(e.node);
+          e.args.forEach(visitExpr);
+          e.kwargs.forEach(([, v]) => visitExpr(v));
+          visitExpr(e.dynArgs);
+          visitExpr(e.dynKwargs);
+          return;
+        }
+        case 'call':
+          visitExpr(e.fn);
+          e.args.forEach(visitExpr);
+          e.kwargs.forEach(([, v]) => visitExpr(v));
+          visitExpr(e.dynArgs);
+          visitExpr(e.dynKwargs);
+          return;
+        case 'list':
+        case 'tuple':
+          e.items.forEach(visitExpr);
+          return;
+        case 'dict':
+          e.pairs.forEach(([k, v]) => {
+            visitExpr(k);
+            visitExpr(v);
+          });
+          return;
+        case 'getattr':
+          visitExpr(e.obj);
+          return;
+        case 'getitem':
+          visitExpr(e.obj);
+          visitExpr(e.arg);
+          return;
+        case 'slice':
+          visitExpr(e.start);
+          visitExpr(e.stop);
+          visitExpr(e.step);
+          return;
+        case 'binop':
+        case 'and':
+        case 'or':
+          visitExpr(e.left);
+          visitExpr(e.right);
+          return;
+        case 'unary':
+          visitExpr(e.node);
+          return;
+        case 'compare':
+          visitExpr(e.expr);
+          e.ops.forEach((o) => visitExpr(o.expr));
+          return;
+        case 'condexpr':
+          visitExpr(e.test);
+          visitExpr(e.then);
+          visitExpr(e.otherwise);
+          return;
+        default:
+          return;
+      }
+    };
+    const visitBody = (stmts: Stmt[]): void => {
+      for (const s of stmts) {
+        switch (s.kind) {
+          case 'output':
+            visitExpr(s.expr);
+            break;
+          case 'if':
+            s.branches.forEach((b) => {
+              visitExpr(b.test);
+              visitBody(b.body);
+            });
+            visitBody(s.otherwise);
+            break;
+          case 'for':
+            visitExpr(s.iter);
+            visitExpr(s.filter);
+            visitBody(s.body);
+            visitBody(s.otherwise);
+            break;
+          case 'set':
+            visitExpr(s.value);
+            break;
+          case 'setblock':
+            visitExpr(s.filter);
+            visitBody(s.body);
+            break;
+          case 'macro':
+            s.signature.defaults.forEach(visitExpr);
+            visitBody(s.body);
+            break;
+          case 'callblock':
+            visitExpr(s.call);
+            visitBody(s.body);
+            break;
+          case 'filterblock':
+            visitExpr(s.filter);
+            visitBody(s.body);
+            break;
+          case 'include':
+            visitExpr(s.template);
+            break;
+          case 'with':
+            s.targets.forEach(([, v]) => visitExpr(v));
+            visitBody(s.body);
+            break;
+          default:
+            break;
+        }
+      }
+    };
+    visitBody(body);
+  }
+}

@@ -1,0 +1,18 @@
+/** Where the pinned Ansible reference lives (installed by .ci/run, see scripts/install-ansible.sh). */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ANSIBLE_VERSION = '12.3.0';
+
+export function ansibleVenv(): string {
+  return process.env['PLAYBOOK_ANSIBLE_VENV'] ?? path.join(os.homedir(), '.cache', 'playbook-engine', `ansible-${ANSIBLE_VERSION}`);
+}
+
+export function ansiblePython(): string {
+  const python = path.join(ansibleVenv(), 'bin', 'python');
+  if (!existsSync(python)) {
+    throw new Error(`The Ansible reference is not installed at ${ansibleVenv()}: run scripts/install-ansible.sh (CI does).`);
+  }
+  return python;
+}

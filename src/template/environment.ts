@@ -29,6 +29,9 @@ export interface CompiledTemplate {
   single: Expr | undefined;
   /** Set when the template has no tags at all: the text itself. */
   constant: string | undefined;
+  /** Newlines the source ends with: text results get them back (Ansible's preserve_trailing_newlines). */
+  trailingNewlines: number;
+  newline: string;
   lineOffset: number;
   columnOffset: number;
 }
@@ -111,7 +114,15 @@ export class TemplateEnvironment {
       if (this.cache.size >= MAX_CACHE) this.cache.clear();
       this.cache.set(key, parsed);
     }
-    return { file, ...parsed, lineOffset: lineOffset + headerLines, columnOffset: headerLines ? 0 : columnOffset };
+    const trailingNewlines = syntax.keepTrailingNewline ? 0 : (/\n*$/.exec(text)?.[0].length ?? 0);
+    return {
+      file,
+      ...parsed,
+      trailingNewlines,
+      newline: syntax.newlineSequence,
+      lineOffset: lineOffset + headerLines,
+      columnOffset: headerLines ? 0 : columnOffset,
+    };
   }
 
   private parse(text: string, syntax: Syntax, file: string, lineOffset: number, columnOffset: number): ParsedTemplate {
@@ -126,7 +137,7 @@ export class TemplateEnvironment {
     let body: Stmt[];
     try {
       let source = text;
-      if (!syntax.keepTrailingNewline && source.endsWith('\n')) source = source.slice(0, -1);
+      if (!syntax.keepTrailingNewline) source = source.replace(/(?:\r\n|\r|\n)$/, '');
       const tokens = new Lexer(source, syntax, file).tokenize();
       body = new Parser(tokens, file).parseTemplate();
     } catch (e) {
@@ -171,7 +182,12 @@ function parseOverrideHeader(text: string, file: string): Partial<Syntax> {
     const key = pair.slice(0, colon).trim();
     const field = OVERRIDE_KEYS[key];
     if (!field) throw new TemplateSyntaxError(`Invalid '${OVERRIDE_HEADER}' override key '${key}'.`, at);
-    out[field] = parsePythonLiteral(pair.slice(colon + 1).trim(), at);
+    const value = parsePythonLiteral(pair.slice(colon + 1).trim(), at);
+    const wantsBool = field === 'trimBlocks' || field === 'lstripBlocks' || field === 'keepTrailingNewline';
+    if (wantsBool !== (typeof value === 'boolean')) {
+      throw new TemplateSyntaxError(`'${OVERRIDE_HEADER}' override '${key}' must be ${wantsBool ? 'a boolean (True or False)' : 'a string'}.`, at);
+    }
+    out[field] = value;
   }
   return out as Partial<Syntax>;
 }

@@ -3,18 +3,18 @@ import { PluginError } from './errors.js';
 import { suggest } from './suggest.js';
 import type { LookupRegistry, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
-import { type CallArgs, Namespace, PyCallable, PyObject, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from './values.js';
+import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from './values.js';
 
 /** A global that needs the calling template's context (lookups read variables and search paths). */
 export class ContextualGlobal {
   constructor(readonly bind: (ctx: PluginContext) => PyCallable) {}
 }
 
-function range({ args }: CallArgs): number[] {
+function range({ args }: CallArgs): PyRange {
   const nums = args.map((a) => toNumber(a));
   const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new PluginError('runtime', 'range() arg 3 must not be zero');
-  const out: number[] = [];
+  const out = new PyRange();
   const limit = 100000;
   for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
     out.push(i);

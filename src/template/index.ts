@@ -11,7 +11,8 @@ import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, LookupDef, TestDef } from './plugins.js';
 import { Evaluation, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
-import { dictKeys, isDict, newDict, setKey, toPlain } from './values.js';
+import { TemplateSyntaxError } from './errors.js';
+import { dictKeys, isDict, newDict, pyStr, setKey, toPlain } from './values.js';
 
 export interface TemplateOptions extends CompileOptions {
   /** Directories for relative paths in lookups and includes (each also searched with templates/ or files/). */
@@ -56,7 +57,9 @@ export class Templar {
   /** The text the template module writes for `source` (trim_blocks on, backslash escapes decoded). */
   renderTemplate(source: string, vars: TemplateVariables = {}, options: TemplateOptions = {}): string {
     const compiled = this.env.compile(source, options);
-    return new Evaluation(this.env, toSource(vars), options).renderCompiled(compiled);
+    // A template whose only output is one expression gives that value, written out with str().
+    const result = new Evaluation(this.env, toSource(vars), options).renderNative(compiled);
+    return result === null || result === undefined ? '' : pyStr(result);
   }
 
   /** The native value of `{{ expression }}`. Conditionals (`when:`) pass `escapeBackslashes: false`. */
@@ -67,7 +70,10 @@ export class Templar {
       column: (options.column ?? 1) - 3,
       syntax: { ...options.syntax, escapeBackslashes: options.escapeBackslashes ?? true },
     });
-    const result = new Evaluation(this.env, toSource(vars), options).evaluateExpression(compiled);
+    if (!compiled.single) {
+      throw new TemplateSyntaxError('expected a single expression', { file: compiled.file, line: compiled.lineOffset + 1, column: 1 });
+    }
+    const result = new Evaluation(this.env, toSource(vars), options).renderNative(compiled);
     return options.keepPythonTypes ? result : toPlain(result);
   }
 
@@ -81,7 +87,7 @@ export class Templar {
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') {
         if (!this.env.needsTemplating(v)) return v;
-        return evaluation.templateValue(this.env.compile(v, { ...options, syntax }));
+        return evaluation.renderNative(this.env.compile(v, { ...options, syntax }));
       }
       if (Array.isArray(v)) return v.map(walk);
       if (isDict(v)) {

@@ -34,7 +34,8 @@ export const ANSIBLE_SYNTAX: Syntax = {
   trimBlocks: true,
   lstripBlocks: false,
   newlineSequence: '\n',
-  keepTrailingNewline: true,
+  // Jinja strips one final newline; Ansible then restores the source's trailing newlines on text results.
+  keepTrailingNewline: false,
   escapeBackslashes: false,
 };
 
@@ -219,9 +220,6 @@ export class Lexer {
       const trimmed = body.replace(/^\s+/, '');
       bodyOffset += body.length - trimmed.length;
       body = trimmed;
-    } else if (open[1] !== '+' && syntax.trimBlocks && body.startsWith('\n')) {
-      body = body.slice(1);
-      bodyOffset += 1;
     }
     if (close[1] === '-') body = body.replace(/\s+$/, '');
     if (body.length > 0) this.push('data', this.normalizeNewlines(body), bodyOffset);

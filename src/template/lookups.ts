@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PluginError } from './errors.js';
-import { toInt } from './filters/jinja.js';
 import { PyRandom } from './filters/pyrandom.js';
 import { passwordHash } from './filters/crypt.js';
+import type { Syntax } from './lexer.js';
 import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
 import { Undefined, dictKeys, isDict, pyIter, pyStr, truthy } from './values.js';
 
@@ -85,8 +85,8 @@ function sequenceTerm(term: unknown, kwargs: Record<string, unknown>): string[] 
   let format = '%d';
   const text = pyStr(term).trim();
   const num = (name: string, v: unknown): number => {
-    const n = toInt(v, undefined, 0);
-    if (typeof n !== 'number') throw new PluginError('lookup', `can't parse ${name}=${pyStr(v)} as integer`);
+    const n = typeof v === 'number' ? v : /^\s*[-+]?\d+\s*$/.test(pyStr(v)) ? Number(pyStr(v)) : undefined;
+    if (n === undefined) throw new PluginError('lookup', `can't parse ${name}=${pyStr(v)} as integer`);
     return n;
   };
   const apply = (opts: Record<string, unknown>): void => {
@@ -226,13 +226,19 @@ export const LOOKUPS: Lookups = {
       const found = findInSearchPath(ctx, 'templates', pyStr(t));
       if (!found) throw new PluginError('lookup', `the template file ${pyStr(t)} could not be found for the lookup`);
       const extra = isDict(k['template_vars']) ? k['template_vars'] : undefined;
-      return ctx.render(readFileSync(found, 'utf8'), found, extra);
+      const syntax: Partial<Syntax> = {};
+      if (k['variable_start_string'] !== undefined) syntax.variableStart = pyStr(k['variable_start_string']);
+      if (k['variable_end_string'] !== undefined) syntax.variableEnd = pyStr(k['variable_end_string']);
+      if (k['comment_start_string'] !== undefined) syntax.commentStart = pyStr(k['comment_start_string']);
+      if (k['comment_end_string'] !== undefined) syntax.commentEnd = pyStr(k['comment_end_string']);
+      return ctx.render(readFileSync(found, 'utf8'), found, extra, syntax);
     }),
   },
   pipe: {
-    fn: (_c, terms) => terms.map((t) => {
+    fn: (ctx, terms) => terms.map((t) => {
       try {
-        return execFileSync('/bin/sh', ['-c', pyStr(t)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\s+$/, '');
+        // Ansible runs the command in the playbook's directory.
+        return execFileSync('/bin/sh', ['-c', pyStr(t)], { cwd: ctx.searchPath[0], encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\s+$/, '');
       } catch (e) {
         const status = (e as { status?: number }).status ?? 1;
         throw new PluginError('lookup', `lookup_plugin.pipe(${pyStr(t)}) returned ${status}`);
@@ -260,7 +266,62 @@ export const LOOKUPS: Lookups = {
       return dictKeys(t).map((key) => ({ key, value: t[key] }));
     }),
   },
-  sequence: { fn: (_c, terms, k) => terms.flatMap((t) => sequenceTerm(t, k)) },
+  sequence: { fn: (_c, terms, k) => (terms.length ? terms : ['']).flatMap((t) => sequenceTerm(t, k)) },
+  nested: {
+    fn: (_c, terms) => {
+      if (terms.length === 0) throw new PluginError('lookup', 'with_nested requires at least one element in the nested list');
+      let result: unknown[][] = [[]];
+      for (const term of terms) result = result.flatMap((prefix) => pyIter(term).map((x) => [...prefix, x]));
+      return result;
+    },
+  },
+  subelements: {
+    fn: (_c, terms) => {
+      const [items, key, flags] = terms;
+      const skipMissing = isDict(flags) && truthy(flags['skip_missing'] ?? false);
+      const elements = isDict(items) ? dictKeys(items).map((x) => items[x]) : pyIter(items);
+      const out: unknown[] = [];
+      for (const element of elements) {
+        if (!isDict(element)) throw new PluginError('lookup', 'subelements lookup expects a list of dictionaries');
+        // Ansible pops the list out of the item it returns: copy the path down to it instead.
+        const path = pyStr(key).split('.');
+        const item: Record<string, unknown> = { ...element };
+        let holder: Record<string, unknown> = item;
+        let values: unknown;
+        for (const [i, part] of path.entries()) {
+          if (!Object.prototype.hasOwnProperty.call(holder, part)) {
+            if (skipMissing) {
+              values = [];
+              break;
+            }
+            throw new PluginError('lookup', `could not find '${part}' key in iterated item '${pyStr(element)}'`);
+          }
+          if (i === path.length - 1) {
+            values = holder[part];
+            if (!Array.isArray(values)) throw new PluginError('lookup', `the key ${pyStr(key)} should point to a list, got '${pyStr(values)}'`);
+            delete holder[part];
+          } else {
+            const next = holder[part];
+            if (!isDict(next)) throw new PluginError('lookup', `the key ${part} should point to a dictionary, got '${pyStr(next)}'`);
+            holder[part] = { ...next };
+            holder = holder[part] as Record<string, unknown>;
+          }
+        }
+        for (const v of values as unknown[]) out.push([item, v]);
+      }
+      return out;
+    },
+  },
+  lines: {
+    fn: (ctx, terms) => terms.flatMap((t) => {
+      try {
+        const out = execFileSync('/bin/sh', ['-c', pyStr(t)], { cwd: ctx.searchPath[0], encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        return out.split(/\r?\n/).filter((line, i, all) => i < all.length - 1 || line !== '');
+      } catch (e) {
+        throw new PluginError('lookup', `lookup_plugin.lines(${pyStr(t)}) returned ${(e as { status?: number }).status ?? 1}`);
+      }
+    }),
+  },
   password: { fn: passwordLookup },
   together: {
     fn: (_c, terms) => {

@@ -99,6 +99,9 @@ function pyTitle(s: string): string {
 
 function affix(self: string, call: CallArgs, name: string, test: (s: string, a: string) => boolean): boolean {
   const a = arg(call, 0, 'prefix');
+  if (Array.isArray(a) && !(a instanceof PyTuple)) {
+    throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(a)}`);
+  }
   const candidates = Array.isArray(a) ? a : [a];
   return candidates.some((c) => {
     if (typeof c !== 'string') throw typeError(`${name} first arg must be str or a tuple of str, not ${typeName(c)}`);

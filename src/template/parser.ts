@@ -170,12 +170,6 @@ export class Parser {
         return this.parseInclude();
       case 'with':
         return this.parseWith();
-      case 'break':
-      case 'continue': {
-        this.next();
-        this.expectType('block_end', 'end of statement block');
-        return { kind: 'loopcontrol', which: t.value, pos: this.pos(t) };
-      }
       default: {
         if (UNSUPPORTED_TAGS.has(t.value)) throw this.error(`The '${t.value}' tag is not supported here.`, t);
         const expected = this.endTokenStack[this.endTokenStack.length - 1];

@@ -1,5 +1,6 @@
 /** What filters, tests and lookups are, and what they may ask of the template that calls them. */
 import { PluginError, typeError } from './errors.js';
+import type { Syntax } from './lexer.js';
 import { Undefined } from './values.js';
 
 export interface PluginContext {
@@ -10,7 +11,7 @@ export interface PluginContext {
   /** All variable names visible to the template (for the `vars` lookup and `varnames`). */
   variableNames(): string[];
   /** Renders another template in the same variables (the `template` lookup). */
-  render(source: string, file: string, extraVars?: Record<string, unknown>): string;
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string;
   /** Directories searched for relative paths: files/, templates/, the playbook dir... */
   readonly searchPath: readonly string[];
 }

@@ -15,6 +15,7 @@ import {
   UnknownPluginError,
 } from './errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
+import type { Syntax } from './lexer.js';
 import { ContextualGlobal } from './globals.js';
 import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
@@ -25,6 +26,7 @@ import {
   type CallArgs,
   Namespace,
   PyCallable,
+  PyRange,
   PyTuple,
   Undefined,
   dictKeys,
@@ -40,6 +42,14 @@ import {
   typeName,
   undefinedVariable,
 } from './values.js';
+
+/** An output value with the place it was printed from, kept native until the render ends. */
+class OutputChunk {
+  constructor(
+    readonly value: unknown,
+    readonly pos: Pos,
+  ) {}
+}
 
 /** Where the variables of a templating call come from. Values are templated when read. */
 export interface VariableSource {
@@ -97,29 +107,53 @@ export class Evaluation implements PluginContext {
 
   // ---------------------------------------------------------------- entry points
 
-  /** Renders to a string, as the template module does. */
+  /** Renders to a string (includes, the template lookup): chunks joined as text. */
   renderCompiled(compiled: CompiledTemplate, frame?: Frame): string {
     return this.withTemplate(compiled, () => {
-      const out: string[] = [];
+      const out: unknown[] = [];
       this.execBody(compiled.body, frame ?? new Frame(null), out);
-      return out.join('');
+      return this.concat(out);
     });
   }
 
-  /** The native value of a module-argument string: one expression keeps its type. */
-  templateValue(compiled: CompiledTemplate): unknown {
+  /**
+   * Ansible's native rendering: one output chunk keeps its type ("{{ pkgs }}" is a list), several
+   * are joined as text; trailing newlines of the source are kept on text results.
+   */
+  renderNative(compiled: CompiledTemplate): unknown {
     if (compiled.constant !== undefined) return compiled.constant;
-    if (compiled.single) {
+    return this.withTemplate(compiled, () => {
+      let result: unknown;
       const single = compiled.single;
-      return this.withTemplate(compiled, () => this.finalizeNative(this.eval(single, new Frame(null)), single.pos));
-    }
-    return this.renderCompiled(compiled);
+      if (single) {
+        result = this.finalizeNative(this.eval(single, new Frame(null)), single.pos);
+      } else {
+        const out: unknown[] = [];
+        this.execBody(compiled.body, new Frame(null), out);
+        if (out.length === 0) result = null;
+        else if (out.length === 1) {
+          const only = out[0];
+          result = only instanceof OutputChunk ? this.finalizeNative(only.value, only.pos) : only;
+        }
+        else result = this.concat(out);
+      }
+      if (typeof result === 'string' && compiled.trailingNewlines > 0) {
+        const have = /\n*$/.exec(result)?.[0].length ?? 0;
+        if (have < compiled.trailingNewlines) result += compiled.newline.repeat(compiled.trailingNewlines - have);
+      }
+      return result;
+    });
   }
 
-  evaluateExpression(compiled: CompiledTemplate): unknown {
-    const single = compiled.single;
-    if (!single) throw new Error('not an expression');
-    return this.withTemplate(compiled, () => this.finalizeNative(this.eval(single, new Frame(null)), single.pos));
+  /** Output chunks as text: None and a soft undefined print as '', other undefineds fail. */
+  private concat(out: unknown[]): string {
+    let text = '';
+    for (const chunk of out) {
+      if (typeof chunk === 'string') text += chunk;
+      else if (chunk instanceof OutputChunk) text += this.printable(chunk.value, chunk.pos);
+      else text += this.printable(chunk, { line: 1, column: 1 });
+    }
+    return text;
   }
 
   private withTemplate<T>(compiled: CompiledTemplate, fn: () => T): T {
@@ -190,8 +224,8 @@ export class Evaluation implements PluginContext {
     return [...this.source.keys()];
   }
 
-  render(source: string, file: string, extraVars?: Record<string, unknown>): string {
-    const compiled = this.env.compile(source, { file });
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string {
+    const compiled = this.env.compile(source, syntax ? { file, syntax } : { file });
     const frame = new Frame(null);
     if (extraVars) for (const k of Object.keys(extraVars)) frame.vars.set(k, extraVars[k]);
     return this.renderCompiled(compiled, frame);
@@ -204,7 +238,7 @@ export class Evaluation implements PluginContext {
       let compiled: CompiledTemplate;
       try {
         compiled = this.env.compile(value, { file: `variable '${name}'` });
-        return this.templateValue(compiled);
+        return this.renderNative(compiled);
       } catch (e) {
         if (e instanceof TemplateError) {
           const err = new PluginError(e.kind, `${e.detail} (in the value of variable '${name}')`, { cause: e });
@@ -260,7 +294,7 @@ export class Evaluation implements PluginContext {
 
   // ---------------------------------------------------------------- statements
 
-  private execBody(body: Stmt[], frame: Frame, out: string[]): Flow {
+  private execBody(body: Stmt[], frame: Frame, out: unknown[]): Flow {
     for (const stmt of body) {
       const flow = this.exec(stmt, frame, out);
       if (flow !== Flow.Normal) return flow;
@@ -268,14 +302,15 @@ export class Evaluation implements PluginContext {
     return Flow.Normal;
   }
 
-  private exec(stmt: Stmt, frame: Frame, out: string[]): Flow {
+  private exec(stmt: Stmt, frame: Frame, out: unknown[]): Flow {
     switch (stmt.kind) {
       case 'data':
         out.push(stmt.text);
         return Flow.Normal;
       case 'output': {
         const value = this.eval(stmt.expr, frame);
-        out.push(this.printable(value, stmt.expr.pos));
+        if (value instanceof Undefined && !value.soft) throw this.undefinedError(value, stmt.expr.pos);
+        out.push(typeof value === 'string' ? value : new OutputChunk(value, stmt.expr.pos));
         return Flow.Normal;
       }
       case 'if': {
@@ -291,9 +326,9 @@ export class Evaluation implements PluginContext {
         this.assign(stmt.target, this.eval(stmt.value, frame), frame);
         return Flow.Normal;
       case 'setblock': {
-        const buf: string[] = [];
+        const buf: unknown[] = [];
         this.execBody(stmt.body, new Frame(frame), buf);
-        let value: unknown = buf.join('');
+        let value: unknown = this.concat(buf);
         if (stmt.filter) value = this.applyFilterChain(stmt.filter, value, frame);
         this.assign(stmt.target, value, frame);
         return Flow.Normal;
@@ -308,9 +343,9 @@ export class Evaluation implements PluginContext {
         return Flow.Normal;
       }
       case 'filterblock': {
-        const buf: string[] = [];
+        const buf: unknown[] = [];
         this.execBody(stmt.body, new Frame(frame), buf);
-        out.push(this.printable(this.applyFilterChain(stmt.filter, buf.join(''), frame), stmt.pos));
+        out.push(this.printable(this.applyFilterChain(stmt.filter, this.concat(buf), frame), stmt.pos));
         return Flow.Normal;
       }
       case 'include':
@@ -327,7 +362,7 @@ export class Evaluation implements PluginContext {
     }
   }
 
-  private execFor(stmt: Extract<Stmt, { kind: 'for' }>, frame: Frame, out: string[], depth0: number, items?: unknown): void {
+  private execFor(stmt: Extract<Stmt, { kind: 'for' }>, frame: Frame, out: unknown[], depth0: number, items?: unknown): void {
     const iterable = items === undefined ? this.eval(stmt.iter, frame) : items;
     if (iterable instanceof Undefined) throw this.undefinedError(iterable, stmt.iter.pos);
     let values: unknown[];
@@ -350,9 +385,9 @@ export class Evaluation implements PluginContext {
     }
     const recurse = stmt.recursive
       ? (children: unknown): string => {
-          const buf: string[] = [];
+          const buf: unknown[] = [];
           this.execFor(stmt, frame, buf, depth0 + 1, children);
-          return buf.join('');
+          return this.concat(buf);
         }
       : undefined;
     const loop = new LoopInfo(values, depth0, recurse);
@@ -366,7 +401,7 @@ export class Evaluation implements PluginContext {
     }
   }
 
-  private execInclude(stmt: Extract<Stmt, { kind: 'include' }>, frame: Frame, out: string[]): void {
+  private execInclude(stmt: Extract<Stmt, { kind: 'include' }>, frame: Frame, out: unknown[]): void {
     const name = this.eval(stmt.template, frame);
     const names = Array.isArray(name) ? name : [name];
     for (const candidate of names) {
@@ -375,7 +410,7 @@ export class Evaluation implements PluginContext {
       }
       const loaded = this.env.loadTemplate(candidate, this.file, this.searchPath);
       if (!loaded) continue;
-      const compiled = this.env.compile(loaded.source, { file: loaded.file });
+      const compiled = this.env.compile(loaded.source, { file: loaded.file, syntax: { keepTrailingNewline: false } });
       out.push(this.renderCompiled(compiled, stmt.withContext ? new Frame(frame) : new Frame(null)));
       return;
     }
@@ -437,9 +472,9 @@ export class Evaluation implements PluginContext {
       for (const k of Object.keys(kwargs)) if (!sig.params.includes(k)) setKey(extraKwargs, k, kwargs[k]);
       frame.vars.set('varargs', call.args.slice(sig.params.length));
       frame.vars.set('kwargs', extraKwargs);
-      const buf: string[] = [];
+      const buf: unknown[] = [];
       this.execBody(body, frame, buf);
-      return buf.join('');
+      return this.concat(buf);
     });
   }
 
@@ -449,8 +484,12 @@ export class Evaluation implements PluginContext {
   private printable(value: unknown, pos: Pos): string {
     if (value === null || value === undefined) return '';
     if (typeof value === 'string') return value;
-    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    if (value instanceof Undefined) {
+      if (value.soft) return '';
+      throw this.undefinedError(value, pos);
+    }
     this.assertNoUndefined(value, pos);
+    if (value instanceof PyRange) throw new TemplateTypeError("Type 'range' is unsupported for variable storage.", this.position(pos));
     return pyStr(value);
   }
 
@@ -463,6 +502,7 @@ export class Evaluation implements PluginContext {
   /** The native result of `{{ expr }}`: no undefined inside, tuples become lists. */
   private finalizeNative(value: unknown, pos: Pos): unknown {
     if (value instanceof Undefined) throw this.undefinedError(value, pos);
+    if (value instanceof PyRange) throw new TemplateTypeError("Type 'range' is unsupported for variable storage.", this.position(pos));
     if (Array.isArray(value)) {
       const out = value.map((v) => this.finalizeNative(v, pos));
       return out;
@@ -477,7 +517,7 @@ export class Evaluation implements PluginContext {
       }
       return changed ? out : value;
     }
-    if (value instanceof PyCallable || value instanceof LoopInfo) {
+    if (value instanceof PyCallable || value instanceof LoopInfo || value instanceof PyRange) {
       throw new TemplateTypeError(`Type '${typeName(value)}' is unsupported for variable storage.`, this.position(pos));
     }
     return value;
@@ -592,6 +632,7 @@ export class Evaluation implements PluginContext {
         return new Undefined(
           '<inline if>',
           `the inline if-expression on line ${this.position(expr.pos).line} evaluated to false and no else section was defined.`,
+          true,
         );
       }
     }

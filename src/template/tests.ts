@@ -77,6 +77,15 @@ function pathTest(fn: (p: string) => boolean): TestDef {
   };
 }
 
+const URL_PARTS = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?/;
+
+/** Ansible's uri test: anything urlparse accepts, optionally limited to some schemes. */
+function isUri(v: unknown, schemes: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  const scheme = (URL_PARTS.exec(v)?.[1] ?? '').toLowerCase();
+  return !schemes || (Array.isArray(schemes) && schemes.map(pyStr).includes(scheme));
+}
+
 function toSet(v: unknown): unknown[] {
   return pyIter(v);
 }
@@ -164,6 +173,17 @@ export const TESTS: Tests = {
   superset: { fn: (_c, v, a) => { const s = toSet(v); return toSet(a[0]).every((x) => s.some((y) => pyEquals(x, y))); } },
   contains: { fn: (_c, v, a) => pyContains(v, a[0]) },
   nan: { fn: (_c, v) => Number.isNaN(toNumber(v)) },
+
+  uri: { fn: (_c, v, a, k) => isUri(v, bind('uri', a, k, ['schemes'], { schemes: null })['schemes']) },
+  url: {
+    fn: (_c, v, a, k) => {
+      const schemes = bind('url', a, k, ['schemes'], { schemes: null })['schemes'];
+      if (!isUri(v, schemes)) return false;
+      const m = URL_PARTS.exec(pyStr(v));
+      return Boolean(m?.[2]) || (m?.[1] ?? '').toLowerCase() === 'file';
+    },
+  },
+  urn: { fn: (_c, v) => isUri(v, ['urn']) },
 
   // ansible.builtin file tests (on the controller)
   abs: pathTest((p) => path.isAbsolute(p)),

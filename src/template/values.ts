@@ -32,6 +32,13 @@ export class PyTuple<T = unknown> extends Array<T> {
   }
 }
 
+/** range(): iterable and filterable, but (as in Ansible 2.19) not a value to store or print. */
+export class PyRange extends Array<number> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
 /** A tuple whose items also have names (groupby's `grouper` and `list`). */
 export class NamedTuple extends PyTuple {
   fields: string[] = [];
@@ -54,6 +61,8 @@ export class Undefined {
     readonly name: string,
     /** What a user is told when the value is used. */
     readonly message: string,
+    /** Prints as '' among other output (an inline if without else), as Ansible does. */
+    readonly soft = false,
   ) {}
 }
 

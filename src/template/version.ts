@@ -17,6 +17,7 @@ export function compareVersions(value: string, version: string, operator: string
   const op = OPERATORS[operator];
   if (!op) throw new PluginError('runtime', `Invalid operator type (${operator})`);
   if (!TYPES.includes(type)) throw new PluginError('runtime', `Invalid version type (${type}). Must be one of ${TYPES.join(', ')}`);
+  if (!value) throw new PluginError('runtime', 'Input version value cannot be empty');
   if (!version) throw new PluginError('runtime', 'Version parameter to compare against cannot be empty');
   let c: number;
   try {

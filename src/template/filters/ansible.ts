@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { PluginError, typeError } from '../errors.js';
 import { bind, type FilterDef } from '../plugins.js';
 import {
@@ -23,6 +22,7 @@ import {
   typeName,
 } from '../values.js';
 import { pySplit } from '../methods.js';
+import { parsePyYaml, parsePyYamlAll } from '../../yaml/pyyaml.js';
 import { passwordHash } from './crypt.js';
 import { PyRandom } from './pyrandom.js';
 import { pyEscape, pyRegex, pySub } from './pyregex.js';
@@ -262,7 +262,7 @@ export const ANSIBLE_FILTERS: Filters = {
     fn: (_c, v) => {
       if (typeof v !== 'string') return v;
       try {
-        return YAML.parse(v, { version: '1.1' }) as unknown;
+        return parsePyYaml(v);
       } catch (e) {
         throw new PluginError('runtime', `from_yaml: ${(e as Error).message}`);
       }
@@ -271,7 +271,7 @@ export const ANSIBLE_FILTERS: Filters = {
   from_yaml_all: {
     fn: (_c, v) => {
       if (typeof v !== 'string') return v;
-      return YAML.parseAllDocuments(v, { version: '1.1' }).map((d) => d.toJS() as unknown);
+      return parsePyYamlAll(v);
     },
   },
   regex_replace: {
@@ -481,9 +481,10 @@ export const ANSIBLE_FILTERS: Filters = {
   quote: { fn: (_c, v) => shellQuote(v === null ? '' : pyStr(v)) },
   b64encode: {
     fn: (_c, v, a, k) => {
-      const { encoding } = bind('b64encode', a, k, ['encoding'], { encoding: 'utf-8' });
+      const { encoding, urlsafe } = bind('b64encode', a, k, ['encoding', 'urlsafe'], { encoding: 'utf-8', urlsafe: false });
       const enc = pyStr(encoding).toLowerCase().replace('-', '') === 'utf16' ? 'utf16le' : 'utf8';
-      return Buffer.from(pyStr(v), enc).toString('base64');
+      const b64 = Buffer.from(pyStr(v), enc).toString('base64');
+      return truthy(urlsafe) ? b64.replace(/\+/g, '-').replace(/\//g, '_') : b64;
     },
   },
   b64decode: {
@@ -531,18 +532,6 @@ export const ANSIBLE_FILTERS: Filters = {
       return value;
     },
   },
-  dict: {
-    fn: (_c, v) => {
-      const out: Record<string, unknown> = {};
-      if (isDict(v)) return { ...v };
-      for (const pair of pyIter(v)) {
-        const kv = pyIter(pair);
-        if (kv.length !== 2) throw new PluginError('runtime', `dictionary update sequence element has length ${kv.length}; 2 is required`);
-        setKey(out, pyStr(kv[0]), kv[1]);
-      }
-      return out;
-    },
-  },
   comment: {
     fn: (_c, v, a, k) => {
       const { style } = bind('comment', a, k, ['style', 'decoration', 'prefix', 'prefix_count', 'postfix', 'postfix_count', 'beginning', 'end', 'newline'], { style: 'plain', decoration: null, prefix: null, prefix_count: null, postfix: null, postfix_count: null, beginning: null, end: null, newline: null });
@@ -551,6 +540,105 @@ export const ANSIBLE_FILTERS: Filters = {
       const body = pyStr(v).split('\n').map((l) => (decoration + l).replace(/\s+$/, ''));
       const pre = decoration.trim();
       return [pre, ...body, pre].join('\n');
+    },
+  },
+  permutations: {
+    fn: (_c, v, a) => {
+      const items = pyIter(v);
+      const r = a.length && a[0] !== null ? toNumber(a[0]) : items.length;
+      const out: unknown[] = [];
+      const pick = (prefix: number[]): void => {
+        if (prefix.length === r) {
+          out.push(PyTuple.of2(prefix.map((i) => items[i])));
+          return;
+        }
+        for (let i = 0; i < items.length; i++) if (!prefix.includes(i)) pick([...prefix, i]);
+      };
+      if (r <= items.length) pick([]);
+      return out;
+    },
+  },
+  combinations: {
+    fn: (_c, v, a) => {
+      const items = pyIter(v);
+      const r = toNumber(a[0]);
+      const out: unknown[] = [];
+      const pick = (start: number, prefix: unknown[]): void => {
+        if (prefix.length === r) {
+          out.push(PyTuple.of2(prefix));
+          return;
+        }
+        for (let i = start; i < items.length; i++) pick(i + 1, [...prefix, items[i]]);
+      };
+      pick(0, []);
+      return out;
+    },
+  },
+  human_to_bytes: {
+    fn: (_c, v, a, k) => {
+      const { default_unit, isbits } = bind('human_to_bytes', a, k, ['default_unit', 'isbits'], { default_unit: null, isbits: false });
+      const m = /^\s*(-?\d*\.?\d*)\s*([A-Za-z]*)\s*$/.exec(pyStr(v));
+      if (!m || m[1] === '' || m[1] === '.') throw new PluginError('runtime', "human_to_bytes() can't interpret the input");
+      let unit = m[2] || (default_unit === null ? '' : pyStr(default_unit));
+      const bits = truthy(isbits);
+      const powers = 'BKMGTPEZY';
+      if (unit === '' || /^(bytes?|bits?)$/i.test(unit)) return Math.round(Number(m[1]));
+      const suffix = unit.slice(1);
+      if (suffix && suffix !== (bits ? 'b' : 'B') && !(suffix === 'iB' || suffix === 'ib')) {
+        throw new PluginError('runtime', `human_to_bytes() failed to convert ${pyStr(v)}. Value is not a valid string (expect ${bits ? 'bits' : 'bytes'})`);
+      }
+      unit = unit[0]!.toUpperCase();
+      const power = powers.indexOf(unit);
+      if (power < 0) throw new PluginError('runtime', `human_to_bytes() failed to convert ${pyStr(v)}. The suffix must be one of ${powers.split('').join(', ')}`);
+      return Math.round(Number(m[1]) * 1024 ** power);
+    },
+  },
+  urlsplit: {
+    fn: (_c, v, a) => {
+      const text = pyStr(v);
+      const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(text)!;
+      const netloc = m[2] ?? '';
+      const userinfo = netloc.includes('@') ? netloc.slice(0, netloc.lastIndexOf('@')) : '';
+      const hostport = netloc.includes('@') ? netloc.slice(netloc.lastIndexOf('@') + 1) : netloc;
+      const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport);
+      const host = hp?.[1] ? hp[1].replace(/^\[|\]$/g, '').toLowerCase() : null;
+      const parts: Record<string, unknown> = {
+        fragment: m[5] ?? '',
+        hostname: host,
+        netloc,
+        password: userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : null,
+        path: m[3] ?? '',
+        port: hp?.[2] ? Number(hp[2]) : null,
+        query: m[4] ?? '',
+        scheme: (m[1] ?? '').toLowerCase(),
+        username: userinfo ? userinfo.split(':')[0] : null,
+      };
+      if (a.length && a[0]) {
+        const key = pyStr(a[0]);
+        if (!(key in parts)) throw new PluginError('runtime', `urlsplit: unknown URL component: ${key}`);
+        return parts[key];
+      }
+      return parts;
+    },
+  },
+  rekey_on_member: {
+    fn: (_c, v, a, k) => {
+      const { key, duplicates } = bind('rekey_on_member', a, k, ['key', 'duplicates'], { duplicates: 'error' });
+      if (duplicates !== 'error' && duplicates !== 'overwrite') throw new PluginError('runtime', `duplicates parameter to rekey_on_member has unknown value: ${pyStr(duplicates)}`);
+      const items = isDict(v) ? dictKeys(v).map((x) => v[x]) : Array.isArray(v) ? v : undefined;
+      if (!items) throw new PluginError('runtime', 'Type is not a valid list, set, or dict');
+      const out: Record<string, unknown> = {};
+      const name = pyStr(key);
+      for (const item of items) {
+        if (!isDict(item)) throw new PluginError('runtime', 'List item is not a valid dict');
+        if (!Object.prototype.hasOwnProperty.call(item, name)) throw new PluginError('runtime', `Key ${name} was not found`);
+        const newKey = pyStr(item[name]);
+        if (Object.prototype.hasOwnProperty.call(out, newKey) && duplicates === 'error') {
+          throw new PluginError('runtime', `Key ${newKey} is not unique, cannot correctly turn into dict`);
+        }
+        setKey(out, newKey, item);
+      }
+      return out;
     },
   },
   human_readable: {

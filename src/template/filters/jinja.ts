@@ -495,10 +495,14 @@ export const JINJA_FILTERS: Filters = {
   },
   urlencode: {
     fn: (_c, v) => {
-      const enc = (s: unknown): string => encodeURIComponent(pyStr(s)).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-      if (isDict(v)) return dictKeys(v).map((key) => `${enc(key)}=${enc(v[key])}`).join('&');
-      if (Array.isArray(v)) return v.map((pair) => `${enc((pair as unknown[])[0])}=${enc((pair as unknown[])[1])}`).join('&');
-      return enc(v);
+      // Python's quote(): safe '/' for a string; for query pairs nothing is safe and spaces are '+'.
+      const quote = (s: unknown, forQs: boolean): string => {
+        const q = encodeURIComponent(pyStr(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        return forQs ? q.replace(/%20/g, '+') : q.replace(/%2F/g, '/');
+      };
+      if (isDict(v)) return dictKeys(v).map((key) => `${quote(key, true)}=${quote(v[key], true)}`).join('&');
+      if (Array.isArray(v)) return v.map((pair) => `${quote((pair as unknown[])[0], true)}=${quote((pair as unknown[])[1], true)}`).join('&');
+      return quote(v, false);
     },
   },
   wordcount: { fn: (_c, v) => (pyStr(v).match(/\w+/gu) ?? []).length },

@@ -77,7 +77,7 @@ export interface YamlOptions {
   explicitStart?: boolean;
 }
 
-const YAML_RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|=|<<)$/;
+const YAML_RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|=|<<)$/;
 const YAML_NUMBERISH = /^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?|\.\d[\d_]*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+|\.(?:inf|Inf|INF|nan|NaN|NAN)|[-+]\.(?:inf|Inf|INF)|\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?)$/;
 const YAML_TIMESTAMP = /^\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?$/;
 
@@ -231,7 +231,7 @@ export function pyYamlDump(value: unknown, options: YamlOptions = {}): string {
 
   const start = options.explicitStart ? '--- ' : '';
   if (!Array.isArray(value) && !isDict(value)) {
-    return `${start}${yamlScalar(value, false, 0, width, '')}\n...\n`;
+    return `${start}${yamlScalar(value, false, 0, width, '')}\n`;
   }
   const emptyTop = emptyFlow(value);
   if (emptyTop) return `${start}${emptyTop}\n`;

@@ -593,7 +593,7 @@ export class Parser {
         const arg: Expr = args.length === 1 ? args[0]! : { kind: 'tuple', items: args, pos: this.pos(t) };
         node = { kind: 'getitem', obj: node, arg, pos: this.pos(t) };
       } else if (this.isOp('(')) {
-        node = { kind: 'call', fn: node, ...this.parseCallArgs(), pos: this.pos(t) };
+        node = { kind: 'call', fn: node, ...this.parseCallArgs(), pos: node.pos };
       } else {
         return node;
       }

@@ -30,6 +30,7 @@ import {
   PyTuple,
   Undefined,
   dictKeys,
+  hasOwn,
   isDict,
   newDict,
   pyCompare,
@@ -62,8 +63,8 @@ export const MISSING: unique symbol = Symbol('missing');
 
 export function objectSource(vars: Record<string, unknown>): VariableSource {
   return {
-    get: (name) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : MISSING),
-    keys: () => Object.keys(vars),
+    get: (name) => (hasOwn(vars, name) ? vars[name] : MISSING),
+    keys: () => dictKeys(vars),
   };
 }
 
@@ -741,7 +742,7 @@ export class Evaluation implements PluginContext {
     try {
       return this.callFilter(expr.name, value, args, kwargs);
     } catch (e) {
-      if (e instanceof PluginError && e.kind === 'undefined' && value instanceof Undefined) {
+      if (e instanceof PluginError && value instanceof Undefined && e.message === value.message) {
         throw this.undefinedError(value, expr.node?.pos ?? expr.pos);
       }
       this.wrap(e, expr.pos);

@@ -160,15 +160,16 @@ export function typeName(v: unknown): string {
   return 'object';
 }
 
-/** Own enumerable data keys of a dict, never inherited or accessor properties. */
+/** Own enumerable data keys of a dict: getters on host objects are never called from a template. */
 export function dictKeys(d: Record<string, unknown>): string[] {
-  return Object.keys(d);
+  const keys = Object.keys(d);
+  for (const k of keys) {
+    if (!isDataProperty(d, k)) return keys.filter((key) => isDataProperty(d, key));
+  }
+  return keys;
 }
 
 export function hasOwn(obj: object, key: string): boolean {
-  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-    return Object.prototype.hasOwnProperty.call(obj, key) && isDataProperty(obj, key);
-  }
   return Object.prototype.hasOwnProperty.call(obj, key) && isDataProperty(obj, key);
 }
 

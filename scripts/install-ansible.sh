@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the pinned Ansible reference (the behaviour our parity tests compare against) into a
+# venv outside the repository. Idempotent: does nothing when the right version is already there.
+set -euo pipefail
+
+ANSIBLE_VERSION=12.3.0        # ansible-core 2.19, the newest that runs on Python 3.11
+PASSLIB_VERSION=1.7.4         # password_hash needs it in ansible-core 2.19
+VENV="${PLAYBOOK_ANSIBLE_VENV:-$HOME/.cache/playbook-engine/ansible-$ANSIBLE_VERSION}"
+
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import ansible, passlib" 2>/dev/null \
+  && [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("ansible"))')" = "$ANSIBLE_VERSION" ]; then
+  exit 0
+fi
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "install-ansible: installing python3-venv (apt-get)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "install-ansible: $PYTHON cannot create a venv; install python3-venv first" >&2
+    exit 1
+  fi
+fi
+
+echo "install-ansible: creating $VENV with ansible==$ANSIBLE_VERSION (one time, about a minute)" >&2
+rm -rf "$VENV"
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "ansible==$ANSIBLE_VERSION" "passlib==$PASSLIB_VERSION"
+"$VENV/bin/ansible" --version | head -1 >&2

@@ -1,0 +1,38 @@
+/** The built package, imported by its name as a user's code would, exports the templating API. */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, test } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+}, 120_000);
+
+function runAsUser(code: string): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+}
+
+test('renderTemplate and evaluateExpression from the package entry', () => {
+  const out = runAsUser(`
+    import { renderTemplate, evaluateExpression } from 'playbook-engine';
+    console.log(JSON.stringify([
+      renderTemplate('{% for h in hosts %}{{ h }}:{{ port }}\\n{% endfor %}', { hosts: ['a', 'b'], port: 6379 }),
+      evaluateExpression("nodes | map(attribute='gpus') | sum", { nodes: [{ gpus: 2 }, { gpus: 4 }] }),
+    ]));
+  `);
+  expect(JSON.parse(out)).toEqual(['a:6379\nb:6379\n', 6]);
+});
+
+test('errors are typed and carry their position', () => {
+  const out = runAsUser(`
+    import { renderTemplate, TemplateError, UndefinedVariableError } from 'playbook-engine';
+    try {
+      renderTemplate('line one\\n{{ missing_var }}', {}, { file: 'motd.j2' });
+    } catch (e) {
+      console.log(JSON.stringify({ typed: e instanceof UndefinedVariableError && e instanceof TemplateError, file: e.file, line: e.line, column: e.column, message: e.message }));
+    }
+  `);
+  expect(JSON.parse(out)).toEqual({ typed: true, file: 'motd.j2', line: 2, column: 4, message: "motd.j2:2:4: 'missing_var' is undefined" });
+});

@@ -64,8 +64,7 @@ export type Stmt =
   | { kind: 'callblock'; call: Expr & { kind: 'call' }; signature: MacroSignature; body: Stmt[]; pos: Pos }
   | { kind: 'filterblock'; filter: Expr; body: Stmt[]; pos: Pos }
   | { kind: 'include'; template: Expr; ignoreMissing: boolean; withContext: boolean; pos: Pos }
-  | { kind: 'with'; targets: Array<[Target, Expr]>; body: Stmt[]; pos: Pos }
-  | { kind: 'loopcontrol'; which: 'break' | 'continue'; pos: Pos };
+  | { kind: 'with'; targets: Array<[Target, Expr]>; body: Stmt[]; pos: Pos };
 
 export interface TemplateTree {
   file: string;

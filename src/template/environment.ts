@@ -9,7 +9,7 @@ import { TemplateSyntaxError } from './errors.js';
 import { ANSIBLE_SYNTAX, Lexer, type Syntax } from './lexer.js';
 import { Parser } from './parser.js';
 import type { FilterRegistry, LookupRegistry, TestRegistry } from './plugins.js';
-import { Evaluation } from './runtime.js';
+import { checkPlugins } from './check.js';
 import { dictKeys, isDict } from './values.js';
 
 export interface CompileOptions {
@@ -146,7 +146,7 @@ export class TemplateEnvironment {
       }
       throw e;
     }
-    Evaluation.checkPlugins(this, body, shift);
+    checkPlugins(this, body, shift);
     const only = body.length === 1 ? body[0] : undefined;
     return { body, single: only?.kind === 'output' ? only.expr : undefined, constant: undefined };
   }

@@ -6,6 +6,8 @@ import { Undefined } from './values.js';
 export interface PluginContext {
   callFilter(name: string, value: unknown, args?: unknown[], kwargs?: Record<string, unknown>): unknown;
   callTest(name: string, value: unknown, args?: unknown[], kwargs?: Record<string, unknown>): boolean;
+  hasFilter(name: string): boolean;
+  hasTest(name: string): boolean;
   /** A variable as the template sees it (lazily templated); an Undefined when missing. */
   variable(name: string): unknown;
   /** All variable names visible to the template (for the `vars` lookup and `varnames`). */
@@ -76,8 +78,4 @@ export function assertDefined(value: unknown): void {
 export function shortName(name: string): string {
   const i = name.lastIndexOf('.');
   return i < 0 ? name : name.slice(i + 1);
-}
-
-export function isQualifiedKnown(name: string): boolean {
-  return /^(ansible\.(builtin|legacy)|community\.general|ansible\.utils)\.[A-Za-z_]\w*$/.test(name) || !name.includes('.');
 }

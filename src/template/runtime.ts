@@ -12,7 +12,6 @@ import {
   TemplateRuntimeError,
   TemplateTypeError,
   UndefinedVariableError,
-  UnknownPluginError,
 } from './errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
 import type { Syntax } from './lexer.js';
@@ -21,7 +20,6 @@ import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
 import type { PluginContext } from './plugins.js';
 import { assertDefined, shortName } from './plugins.js';
-import { suggest } from './suggest.js';
 import {
   type CallArgs,
   Namespace,
@@ -66,12 +64,6 @@ export function objectSource(vars: Record<string, unknown>): VariableSource {
     get: (name) => (hasOwn(vars, name) ? vars[name] : MISSING),
     keys: () => dictKeys(vars),
   };
-}
-
-const enum Flow {
-  Normal,
-  Break,
-  Continue,
 }
 
 class Frame {
@@ -191,6 +183,14 @@ export class Evaluation implements PluginContext {
     return def.fn(this, value, args, kwargs);
   }
 
+  hasFilter(name: string): boolean {
+    return this.env.filters.has(shortName(name));
+  }
+
+  hasTest(name: string): boolean {
+    return this.env.tests.has(shortName(name));
+  }
+
   variable(name: string): unknown {
     if (this.resolved.has(name)) return this.resolved.get(name);
     const raw = this.source.get(name);
@@ -295,24 +295,20 @@ export class Evaluation implements PluginContext {
 
   // ---------------------------------------------------------------- statements
 
-  private execBody(body: Stmt[], frame: Frame, out: unknown[]): Flow {
-    for (const stmt of body) {
-      const flow = this.exec(stmt, frame, out);
-      if (flow !== Flow.Normal) return flow;
-    }
-    return Flow.Normal;
+  private execBody(body: Stmt[], frame: Frame, out: unknown[]): void {
+    for (const stmt of body) this.exec(stmt, frame, out);
   }
 
-  private exec(stmt: Stmt, frame: Frame, out: unknown[]): Flow {
+  private exec(stmt: Stmt, frame: Frame, out: unknown[]): void {
     switch (stmt.kind) {
       case 'data':
         out.push(stmt.text);
-        return Flow.Normal;
+        return;
       case 'output': {
         const value = this.eval(stmt.expr, frame);
         if (value instanceof Undefined && !value.soft) throw this.undefinedError(value, stmt.expr.pos);
         out.push(typeof value === 'string' ? value : new OutputChunk(value, stmt.expr.pos));
-        return Flow.Normal;
+        return;
       }
       case 'if': {
         for (const branch of stmt.branches) {
@@ -322,44 +318,42 @@ export class Evaluation implements PluginContext {
       }
       case 'for':
         this.execFor(stmt, frame, out, 0);
-        return Flow.Normal;
+        return;
       case 'set':
         this.assign(stmt.target, this.eval(stmt.value, frame), frame);
-        return Flow.Normal;
+        return;
       case 'setblock': {
         const buf: unknown[] = [];
         this.execBody(stmt.body, new Frame(frame), buf);
         let value: unknown = this.concat(buf);
         if (stmt.filter) value = this.applyFilterChain(stmt.filter, value, frame);
         this.assign(stmt.target, value, frame);
-        return Flow.Normal;
+        return;
       }
       case 'macro':
         frame.vars.set(stmt.name, this.makeMacro(stmt.name, stmt.signature, stmt.body, frame));
-        return Flow.Normal;
+        return;
       case 'callblock': {
         const caller = this.makeMacro('caller', stmt.signature, stmt.body, frame);
         const value = this.evalCall(stmt.call, frame, caller);
         out.push(this.printable(value, stmt.pos));
-        return Flow.Normal;
+        return;
       }
       case 'filterblock': {
         const buf: unknown[] = [];
         this.execBody(stmt.body, new Frame(frame), buf);
         out.push(this.printable(this.applyFilterChain(stmt.filter, this.concat(buf), frame), stmt.pos));
-        return Flow.Normal;
+        return;
       }
       case 'include':
         this.execInclude(stmt, frame, out);
-        return Flow.Normal;
+        return;
       case 'with': {
         const inner = new Frame(frame);
         for (const [target, expr] of stmt.targets) this.assign(target, this.eval(expr, frame), inner);
         this.execBody(stmt.body, inner, out);
-        return Flow.Normal;
+        return;
       }
-      case 'loopcontrol':
-        return stmt.which === 'break' ? Flow.Break : Flow.Continue;
     }
   }
 
@@ -397,8 +391,7 @@ export class Evaluation implements PluginContext {
       const inner = new Frame(frame);
       inner.vars.set('loop', loop);
       this.assign(stmt.target, values[i], inner);
-      const flow = this.execBody(stmt.body, inner, out);
-      if (flow === Flow.Break) break;
+      this.execBody(stmt.body, inner, out);
     }
   }
 
@@ -747,133 +740,5 @@ export class Evaluation implements PluginContext {
       }
       this.wrap(e, expr.pos);
     }
-  }
-
-  /** Checks at compile time that every filter and test exists, as Jinja2 does. */
-  static checkPlugins(env: TemplateEnvironment, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
-    const visitExpr = (e: Expr | null): void => {
-      if (!e) return;
-      switch (e.kind) {
-        case 'filter':
-        case 'test': {
-          const registry = e.kind === 'filter' ? env.filters : env.tests;
-          if (!registry.has(shortName(e.name))) {
-            throw new UnknownPluginError(
-              e.kind === 'filter' ? 'unknown-filter' : 'unknown-test',
-              e.name,
-              suggest(e.name, registry.keys()),
-              position(e.pos),
-            );
-          }
-          if (e.kind === 'filter') visitExpr(e.node);
-          else visitExpr(e.node);
-          e.args.forEach(visitExpr);
-          e.kwargs.forEach(([, v]) => visitExpr(v));
-          visitExpr(e.dynArgs);
-          visitExpr(e.dynKwargs);
-          return;
-        }
-        case 'call':
-          visitExpr(e.fn);
-          e.args.forEach(visitExpr);
-          e.kwargs.forEach(([, v]) => visitExpr(v));
-          visitExpr(e.dynArgs);
-          visitExpr(e.dynKwargs);
-          return;
-        case 'list':
-        case 'tuple':
-          e.items.forEach(visitExpr);
-          return;
-        case 'dict':
-          e.pairs.forEach(([k, v]) => {
-            visitExpr(k);
-            visitExpr(v);
-          });
-          return;
-        case 'getattr':
-          visitExpr(e.obj);
-          return;
-        case 'getitem':
-          visitExpr(e.obj);
-          visitExpr(e.arg);
-          return;
-        case 'slice':
-          visitExpr(e.start);
-          visitExpr(e.stop);
-          visitExpr(e.step);
-          return;
-        case 'binop':
-        case 'and':
-        case 'or':
-          visitExpr(e.left);
-          visitExpr(e.right);
-          return;
-        case 'unary':
-          visitExpr(e.node);
-          return;
-        case 'compare':
-          visitExpr(e.expr);
-          e.ops.forEach((o) => visitExpr(o.expr));
-          return;
-        case 'condexpr':
-          visitExpr(e.test);
-          visitExpr(e.then);
-          visitExpr(e.otherwise);
-          return;
-        default:
-          return;
-      }
-    };
-    const visitBody = (stmts: Stmt[]): void => {
-      for (const s of stmts) {
-        switch (s.kind) {
-          case 'output':
-            visitExpr(s.expr);
-            break;
-          case 'if':
-            s.branches.forEach((b) => {
-              visitExpr(b.test);
-              visitBody(b.body);
-            });
-            visitBody(s.otherwise);
-            break;
-          case 'for':
-            visitExpr(s.iter);
-            visitExpr(s.filter);
-            visitBody(s.body);
-            visitBody(s.otherwise);
-            break;
-          case 'set':
-            visitExpr(s.value);
-            break;
-          case 'setblock':
-            visitExpr(s.filter);
-            visitBody(s.body);
-            break;
-          case 'macro':
-            s.signature.defaults.forEach(visitExpr);
-            visitBody(s.body);
-            break;
-          case 'callblock':
-            visitExpr(s.call);
-            visitBody(s.body);
-            break;
-          case 'filterblock':
-            visitExpr(s.filter);
-            visitBody(s.body);
-            break;
-          case 'include':
-            visitExpr(s.template);
-            break;
-          case 'with':
-            s.targets.forEach(([, v]) => visitExpr(v));
-            visitBody(s.body);
-            break;
-          default:
-            break;
-        }
-      }
-    };
-    visitBody(body);
   }
 }

@@ -125,8 +125,8 @@ export const TESTS: Tests = {
   ge: cmp((c) => c >= 0),
   in: { fn: (_c, v, a) => pyContains(a[0], v) },
   sameas: { fn: (_c, v, a) => v === a[0] || (v === null && a[0] === null) },
-  filter: { fn: (ctx, v) => typeof v === 'string' && (ctx as unknown as { env: { filters: Map<string, unknown> } }).env.filters.has(v) },
-  test: { fn: (ctx, v) => typeof v === 'string' && (ctx as unknown as { env: { tests: Map<string, unknown> } }).env.tests.has(v) },
+  filter: { fn: (ctx, v) => typeof v === 'string' && ctx.hasFilter(v) },
+  test: { fn: (ctx, v) => typeof v === 'string' && ctx.hasTest(v) },
 
   // ansible.builtin core tests
   match: { fn: (_c, v, a, k) => regexTest(v, bind('match', a, {}, ['pattern'], { pattern: '' })['pattern'], k, 'match') },

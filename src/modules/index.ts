@@ -1,0 +1,29 @@
+/** The module registry: one file per module, listed here once. */
+import type { ModuleDefinition } from './types.js';
+
+// Each module file default-exports its ModuleDefinition; add new ones to this list.
+const BUILTIN: ModuleDefinition<any>[] = [];
+
+export class ModuleRegistry {
+  private readonly byName = new Map<string, ModuleDefinition<any>>();
+
+  constructor(modules: ModuleDefinition<any>[] = BUILTIN) {
+    for (const m of modules) this.add(m);
+  }
+
+  add(module: ModuleDefinition<any>): void {
+    for (const name of [module.name, ...(module.aliases ?? [])]) {
+      this.byName.set(name, module);
+      this.byName.set(`ansible.builtin.${name}`, module);
+      this.byName.set(`ansible.legacy.${name}`, module);
+    }
+  }
+
+  get(name: string): ModuleDefinition<any> | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].filter((n) => !n.includes('.'));
+  }
+}

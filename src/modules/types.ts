@@ -1,0 +1,87 @@
+/**
+ * A module: an argument spec and a run() that reads the host's state through the connection,
+ * computes the difference and issues the fewest commands (pyinfra's split, Ansible's contract).
+ * Module logic runs in the controller; only commands and file operations reach the host.
+ */
+import type { Become, Connection } from '../connection/types.js';
+import type { ArgumentSpec } from './args.js';
+
+export interface Diff {
+  before?: string;
+  after?: string;
+  before_header?: string;
+  after_header?: string;
+  prepared?: string;
+}
+
+/** A module's result, with Ansible's names: changed, failed, msg, rc, stdout, diff, ... */
+export interface ModuleResult {
+  changed: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: string;
+  diff?: Diff | Diff[];
+  [key: string]: unknown;
+}
+
+export interface ModuleContext {
+  /** The inventory hostname. */
+  readonly host: string;
+  readonly conn: Connection;
+  /** --check: report what would change, change nothing. */
+  readonly checkMode: boolean;
+  /** --diff: include before/after in the result. */
+  readonly diffMode: boolean;
+  readonly become: Become | undefined;
+  /** The task's `environment:`. */
+  readonly environment: Record<string, string>;
+  /**
+   * A controller-side file for `src:` (copy, template, include_vars): looks in the role's and
+   * playbook's `files/` or `templates/` (kind), then as given. Undefined when not found.
+   */
+  findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
+  /** Renders a template file with the task's variables, as the template module does. */
+  renderTemplateFile(file: string, options?: TemplateFileOptions): Promise<string>;
+  /** The task's variables (lazily templated), for modules that need them (debug var=). */
+  variable(name: string): unknown;
+  /** Templates an expression with the task's variables (assert that:, debug var=). */
+  evaluate(expression: string): unknown;
+  /** -v level, for modules whose output depends on it (debug verbosity). */
+  readonly verbosity: number;
+}
+
+export interface TemplateFileOptions {
+  variableStartString?: string;
+  variableEndString?: string;
+  blockStartString?: string;
+  blockEndString?: string;
+  commentStartString?: string;
+  commentEndString?: string;
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  newlineSequence?: string;
+}
+
+export interface ModuleDefinition<Args extends Record<string, unknown> = Record<string, unknown>> {
+  /** Short name ('copy'); 'ansible.builtin.copy' and 'ansible.legacy.copy' resolve to it. */
+  name: string;
+  aliases?: string[];
+  /** Ansible-style argument spec; arguments are checked and coerced before run(). */
+  spec: ArgumentSpec;
+  /**
+   * How a free-form string argument (`command: ls -l`, `shell: ...`) is stored: the name of the
+   * argument that receives it ('_raw_params' for command/shell/raw), or undefined when the
+   * module takes only key=value pairs.
+   */
+  freeForm?: string;
+  /** Module runs on the controller only (debug, set_fact, assert): no connection needed. */
+  controllerOnly?: boolean;
+  /** In check mode, modules without check support are skipped, as in Ansible. */
+  supportsCheckMode: boolean;
+  run(args: Args, ctx: ModuleContext): Promise<ModuleResult>;
+}
+
+/** Typed helper for user modules: `defineModule({ name, spec, run })`. */
+export function defineModule<Args extends Record<string, unknown>>(def: ModuleDefinition<Args>): ModuleDefinition<Args> {
+  return def;
+}

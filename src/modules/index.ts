@@ -1,4 +1,5 @@
 /** The module registry: one file per module, listed here once. */
+import { CORE_MODULES } from './core.js';
 import type { ModuleDefinition } from './types.js';
 
 // Each module file default-exports its ModuleDefinition; add new ones to this list.
@@ -7,7 +8,7 @@ const BUILTIN: ModuleDefinition<any>[] = [];
 export class ModuleRegistry {
   private readonly byName = new Map<string, ModuleDefinition<any>>();
 
-  constructor(modules: ModuleDefinition<any>[] = BUILTIN) {
+  constructor(modules: ModuleDefinition<any>[] = [...CORE_MODULES, ...BUILTIN]) {
     for (const m of modules) this.add(m);
   }
 

@@ -7,8 +7,9 @@ import type { Become, Connection } from '../connection/types.js';
 import type { ArgumentSpec } from './args.js';
 
 export interface Diff {
-  before?: string;
-  after?: string;
+  /** Text for content changes; the file module's state diffs are mappings ({path, state, mode}). */
+  before?: string | Record<string, unknown>;
+  after?: string | Record<string, unknown>;
   before_header?: string;
   after_header?: string;
   prepared?: string;
@@ -19,7 +20,8 @@ export interface ModuleResult {
   changed: boolean;
   failed?: boolean;
   skipped?: boolean;
-  msg?: string;
+  /** Usually text; debug and assert may return any value. */
+  msg?: unknown;
   diff?: Diff | Diff[];
   [key: string]: unknown;
 }

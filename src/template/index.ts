@@ -81,8 +81,17 @@ export class Templar {
    * What a module argument becomes: strings are templated (one `{{ expr }}` keeps its type),
    * lists and dicts are templated deeply, anything else is returned as is.
    */
+  /** Templating calls over the same variables that share one cache (see BoundTemplar). */
+  bind(vars: TemplateVariables, options: TemplateOptions = {}): BoundTemplar {
+    return new BoundTemplar(this, toSource(vars), options);
+  }
+
   templateValue(value: unknown, vars: TemplateVariables = {}, options: TemplateOptions = {}): unknown {
-    const evaluation = new Evaluation(this.env, toSource(vars), options);
+    return this.templateValueWith(new Evaluation(this.env, toSource(vars), options), value, options);
+  }
+
+  /** @internal */
+  templateValueWith(evaluation: Evaluation, value: unknown, options: TemplateOptions): unknown {
     const syntax = { ...options.syntax, escapeBackslashes: true };
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') {
@@ -99,6 +108,50 @@ export class Templar {
     };
     const result = walk(value);
     return options.keepPythonTypes ? result : toPlain(result);
+  }
+}
+
+/**
+ * Templating calls that share one variable cache: a task's name, arguments and conditions read
+ * each lazily templated variable once.
+ */
+export class BoundTemplar {
+  private readonly evaluation: Evaluation;
+
+  constructor(
+    private readonly templar: Templar,
+    private readonly vars: VariableSource,
+    private readonly options: TemplateOptions = {},
+  ) {
+    this.evaluation = new Evaluation(templar.env, vars, options);
+  }
+
+  /** A variable as a template sees it (an Undefined when missing). */
+  variable(name: string): unknown {
+    return this.evaluation.variable(name);
+  }
+
+  templateValue(value: unknown, options: TemplateOptions = {}): unknown {
+    return this.templar.templateValueWith(this.evaluation, value, { ...this.options, ...options });
+  }
+
+  evaluateExpression(expression: string, options: TemplateOptions & { escapeBackslashes?: boolean } = {}): unknown {
+    const merged = { ...this.options, ...options };
+    const compiled = this.templar.env.compile(`{{ ${expression} }}`, {
+      ...merged,
+      file: merged.file ?? '<expression>',
+      column: (merged.column ?? 1) - 3,
+      syntax: { ...merged.syntax, escapeBackslashes: merged.escapeBackslashes ?? true },
+    });
+    if (!compiled.single) {
+      throw new TemplateSyntaxError('expected a single expression', { file: compiled.file, line: compiled.lineOffset + 1, column: 1 });
+    }
+    const result = this.evaluation.renderNative(compiled);
+    return merged.keepPythonTypes ? result : toPlain(result);
+  }
+
+  renderTemplate(source: string, options: TemplateOptions = {}): string {
+    return this.templar.renderTemplate(source, this.vars, { ...this.options, ...options });
   }
 }
 

@@ -55,6 +55,11 @@ export interface VariableSource {
   /** The raw value, or MISSING. */
   get(name: string): unknown;
   keys(): Iterable<string>;
+  /**
+   * False for values that must not be templated again when read: module results, facts and
+   * set_fact values (Ansible 2.19 trusts only templates written in playbooks and vars files).
+   */
+  isTrusted?(name: string): boolean;
 }
 
 export const MISSING: unique symbol = Symbol('missing');
@@ -203,7 +208,7 @@ export class Evaluation implements PluginContext {
       }
       return global === undefined ? undefinedVariable(name) : global;
     }
-    if (!this.env.needsTemplating(raw)) {
+    if (this.source.isTrusted?.(name) === false || !this.env.needsTemplating(raw)) {
       this.resolved.set(name, raw);
       return raw;
     }

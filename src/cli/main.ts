@@ -1,0 +1,215 @@
+/** The `playbook` command: run, validate, inventory. Exit codes are ansible-playbook's. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { loadAnsibleConfig } from '../config/ansible-cfg.js';
+import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
+import { InventoryError, loadInventory } from '../inventory/index.js';
+import { JsonLinesReporter, TextReporter, banner } from '../output/text.js';
+import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
+import type { Block, Playbook, TaskNode } from '../playbook/model.js';
+import { TemplateError } from '../template/errors.js';
+import { pyStr } from '../template/values.js';
+
+const EXIT = { ok: 0, error: 1, failed: 2, parser: 4, badOption: 5, interrupted: 99, unknown: 250 } as const;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const splitList = (values: string[]): string[] => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+
+function printError(e: unknown): number {
+  if (e instanceof PlaybookErrors) {
+    for (const err of e.errors) process.stderr.write(`ERROR! ${err.message}\n`);
+    return EXIT.parser;
+  }
+  if (e instanceof PlaybookError || e instanceof TemplateError || e instanceof InventoryError) {
+    process.stderr.write(`ERROR! ${e.message}\n`);
+    return EXIT.parser;
+  }
+  process.stderr.write(`ERROR! Unexpected Exception: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT.unknown;
+}
+
+function listTasks(playbooks: Playbook[], tags: boolean): string {
+  let out = '';
+  for (const pb of playbooks) {
+    out += `\nplaybook: ${pb.file}\n`;
+    pb.plays.forEach((play, i) => {
+      const playTags = ([] as unknown[]).concat(play.keywords['tags'] ?? []).map(pyStr);
+      out += `\n  play #${i + 1} (${pyStr(play.hosts)}): ${play.name ?? pyStr(play.hosts)}\tTAGS: [${playTags.join(', ')}]\n`;
+      const allTags = new Set(playTags);
+      if (!tags) out += '    tasks:\n';
+      const visit = (nodes: TaskNode[], inherited: string[]): void => {
+        for (const n of nodes) {
+          const own = ([] as unknown[]).concat(n.keywords['tags'] ?? []).map(pyStr);
+          const effective = [...new Set([...inherited, ...own])];
+          if (n.kind === 'block') {
+            visit((n as Block).block, effective);
+            visit(n.rescue, effective);
+            visit(n.always, effective);
+          } else {
+            effective.forEach((t) => allTags.add(t));
+            if (!tags) out += `      ${n.role ? `${n.role.name} : ` : ''}${n.name ?? n.action}\tTAGS: [${effective.join(', ')}]\n`;
+          }
+        }
+      };
+      for (const role of play.roles) visit(role.tasks, ([] as unknown[]).concat(role.keywords['tags'] ?? []).map(pyStr));
+      visit([...play.preTasks, ...play.tasks, ...play.postTasks], playTags);
+      if (tags) out += `      TASK TAGS: [${[...allTags].sort().join(', ')}]\n`;
+    });
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('playbook')
+    .description('Run Ansible-style playbooks: idempotent tasks over SSH on many hosts, fast.')
+    .version(version(), '--version')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let exitCode: number = EXIT.ok;
+
+  program
+    .command('run')
+    .description('run playbooks against an inventory (ansible-playbook)')
+    .argument('<playbook...>', 'playbook files')
+    .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable)', collect, [])
+    .option('-l, --limit <pattern>', 'limit to hosts matching the pattern')
+    .option('-t, --tags <tags>', 'only run tasks tagged with these (repeatable, comma separated)', collect, [])
+    .option('--skip-tags <tags>', 'skip tasks tagged with these', collect, [])
+    .option('-e, --extra-vars <vars>', 'key=value, @file or JSON/YAML (repeatable)', collect, [])
+    .option('-f, --forks <n>', 'parallel hosts', (v) => Number(v))
+    .option('-C, --check', "don't change anything, report what would change")
+    .option('-D, --diff', 'show differences in changed files')
+    .option('-v, --verbose', 'more output (-vvvv for the most)', (_v, prev: number) => prev + 1, 0)
+    .option('--list-hosts', 'list the hosts each play would run on')
+    .option('--list-tasks', 'list the tasks each play would run')
+    .option('--list-tags', 'list all tags')
+    .option('--syntax-check', 'check the playbooks and stop')
+    .option('--start-at-task <name>', 'start at the task with this name')
+    .option('--force-handlers', 'run handlers even on failed hosts')
+    .option('-K, --ask-become-pass', 'read the become password from PLAYBOOK_BECOME_PASSWORD or stdin')
+    .addOption(new Option('--json', 'one JSON event per line instead of text'))
+    .action(async (playbooks: string[], o: Record<string, unknown>) => {
+      const cwd = process.cwd();
+      const config = loadAnsibleConfig(cwd);
+      const inventorySources = (o['inventory'] as string[]).length ? (o['inventory'] as string[]) : config.inventory;
+      try {
+        if (o['syntaxCheck'] || o['listTasks'] || o['listTags'] || o['listHosts']) {
+          const modules = createModuleRegistry();
+          const { playbooks: loaded } = loadPlaybooks(playbooks, modules, config, cwd);
+          if (o['syntaxCheck']) process.stdout.write(`\nplaybook: ${loaded.map((p) => p.file).join(', ')}\n`);
+          if (o['listTasks'] || o['listTags']) process.stdout.write(listTasks(loaded, Boolean(o['listTags'])));
+          if (o['listHosts']) {
+            const inventory = await loadInventory(inventorySources, { cwd });
+            for (const pb of loaded) {
+              process.stdout.write(`\nplaybook: ${pb.file}\n`);
+              pb.plays.forEach((play, i) => {
+                let hosts = inventory.resolvePattern(pyStr(play.hosts));
+                if (o['limit']) {
+                  const limited = new Set(inventory.resolvePattern(String(o['limit'])));
+                  hosts = hosts.filter((h) => limited.has(h));
+                }
+                process.stdout.write(`\n  play #${i + 1} (${pyStr(play.hosts)}): ${play.name ?? pyStr(play.hosts)}\tTAGS: []\n    pattern: ['${pyStr(play.hosts)}']\n    hosts (${hosts.length}):\n`);
+                for (const h of hosts) process.stdout.write(`      ${h}\n`);
+              });
+            }
+          }
+          exitCode = EXIT.ok;
+          return;
+        }
+        const verbosity = Number(o['verbose'] ?? 0);
+        const reporter = o['json']
+          ? new JsonLinesReporter((s) => process.stdout.write(s))
+          : new TextReporter({
+              write: (s) => process.stdout.write(s),
+              writeError: (s) => process.stderr.write(s),
+              color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['ANSIBLE_NOCOLOR'] === undefined,
+              verbosity,
+              diff: Boolean(o['diff']),
+            });
+        let becomePassword: string | undefined;
+        if (o['askBecomePass']) becomePassword = process.env['PLAYBOOK_BECOME_PASSWORD'] ?? readFileSync(0, 'utf8').split('\n')[0];
+        const result = await runPlaybook({
+          playbooks,
+          inventory: inventorySources,
+          ...(o['limit'] ? { limit: String(o['limit']) } : {}),
+          tags: splitList(o['tags'] as string[]),
+          skipTags: splitList(o['skipTags'] as string[]),
+          extraVars: o['extraVars'] as string[],
+          check: Boolean(o['check']),
+          diff: Boolean(o['diff']),
+          ...(o['forks'] ? { forks: Number(o['forks']) } : {}),
+          verbosity,
+          ...(o['startAtTask'] ? { startAtTask: String(o['startAtTask']) } : {}),
+          forceHandlers: Boolean(o['forceHandlers']),
+          ...(becomePassword !== undefined ? { becomePassword } : {}),
+          cwd,
+          config,
+          reporters: [reporter],
+        });
+        exitCode = result.exitCode;
+      } catch (e) {
+        exitCode = printError(e);
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check playbooks (schema, modules, arguments, roles, files) and report every problem')
+    .argument('<playbook...>', 'playbook files')
+    .action((playbooks: string[]) => {
+      const cwd = process.cwd();
+      try {
+        loadPlaybooks(playbooks, createModuleRegistry(), loadAnsibleConfig(cwd), cwd);
+        process.stdout.write(`${playbooks.join(', ')}: ok\n`);
+        exitCode = EXIT.ok;
+      } catch (e) {
+        exitCode = printError(e);
+      }
+    });
+
+  program
+    .command('inventory')
+    .description('show an inventory as ansible-inventory does')
+    .option('-i, --inventory <source>', 'inventory source (repeatable)', collect, [])
+    .option('--list', 'all hosts and groups as JSON')
+    .option('--graph [group]', 'the group tree')
+    .option('--host <host>', "one host's variables as JSON")
+    .option('--vars', 'with --graph: show variables')
+    .action(async (o: Record<string, unknown>) => {
+      const cwd = process.cwd();
+      try {
+        const sources = (o['inventory'] as string[]).length ? (o['inventory'] as string[]) : loadAnsibleConfig(cwd).inventory;
+        const inventory = await loadInventory(sources, { cwd });
+        if (o['host']) process.stdout.write(JSON.stringify(inventory.hostJson(String(o['host'])), null, 4) + '\n');
+        else if (o['graph'] !== undefined) process.stdout.write(inventory.toGraph(typeof o['graph'] === 'string' ? o['graph'] : 'all', Boolean(o['vars'])) + '\n');
+        else if (o['list']) process.stdout.write(JSON.stringify(inventory.toListJson(), null, 4) + '\n');
+        else {
+          process.stderr.write('ERROR! No action selected, at least one of --host, --graph or --list needs to be specified.\n');
+          exitCode = EXIT.badOption;
+          return;
+        }
+        exitCode = EXIT.ok;
+      } catch (e) {
+        exitCode = e instanceof InventoryError ? (process.stderr.write(`ERROR! ${e.message}\n`), EXIT.error) : printError(e);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.badOption;
+    }
+    throw e;
+  }
+  void banner;
+  return exitCode;
+}

@@ -1,0 +1,115 @@
+/** include_tasks, include_role and meta: tasks that change what a host runs next. */
+import path from 'node:path';
+import { PlaybookError } from '../playbook/errors.js';
+import type { Block, Task, TaskNode } from '../playbook/model.js';
+import { resolveTaskFile } from '../playbook/loader.js';
+import { loadVarsFile } from '../playbook/roles.js';
+import { isDict, pyStr, truthy } from '../template/values.js';
+import type { RunContext } from './context.js';
+import type { HostTaskResult } from './task-runner.js';
+import type { Feedback } from './walker.js';
+import type { PlayContext } from './vars.js';
+import { existsSync } from 'node:fs';
+
+const META_ACTIONS = new Set([
+  'flush_handlers', 'end_play', 'end_host', 'end_batch', 'end_role', 'noop', 'clear_facts', 'clear_host_errors', 'refresh_inventory', 'reset_connection',
+]);
+
+function markIncluded(nodes: TaskNode[], from: Task, vars: Record<string, unknown>): void {
+  for (const n of nodes) {
+    if (n.kind === 'task') {
+      n.includedFrom = from;
+      n.includeVars = { ...vars, ...(n.includeVars ?? {}) };
+    } else {
+      markIncluded(n.block, from, vars);
+      markIncluded(n.rescue, from, vars);
+      markIncluded(n.always, from, vars);
+    }
+  }
+}
+
+export class IncludeHandler {
+  constructor(private readonly rc: RunContext) {}
+
+  loadFirstVarsFile(candidates: string[], baseDir: string): Record<string, unknown> | undefined {
+    for (const c of candidates) {
+      const file = path.resolve(baseDir, c);
+      if (existsSync(file)) return loadVarsFile(file);
+    }
+    return undefined;
+  }
+
+  async run(pc: PlayContext, task: Task, host: string, runModule: () => Promise<HostTaskResult>, whenHolds: (extra?: Record<string, unknown>) => boolean): Promise<Feedback> {
+    void runModule;
+    const bound = this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task)), { keepPythonTypes: true });
+    if (task.action === 'meta') {
+      const action = pyStr(bound.templateValue(task.args['_raw_params'] ?? ''));
+      if (!META_ACTIONS.has(action)) {
+        return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `invalid meta action requested: ${action}` } };
+      }
+      if (task.keywords['when'] !== undefined && !whenHolds()) {
+        return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+      }
+      const st = this.rc.vm.state(host);
+      if (action === 'clear_facts') st.facts = {};
+      if (action === 'clear_host_errors') st.failed = false;
+      const feedback: Feedback = { status: 'ok', ignored: false, result: { changed: false, _meta: action } };
+      if (action === 'end_host' || action === 'end_play' || action === 'end_batch') feedback.endHost = true;
+      if (action === 'end_batch') feedback.result['_meta'] = 'end_play';
+      return feedback;
+    }
+    const loop = task.keywords['loop'];
+    const items: Array<Record<string, unknown> | undefined> = [];
+    if (loop !== undefined) {
+      const list = bound.templateValue(loop);
+      if (!Array.isArray(list)) throw new PlaybookError(`Invalid data passed to 'loop', it requires a list`, task.location);
+      const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
+      const loopVar = String(control['loop_var'] ?? 'item');
+      list.forEach((item, i) => items.push({ [loopVar]: item, ...(control['index_var'] ? { [String(control['index_var'])]: i } : {}) }));
+    } else items.push(undefined);
+    const included: TaskNode[] = [];
+    const files: string[] = [];
+    for (const locals of items) {
+      if (!whenHolds(locals)) continue;
+      const itemBound = locals ? this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task, locals)), { keepPythonTypes: true }) : bound;
+      const args = itemBound.templateValue(task.args) as Record<string, unknown>;
+      const taskVars = isDict(task.keywords['vars']) ? (itemBound.templateValue(task.keywords['vars']) as Record<string, unknown>) : {};
+      const vars = { ...taskVars, ...(locals ?? {}) };
+      const apply = isDict(args['apply']) ? args['apply'] : {};
+      const wrapper: Block = {
+        kind: 'block', id: task.id, name: task.name, block: [], rescue: [], always: [], keywords: { ...apply },
+        parent: task.parent, role: task.role, file: task.file, location: task.location,
+      };
+      if (task.action === 'include_tasks') {
+        const name = pyStr(args['file'] ?? args['_raw_params'] ?? '');
+        const file = resolveTaskFile(name, task, this.rc.vm.playbookDir);
+        if (!file) {
+          return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `Could not find or access '${name}'` } };
+        }
+        files.push(file);
+        wrapper.block = this.rc.loader.loadTasksFile(file, task.role, wrapper, task.isHandler, this.rc.vm.playbookDir);
+      } else {
+        const name = pyStr(args['name'] ?? args['_raw_params'] ?? '');
+        const role = this.rc.loader.loadRoleForInclude({ role: name, ...vars }, task.location, this.rc.vm.playbookDir, task.role, {
+          tasksFrom: args['tasks_from'] === undefined ? undefined : pyStr(args['tasks_from']),
+          varsFrom: args['vars_from'] === undefined ? undefined : pyStr(args['vars_from']),
+          defaultsFrom: args['defaults_from'] === undefined ? undefined : pyStr(args['defaults_from']),
+          handlersFrom: args['handlers_from'] === undefined ? undefined : pyStr(args['handlers_from']),
+        });
+        role.params = { ...role.params, ...vars };
+        files.push(role.name);
+        wrapper.role = role;
+        wrapper.block = this.rc.loader.roleTasks(role, wrapper);
+        pc.play.handlers.push(...role.handlers.filter((h) => !pc.play.handlers.includes(h)));
+      }
+      markIncluded([wrapper], task, vars);
+      included.push(wrapper);
+    }
+    if (included.length === 0) {
+      return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+    }
+    const visible = truthy(task.args['public'] ?? false);
+    void visible;
+    return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', '), _included: true }, included };
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * runPlaybook: inventory, playbook, plays in order, the recap, Ansible's exit code. The library
+ * entry point; the CLI is a thin layer over it. Never prints unless given a reporter.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AnsibleConfig, loadAnsibleConfig } from '../config/ansible-cfg.js';
+import { type Inventory, loadInventory } from '../inventory/index.js';
+import { ModuleRegistry } from '../modules/index.js';
+import type { ModuleDefinition } from '../modules/types.js';
+import type { HostStats, Reporter, RunEvent, TaskInfo } from '../output/events.js';
+import { PlaybookLoader } from '../playbook/loader.js';
+import type { Playbook, Task } from '../playbook/model.js';
+import { parseKv } from '../playbook/kv.js';
+import { parseYaml } from '../playbook/yaml.js';
+import { Templar } from '../template/index.js';
+import { isDict, pyStr } from '../template/values.js';
+import { ConnectionPool } from './connections.js';
+import type { RunContext } from './context.js';
+import { PlayRunner } from './play-runner.js';
+import { VariableManager } from './vars.js';
+
+export interface RunPlaybookOptions {
+  /** Playbook files, run in order. */
+  playbooks: string[];
+  /** Inventory sources (-i); default: ansible.cfg's, else implicit localhost. */
+  inventory?: string[];
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  /** -e values: `k=v` strings, `@file`, JSON/YAML text, or objects. */
+  extraVars?: Array<string | Record<string, unknown>>;
+  check?: boolean;
+  diff?: boolean;
+  forks?: number;
+  verbosity?: number;
+  startAtTask?: string;
+  forceHandlers?: boolean;
+  becomePassword?: string;
+  /** Where relative paths and ansible.cfg are found. */
+  cwd?: string;
+  reporters?: Reporter[];
+  onEvent?: (event: RunEvent) => void;
+  /** User modules, added to (or replacing) the built-in ones. */
+  modules?: ModuleDefinition<any>[];
+  config?: AnsibleConfig;
+}
+
+export interface RunPlaybookResult {
+  /** Ansible's: 0 ok, 2 a host failed, 4 a host unreachable. */
+  exitCode: number;
+  stats: Record<string, HostStats>;
+  failedHosts: string[];
+  unreachableHosts: string[];
+}
+
+export const PACKAGE_ROLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'roles');
+
+/** -e values merged in order, as ansible-playbook does. */
+export function parseExtraVars(values: Array<string | Record<string, unknown>>, cwd: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const value of values) {
+    if (typeof value !== 'string') {
+      Object.assign(out, value);
+      continue;
+    }
+    const text = value.trim();
+    if (text.startsWith('@')) {
+      const file = path.resolve(cwd, text.slice(1));
+      const data = parseYaml(readFileSync(file, 'utf8'), file);
+      if (!isDict(data)) throw new Error(`Invalid extra vars file ${file}: expected a mapping`);
+      Object.assign(out, data);
+    } else if (text.startsWith('{') || text.startsWith('---')) {
+      const data = parseYaml(text, '<extra vars>');
+      if (!isDict(data)) throw new Error('Invalid extra vars: expected a mapping');
+      Object.assign(out, data);
+    } else {
+      const kv = parseKv(text);
+      if ('_raw_params' in kv) throw new Error(`Invalid extra vars: '${text}' (expected key=value, @file or a JSON/YAML mapping)`);
+      Object.assign(out, kv);
+    }
+  }
+  return out;
+}
+
+export function createModuleRegistry(extra: ModuleDefinition<any>[] = []): ModuleRegistry {
+  const registry = new ModuleRegistry();
+  for (const m of extra) registry.add(m);
+  return registry;
+}
+
+export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string): { loader: PlaybookLoader; playbooks: Playbook[] } {
+  const loader = new PlaybookLoader({
+    isModule: (name) => modules.get(name) !== undefined,
+    moduleNames: () => modules.names(),
+    rolesPath: config.rolesPath,
+    bundledRoles: PACKAGE_ROLES,
+  });
+  const playbooks = files.map((f) => loader.loadPlaybook(path.resolve(cwd, f)));
+  return { loader, playbooks };
+}
+
+export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlaybookResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const config = options.config ?? loadAnsibleConfig(cwd);
+  const emit = (event: RunEvent): void => {
+    for (const r of options.reporters ?? []) r.event(event);
+    options.onEvent?.(event);
+  };
+  const modules = createModuleRegistry(options.modules);
+  const extraVars = parseExtraVars(options.extraVars ?? [], cwd);
+  // The whole playbook is loaded and checked before any host is touched.
+  const { loader, playbooks } = loadPlaybooks(options.playbooks, modules, config, cwd);
+  const sources = options.inventory?.length ? options.inventory : config.inventory;
+  const inventory: Inventory = await loadInventory(sources, { cwd });
+  const templar = new Templar();
+  const connections = new ConnectionPool();
+  const stats = new Map<string, HostStats>();
+  const everFailed = new Set<string>();
+  const everUnreachable = new Set<string>();
+  try {
+    for (const playbook of playbooks) {
+      emit({ type: 'playbook_start', file: playbook.file });
+      const vm = new VariableManager(inventory, templar, path.dirname(playbook.file));
+      const rc: RunContext = {
+        vm,
+        templar,
+        modules,
+        connections,
+        loader,
+        options: { forks: options.forks ?? config.forks, ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}) },
+        emit,
+        taskInfo: (task: Task, title?: string): TaskInfo => ({
+          id: task.id,
+          title: title ?? (task.role ? `${task.role.name} : ${task.name ?? task.action}` : (task.name ?? task.action)),
+          name: task.name,
+          action: task.action,
+          role: task.role?.name,
+          file: task.location.file,
+          line: task.location.line,
+          isHandler: task.isHandler,
+        }),
+      };
+      const runner = new PlayRunner(rc, {
+        checkMode: options.check ?? false,
+        diffMode: options.diff ?? false,
+        verbosity: options.verbosity ?? 0,
+        extraVars,
+        tags: { only: options.tags ?? [], skip: options.skipTags ?? [] },
+        limit: options.limit,
+        startAtTask: options.startAtTask,
+        inventorySources: sources,
+        forceHandlers: options.forceHandlers ?? false,
+      });
+      const limited = options.limit ? new Set(inventory.resolvePattern(options.limit)) : undefined;
+      for (const play of playbook.plays) {
+        const pattern = pyStr(templar.templateValue(play.hosts, extraVars));
+        const hosts = inventory.resolvePattern(pattern).filter((h) => !limited || limited.has(h));
+        for (const h of hosts) {
+          const st = vm.state(h);
+          if (everFailed.has(h)) st.failed = true;
+          if (everUnreachable.has(h)) st.unreachable = true;
+        }
+        const promptVars: Record<string, unknown> = {};
+        for (const p of play.varsPrompt) if (!(p.name in extraVars)) promptVars[p.name] = p.default ?? '';
+        await runner.runPlay(play, hosts, promptVars);
+        for (const [h, st] of vm.hostStates) {
+          if (st.failed) everFailed.add(h);
+          if (st.unreachable) everUnreachable.add(h);
+        }
+      }
+      for (const [host, s] of runner.stats) {
+        const total = stats.get(host) ?? { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+        for (const k of Object.keys(s) as Array<keyof HostStats>) total[k] += s[k];
+        stats.set(host, total);
+      }
+    }
+  } finally {
+    await connections.closeAll();
+  }
+  const statsObject = Object.fromEntries(stats);
+  emit({ type: 'recap', stats: statsObject });
+  const exitCode = everUnreachable.size ? 4 : everFailed.size ? 2 : 0;
+  return { exitCode, stats: statsObject, failedHosts: [...everFailed], unreachableHosts: [...everUnreachable] };
+}

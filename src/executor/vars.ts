@@ -1,0 +1,252 @@
+/**
+ * Variables for a host and task, in Ansible's precedence order (role defaults lowest, extra vars
+ * highest). Values are templated lazily when a template reads them; `hostvars` is a lazy view of
+ * every host's variables, templated in that host's own context.
+ */
+import type { Block, Play, RoleInstance, Task } from '../playbook/model.js';
+import { MISSING, type Templar, type VariableSource } from '../template/index.js';
+import { isDict } from '../template/values.js';
+
+/** What the executor needs from an inventory. */
+export interface InventoryView {
+  hostNames(): string[];
+  hasHost(name: string): boolean;
+  groupsOf(host: string): string[];
+  groupsVar(): Record<string, string[]>;
+  varLayers(host: string, playbookDir?: string): Array<{ source: string; vars: Record<string, unknown> }>;
+  resolvePattern(pattern: string): string[];
+}
+
+/** Per-host state that outlives a task: facts, set_fact/register values, include_vars. */
+export class HostState {
+  facts: Record<string, unknown> = {};
+  /** set_fact and register: untrusted (never templated again). */
+  runtimeVars: Record<string, unknown> = {};
+  includeVars: Record<string, unknown> = {};
+  /** Per-play vars_files values. */
+  varsFiles: Record<string, unknown> = {};
+  failed = false;
+  unreachable = false;
+}
+
+interface Layer {
+  vars: Record<string, unknown>;
+  trusted: boolean;
+}
+
+export interface PlayContext {
+  play: Play;
+  playHosts: string[];
+  playBatch: string[];
+  checkMode: boolean;
+  diffMode: boolean;
+  verbosity: number;
+  extraVars: Record<string, unknown>;
+  promptVars: Record<string, unknown>;
+  runTags: string[];
+  skipTags: string[];
+  limit: string | undefined;
+  inventorySources: string[];
+}
+
+function roleChain(role: RoleInstance | undefined): RoleInstance[] {
+  const chain: RoleInstance[] = [];
+  for (let r = role; r; r = r.parentRole) chain.unshift(r);
+  return chain;
+}
+
+function allRoles(play: Play): RoleInstance[] {
+  const out: RoleInstance[] = [];
+  const visit = (r: RoleInstance): void => {
+    r.dependencies.forEach(visit);
+    out.push(r);
+  };
+  play.roles.forEach(visit);
+  return out;
+}
+
+function blockChain(task: Task | Block | undefined): Block[] {
+  const chain: Block[] = [];
+  for (let b = task?.parent; b; b = b.parent) chain.unshift(b);
+  return chain;
+}
+
+function facts(facts: Record<string, unknown>): Record<string, unknown> {
+  // Facts are also top-level variables (INJECT_FACTS_AS_VARS), and all of them under ansible_facts.
+  const out: Record<string, unknown> = { ansible_facts: facts };
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') || k === 'gpus' || k.startsWith('gpu_') ? k : `ansible_${k}`] = v;
+  return out;
+}
+
+export class VariableManager {
+  readonly hostStates = new Map<string, HostState>();
+  private readonly inventoryLayerCache = new Map<string, Layer[]>();
+
+  constructor(
+    readonly inventory: InventoryView,
+    readonly templar: Templar,
+    readonly playbookDir: string,
+  ) {}
+
+  state(host: string): HostState {
+    let s = this.hostStates.get(host);
+    if (!s) {
+      s = new HostState();
+      this.hostStates.set(host, s);
+    }
+    return s;
+  }
+
+  private inventoryLayers(host: string): Layer[] {
+    let layers = this.inventoryLayerCache.get(host);
+    if (!layers) {
+      layers = this.inventory.hasHost(host) ? this.inventory.varLayers(host, this.playbookDir).map((l) => ({ vars: l.vars, trusted: true })) : [];
+      this.inventoryLayerCache.set(host, layers);
+    }
+    return layers;
+  }
+
+  /** The layers for `host` running `task` (or the play itself when task is undefined), lowest first. */
+  layers(ctx: PlayContext, host: string, task: Task | Block | undefined, locals?: Record<string, unknown>): Layer[] {
+    const state = this.state(host);
+    const layers: Layer[] = [];
+    const trusted = (vars: Record<string, unknown> | undefined): void => {
+      if (vars && Object.keys(vars).length) layers.push({ vars, trusted: true });
+    };
+    const chain = roleChain(task?.role);
+    for (const role of allRoles(ctx.play)) trusted(role.defaults);
+    for (const role of chain) trusted(role.defaults);
+    layers.push(...this.inventoryLayers(host));
+    if (Object.keys(state.facts).length) layers.push({ vars: facts(state.facts), trusted: false });
+    trusted(ctx.play.vars);
+    trusted(ctx.promptVars);
+    trusted(state.varsFiles);
+    for (const role of allRoles(ctx.play)) trusted(role.vars);
+    for (const role of chain) trusted(role.vars);
+    for (const block of blockChain(task)) if (isDict(block.keywords['vars'])) trusted(block.keywords['vars']);
+    if (task?.kind === 'task' && isDict(task.keywords['vars'])) trusted(task.keywords['vars']);
+    if (task?.kind === 'block' && isDict(task.keywords['vars'])) trusted(task.keywords['vars']);
+    trusted(state.includeVars);
+    if (Object.keys(state.runtimeVars).length) layers.push({ vars: state.runtimeVars, trusted: false });
+    for (const role of chain) trusted(role.params);
+    if (task?.kind === 'task') trusted(task.includeVars);
+    trusted(ctx.extraVars);
+    layers.push({ vars: this.magicVars(ctx, host, task), trusted: false });
+    if (locals) layers.push({ vars: locals, trusted: false });
+    return layers;
+  }
+
+  private magicVars(ctx: PlayContext, host: string, task: Task | Block | undefined): Record<string, unknown> {
+    const role = task?.role;
+    const groups = this.inventory.groupsVar();
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      group_names: this.inventory.hasHost(host) ? this.inventory.groupsOf(host) : [],
+      groups,
+      hostvars: this.hostvarsProxy(ctx),
+      play_hosts: ctx.playBatch,
+      ansible_play_hosts: ctx.playHosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
+      ansible_play_hosts_all: ctx.playHosts,
+      ansible_play_batch: ctx.playBatch.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
+      ansible_play_name: ctx.play.name ?? '',
+      playbook_dir: this.playbookDir,
+      ansible_check_mode: ctx.checkMode,
+      ansible_diff_mode: ctx.diffMode,
+      ansible_verbosity: ctx.verbosity,
+      ansible_run_tags: ctx.runTags.length ? ctx.runTags : ['all'],
+      ansible_skip_tags: ctx.skipTags,
+      ansible_limit: ctx.limit ?? null,
+      ansible_inventory_sources: ctx.inventorySources,
+      ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
+      ansible_forks: 5,
+      omit: OMIT,
+      ...(role
+        ? {
+            role_name: role.name,
+            role_path: role.path,
+            ansible_role_name: role.name,
+            ansible_parent_role_names: roleChain(role.parentRole).map((r) => r.name).reverse(),
+          }
+        : {}),
+      role_names: allRoles(ctx.play).map((r) => r.name),
+      ansible_role_names: allRoles(ctx.play).map((r) => r.name),
+    };
+  }
+
+  /** A VariableSource over layers: the highest layer that has a name wins. */
+  source(layers: Layer[]): VariableSource {
+    return {
+      get: (name) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+          const layer = layers[i]!;
+          if (Object.prototype.hasOwnProperty.call(layer.vars, name)) return layer.vars[name];
+        }
+        if (name === 'vars') return this.varsProxy(layers);
+        return MISSING;
+      },
+      keys: () => {
+        const names = new Set<string>();
+        for (const layer of layers) for (const k of Object.keys(layer.vars)) names.add(k);
+        return names;
+      },
+      isTrusted: (name) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+          const layer = layers[i]!;
+          if (Object.prototype.hasOwnProperty.call(layer.vars, name)) return layer.trusted;
+        }
+        return true;
+      },
+    };
+  }
+
+  /** `vars`: every variable of the current host, lazily templated. */
+  private varsProxy(layers: Layer[]): Record<string, unknown> {
+    const source = this.source(layers);
+    const bound = this.templar.bind(source, { keepPythonTypes: true });
+    return lazyDict(() => [...source.keys()], (name) => bound.variable(name));
+  }
+
+  /** `hostvars`: a mapping from each inventory host to its variables (play-level, no task). */
+  hostvarsProxy(ctx: PlayContext): Record<string, unknown> {
+    const perHost = new Map<string, Record<string, unknown>>();
+    return lazyDict(
+      () => this.inventory.hostNames(),
+      (host) => {
+        if (!this.inventory.hasHost(host)) return MISSING;
+        let view = perHost.get(host);
+        if (!view) {
+          const layers = this.layers(ctx, host, undefined);
+          const source = this.source(layers);
+          const bound = this.templar.bind(source, { keepPythonTypes: true });
+          view = lazyDict(() => [...source.keys()], (name) => bound.variable(name));
+          perHost.set(host, view);
+        }
+        return view;
+      },
+    );
+  }
+}
+
+/** Ansible's omit placeholder: an argument whose value is this is dropped. */
+export const OMIT = '__omit_place_holder__playbook';
+
+/**
+ * A plain-looking dict whose values are computed on first read. It passes the template sandbox
+ * (own data properties, plain prototype) while computing only what a template touches.
+ */
+export function lazyDict(keys: () => string[], get: (key: string) => unknown): Record<string, unknown> {
+  const cache = new Map<string, unknown>();
+  const value = (key: string): unknown => {
+    if (!cache.has(key)) cache.set(key, get(key));
+    return cache.get(key);
+  };
+  const has = (key: string): boolean => keys().includes(key) && value(key) !== MISSING;
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_t, key) => (typeof key === 'string' && has(key) ? value(key) : undefined),
+    has: (_t, key) => typeof key === 'string' && has(key),
+    ownKeys: () => keys().filter((k) => value(k) !== MISSING),
+    getOwnPropertyDescriptor: (_t, key) =>
+      typeof key === 'string' && has(key) ? { value: value(key), enumerable: true, configurable: true, writable: false } : undefined,
+  });
+}

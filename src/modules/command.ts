@@ -1,0 +1,124 @@
+/** command and shell: run a program (argv, no shell) or a shell line; creates/removes for idempotence. */
+import path from 'node:path';
+import type { ArgumentSpec } from './args.js';
+import { shlexSplit } from './support/shlex.js';
+import { pyDatetime, pyTimedelta } from './support/timing.js';
+import { type ModuleContext, type ModuleDefinition, type ModuleResult, defineModule } from './types.js';
+
+const spec: ArgumentSpec = {
+  options: {
+    _raw_params: { type: 'str' },
+    cmd: { type: 'str' },
+    argv: { type: 'list', elements: 'str' },
+    chdir: { type: 'path' },
+    executable: { type: 'str' },
+    expand_argument_vars: { type: 'bool', default: true },
+    creates: { type: 'path' },
+    removes: { type: 'path' },
+    stdin: { type: 'str' },
+    stdin_add_newline: { type: 'bool', default: true },
+    strip_empty_ends: { type: 'bool', default: true },
+  },
+  requiredOneOf: [['_raw_params', 'cmd', 'argv']],
+  mutuallyExclusive: [['_raw_params', 'cmd', 'argv']],
+};
+
+/** glob.glob for creates/removes: a plain path or a pattern, checked on the host. */
+async function pathMatches(ctx: ModuleContext, pattern: string): Promise<boolean> {
+  if (!/[*?[]/.test(pattern)) return (await ctx.conn.stat(pattern, { become: ctx.become, follow: true })) !== null;
+  const r = await ctx.conn.exec(['sh', '-c', 'for f in $1; do [ -e "$f" ] && exit 0; done; exit 1', 'sh', pattern], { become: ctx.become });
+  return r.rc === 0;
+}
+
+function expandVars(arg: string, env: Record<string, string | undefined>): string {
+  let out = arg.replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a: string | undefined, b: string | undefined) => env[a ?? b ?? ''] ?? m);
+  if (out === '~' || out.startsWith('~/')) out = (env['HOME'] ?? '~') + out.slice(1);
+  return out;
+}
+
+async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boolean): Promise<ModuleResult> {
+  const r: ModuleResult = { changed: false, stdout: '', stderr: '', rc: null, cmd: null, start: null, end: null, delta: null, msg: '' };
+  const line = (args['_raw_params'] ?? args['cmd']) as string | null;
+  let command: string | string[];
+  if (shell) command = line ?? ((args['argv'] as string[] | null) ?? []).join(' ');
+  else if (line !== null) {
+    try {
+      command = shlexSplit(line);
+    } catch (e) {
+      return { ...r, failed: true, msg: (e as Error).message };
+    }
+  } else command = (args['argv'] as string[] | null) ?? [];
+  if (!shell && args['expand_argument_vars'] && ctx.conn.transport === 'local') {
+    const env = { ...process.env, ...ctx.environment };
+    command = (command as string[]).map((a) => expandVars(a, env));
+  }
+  r['cmd'] = command;
+  const shoulda = ctx.checkMode ? 'Would' : 'Did';
+  const creates = args['creates'] as string | null;
+  const removes = args['removes'] as string | null;
+  const chdir = args['chdir'] as string | null;
+  const resolve = (p: string): string => (chdir && !path.isAbsolute(p) ? path.join(chdir, p) : p);
+  if (creates && (await pathMatches(ctx, resolve(creates)))) {
+    return { ...r, rc: 0, msg: `${shoulda} not run command since '${creates}' exists`, stdout: `skipped, since ${creates} exists`, stdout_lines: [`skipped, since ${creates} exists`], stderr_lines: [] };
+  }
+  if (removes && !(await pathMatches(ctx, resolve(removes)))) {
+    return { ...r, rc: 0, msg: `${shoulda} not run command since '${removes}' does not exist`, stdout: `skipped, since ${removes} does not exist`, stdout_lines: [`skipped, since ${removes} does not exist`], stderr_lines: [] };
+  }
+  if (ctx.checkMode) {
+    const out: ModuleResult = { ...r, rc: 0, changed: true, msg: 'Command would have run if not in check mode', stdout_lines: [], stderr_lines: [] };
+    if (creates === null && removes === null) {
+      out.skipped = true;
+      out.changed = false;
+    }
+    return out;
+  }
+  const stdin = args['stdin'] as string | null;
+  const start = new Date();
+  const result = await ctx.conn.exec(command, {
+    ...(chdir ? { cwd: chdir } : {}),
+    env: ctx.environment,
+    ...(stdin !== null ? { stdin: args['stdin_add_newline'] ? `${stdin}\n` : stdin } : {}),
+    ...(shell && args['executable'] ? { executable: args['executable'] as string } : {}),
+    become: ctx.become,
+  });
+  const end = new Date();
+  let stdout = result.stdout;
+  let stderr = result.stderr;
+  if (args['strip_empty_ends']) {
+    stdout = stdout.replace(/[\r\n]+$/, '');
+    stderr = stderr.replace(/[\r\n]+$/, '');
+  }
+  const out: ModuleResult = {
+    ...r,
+    changed: true,
+    rc: result.rc,
+    stdout,
+    stderr,
+    start: pyDatetime(start),
+    end: pyDatetime(end),
+    delta: pyTimedelta(end.getTime() - start.getTime()),
+    stdout_lines: stdout === '' ? [] : stdout.split(/\r?\n/),
+    stderr_lines: stderr === '' ? [] : stderr.split(/\r?\n/),
+  };
+  if (result.rc !== 0) {
+    out.failed = true;
+    out.msg = result.timedOut ? 'command timed out' : 'non-zero return code';
+  }
+  return out;
+}
+
+export const command: ModuleDefinition = defineModule({
+  name: 'command',
+  spec,
+  freeForm: '_raw_params',
+  supportsCheckMode: true,
+  run: (args, ctx) => run(args, ctx, false),
+});
+
+export const shell: ModuleDefinition = defineModule({
+  name: 'shell',
+  spec,
+  freeForm: '_raw_params',
+  supportsCheckMode: true,
+  run: (args, ctx) => run(args, ctx, true),
+});

@@ -1,0 +1,21 @@
+/** raw: one shell line on the host, nothing else (no module, no Python). */
+import { type ModuleDefinition, defineModule } from './types.js';
+
+export const raw: ModuleDefinition = defineModule({
+  name: 'raw',
+  freeForm: '_raw_params',
+  supportsCheckMode: false,
+  spec: { options: { _raw_params: { type: 'str', required: true }, executable: { type: 'str' } } },
+  async run(args, ctx) {
+    const r = await ctx.conn.exec(String(args['_raw_params']), { env: ctx.environment, become: ctx.become, ...(args['executable'] ? { executable: String(args['executable']) } : {}) });
+    const result = {
+      changed: true,
+      rc: r.rc,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      stdout_lines: r.stdout.split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== ''),
+      stderr_lines: r.stderr.split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== ''),
+    };
+    return r.rc === 0 ? result : { ...result, failed: true, msg: 'non-zero return code' };
+  },
+});

@@ -1,0 +1,53 @@
+/** What a run reports, in order. Reporters (text, JSON lines, ...) turn these into output. */
+
+export type HostStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
+
+export interface TaskInfo {
+  id: number;
+  /** As shown in `TASK [...]`: `role : name`, or the action when the task has no name. */
+  title: string;
+  name: string | undefined;
+  action: string;
+  role: string | undefined;
+  file: string;
+  line: number;
+  isHandler: boolean;
+}
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export type RunEvent =
+  | { type: 'playbook_start'; file: string }
+  | { type: 'play_start'; name: string; hosts: string[] }
+  | { type: 'no_hosts_matched'; pattern: string }
+  | { type: 'no_hosts_remaining' }
+  | { type: 'task_start'; task: TaskInfo }
+  | {
+      type: 'host_result';
+      task: TaskInfo;
+      host: string;
+      status: HostStatus;
+      result: Record<string, unknown>;
+      /** Set for one item of a loop. */
+      item?: { label: unknown };
+      ignored: boolean;
+      delegatedTo?: string;
+      /** The task's verbosity-gated output (debug with verbosity:) is hidden below this. */
+      verbosity?: number;
+    }
+  | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown> }
+  | { type: 'warning'; message: string }
+  | { type: 'error'; message: string }
+  | { type: 'recap'; stats: Record<string, HostStats> };
+
+export interface Reporter {
+  event(event: RunEvent): void;
+}

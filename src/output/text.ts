@@ -1,0 +1,163 @@
+/** Ansible's default stdout callback, line for line: banners, host results, diffs, the recap. */
+import { pyJsonDumps } from '../template/filters/serialize.js';
+import { pyStr } from '../template/values.js';
+import { unifiedDiff } from './diff.js';
+import type { HostStats, Reporter, RunEvent } from './events.js';
+
+export interface TextReporterOptions {
+  write(text: string): void;
+  writeError?(text: string): void;
+  color: boolean;
+  verbosity: number;
+  diff: boolean;
+}
+
+const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35' } as const;
+
+export function banner(text: string, columns = 80): string {
+  const stars = Math.max(3, columns - 1 - text.length);
+  return `${text} ${'*'.repeat(stars)}`;
+}
+
+/** The result as the callback prints it: internal keys dropped. */
+function cleanResult(result: Record<string, unknown>, action: string, verbosity: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(result)) {
+    if (k.startsWith('_ansible_') || k === '_meta' || k === '_included' || k === 'diff') continue;
+    if (k === 'invocation' && verbosity < 3) continue;
+    if (k === 'changed' && action === 'debug') continue;
+    // The status line already says FAILED.
+    if (k === 'failed' && v === true) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export class TextReporter implements Reporter {
+  constructor(private readonly options: TextReporterOptions) {}
+
+  private c(color: keyof typeof COLORS, text: string): string {
+    return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
+  }
+
+  private line(text = ''): void {
+    this.options.write(text + '\n');
+  }
+
+  private dump(result: Record<string, unknown>, action: string, pretty: boolean): string {
+    return pyJsonDumps(cleanResult(result, action, this.options.verbosity), { sortKeys: true, ensureAscii: false, ...(pretty ? { indent: 4 } : {}) });
+  }
+
+  event(e: RunEvent): void {
+    switch (e.type) {
+      case 'play_start':
+        this.line();
+        this.line(banner(`PLAY [${e.name}]`));
+        return;
+      case 'no_hosts_matched':
+        this.line(this.c('skipped', 'skipping: no hosts matched'));
+        return;
+      case 'no_hosts_remaining':
+        this.line();
+        this.line(banner('NO MORE HOSTS LEFT'));
+        return;
+      case 'task_start':
+        this.line();
+        this.line(banner(`${e.task.isHandler ? 'RUNNING HANDLER' : 'TASK'} [${e.task.title}]`));
+        return;
+      case 'host_retry':
+        this.line(this.c('failed', `FAILED - RETRYING: [${e.host}]: ${e.task.title} (${e.retries} retries left).`));
+        return;
+      case 'host_result':
+        this.hostResult(e);
+        return;
+      case 'warning':
+        (this.options.writeError ?? this.options.write)(this.c('warn', `[WARNING]: ${e.message}`) + '\n');
+        return;
+      case 'error':
+        (this.options.writeError ?? this.options.write)(this.c('error', `[ERROR]: ${e.message}`) + '\n');
+        return;
+      case 'recap':
+        this.recap(e.stats);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private hostResult(e: Extract<RunEvent, { type: 'host_result' }>): void {
+    const { result, task } = e;
+    const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}` : e.host;
+    const verboseAlways = Boolean(result['_ansible_verbose_always']);
+    const verbose = this.options.verbosity > 0 || verboseAlways;
+    const item = e.item ? ` (item=${pyStr(e.item.label)})` : '';
+    if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
+    switch (e.status) {
+      case 'ok':
+      case 'changed': {
+        const label = this.c(e.status, `${e.status}: [${who}]`);
+        const body = verbose ? ` => ${this.dump(result, task.action, verboseAlways)}` : '';
+        this.line(e.item ? `${label} =>${item.replace(/^ /, ' ')}${body}` : `${label}${body}`);
+        return;
+      }
+      case 'skipped': {
+        const body = this.options.verbosity > 0 ? ` => ${this.dump(result, task.action, false)}` : '';
+        this.line(this.c('skipped', e.item ? `skipping: [${who}] =>${item}${body}` : `skipping: [${who}]${body}`));
+        return;
+      }
+      case 'failed': {
+        const json = this.dump(result, task.action, false);
+        if (e.item) this.line(this.c('failed', `failed: [${who}]${item} => ${json}`));
+        else this.line(this.c('failed', `fatal: [${who}]: FAILED! => ${json}`));
+        if (e.ignored) this.line(this.c('ignored', '...ignoring'));
+        return;
+      }
+      case 'unreachable':
+        this.line(this.c('unreachable', `fatal: [${who}]: UNREACHABLE! => ${this.dump(result, task.action, false)}`));
+        if (e.ignored) this.line(this.c('ignored', '...ignoring'));
+        return;
+    }
+  }
+
+  private printDiff(diff: unknown): void {
+    for (const d of Array.isArray(diff) ? diff : [diff]) {
+      if (typeof d !== 'object' || d === null) continue;
+      const rec = d as Record<string, unknown>;
+      if (typeof rec['prepared'] === 'string') {
+        this.line(rec['prepared']);
+        continue;
+      }
+      const before = typeof rec['before'] === 'string' ? rec['before'] : rec['before'] === undefined ? '' : pyJsonDumps(rec['before'], { indent: 4, sortKeys: true }) + '\n';
+      const after = typeof rec['after'] === 'string' ? rec['after'] : rec['after'] === undefined ? '' : pyJsonDumps(rec['after'], { indent: 4, sortKeys: true }) + '\n';
+      if (before === after) continue;
+      const text = unifiedDiff(before, after, pyStr(rec['before_header'] ?? 'before'), pyStr(rec['after_header'] ?? 'after'));
+      if (text) this.options.write(text.endsWith('\n') ? text : text + '\n');
+    }
+  }
+
+  private recap(stats: Record<string, HostStats>): void {
+    this.line();
+    this.line(banner('PLAY RECAP'));
+    for (const host of Object.keys(stats).sort()) {
+      const s = stats[host]!;
+      const color = s.failed || s.unreachable ? 'failed' : s.changed ? 'changed' : 'ok';
+      const field = (name: keyof HostStats, c: keyof typeof COLORS): string => {
+        const text = `${name}=${String(s[name]).padEnd(4)}`;
+        return s[name] ? this.c(c, text) : text;
+      };
+      this.line(
+        `${this.c(color, host.padEnd(26))} : ${field('ok', 'ok')} ${field('changed', 'changed')} ${field('unreachable', 'unreachable')} ${field('failed', 'failed')} ${field('skipped', 'skipped')} ${field('rescued', 'rescued')} ${field('ignored', 'ignored')}`,
+      );
+    }
+    this.line();
+  }
+}
+
+/** One JSON object per event per line (`--json`). */
+export class JsonLinesReporter implements Reporter {
+  constructor(private readonly write: (text: string) => void) {}
+
+  event(e: RunEvent): void {
+    this.write(JSON.stringify(e, (_k, v: unknown) => (v instanceof Object && 'value' in v && v.constructor.name === 'PyFloat' ? (v as { value: number }).value : v)) + '\n');
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Ansible's `k=v` argument strings (`copy: src=a dest=b`, `command: ls -l chdir=/tmp`):
+ * split on whitespace outside quotes and Jinja blocks, `k=v` words become options, the rest is
+ * free-form text kept with its spacing (`_raw_params`).
+ */
+
+interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+export function splitArgs(input: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = input.length;
+  while (i < n) {
+    while (i < n && /\s/.test(input[i]!)) i++;
+    if (i >= n) break;
+    const start = i;
+    let quote: string | undefined;
+    let jinja = 0;
+    while (i < n) {
+      const ch = input[i]!;
+      const two = input.slice(i, i + 2);
+      if (quote) {
+        if (ch === '\\' && i + 1 < n) {
+          i += 2;
+          continue;
+        }
+        if (ch === quote) quote = undefined;
+        i++;
+        continue;
+      }
+      if (two === '{{' || two === '{%' || two === '{#') {
+        jinja++;
+        i += 2;
+        continue;
+      }
+      if (jinja > 0 && (two === '}}' || two === '%}' || two === '#}')) {
+        jinja--;
+        i += 2;
+        continue;
+      }
+      if (jinja === 0 && /\s/.test(ch)) break;
+      if (ch === '"' || ch === "'") quote = ch;
+      i++;
+    }
+    tokens.push({ text: input.slice(start, i), start, end: i });
+  }
+  return tokens;
+}
+
+export function unquote(value: string): string {
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value[value.length - 1] === value[0]) return value.slice(1, -1);
+  return value;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' };
+
+/** Ansible decodes backslash escapes in k=v words (msg="a\nb" is two lines). */
+function decodeEscapes(s: string): string {
+  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\\'"abfnrtv])/g, (_m, e: string) => {
+    if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
+    return ESCAPES[e] ?? e;
+  });
+}
+
+/**
+ * parse_kv: options from `k=v` words; other words become `_raw_params`. With `rawOptions`
+ * (command-like modules) only those keys are options and other `k=v` words stay in the command.
+ */
+export function parseKv(input: string, rawOptions?: ReadonlySet<string>): Record<string, unknown> {
+  const text = input.trim();
+  const options: Record<string, unknown> = {};
+  const raw: Array<Token & { index: number }> = [];
+  for (const [index, token] of splitArgs(text).entries()) {
+    const decoded = decodeEscapes(token.text);
+    let eq = -1;
+    for (let p = decoded.indexOf('='); p >= 0; p = decoded.indexOf('=', p + 1)) {
+      if (p > 0 && decoded[p - 1] !== '\\') {
+        eq = p;
+        break;
+      }
+    }
+    const isJinjaStart = /^\s*\{[{%#]/.test(token.text);
+    if (eq <= 0 || isJinjaStart) {
+      raw.push({ ...token, index });
+      continue;
+    }
+    const key = decoded.slice(0, eq).trim();
+    if ((rawOptions && !rawOptions.has(key)) || !/^[\w.-]+$/.test(key)) {
+      raw.push({ ...token, index });
+      continue;
+    }
+    options[key] = unquote(decoded.slice(eq + 1).trim());
+  }
+  if (raw.length) {
+    // Keep the text between free-form words as written (spacing, newlines).
+    let params = '';
+    raw.forEach((t, i) => {
+      const prev = raw[i - 1];
+      // Neighbours in the source keep their whitespace; where an option was cut out, one space.
+      if (prev) params += prev.index === t.index - 1 ? text.slice(prev.end, t.start) : ' ';
+      params += t.text;
+    });
+    options['_raw_params'] = params;
+  }
+  return options;
+}

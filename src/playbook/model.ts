@@ -1,0 +1,117 @@
+/** The loaded playbook: plays, blocks, tasks, roles, handlers. Values are raw (templated at run time). */
+import type { Location } from './errors.js';
+
+/** Keywords a block passes down to its tasks (Ansible's inheritable attributes). */
+export interface Inherited {
+  when?: unknown[];
+  tags?: unknown[];
+  become?: unknown;
+  become_user?: unknown;
+  become_method?: unknown;
+  environment?: unknown[];
+  ignore_errors?: unknown;
+  ignore_unreachable?: unknown;
+  check_mode?: unknown;
+  diff?: unknown;
+  delegate_to?: unknown;
+  delegate_facts?: unknown;
+  run_once?: unknown;
+  no_log?: unknown;
+  any_errors_fatal?: unknown;
+  vars?: Record<string, unknown>;
+  connection?: unknown;
+  remote_user?: unknown;
+  throttle?: unknown;
+  timeout?: unknown;
+}
+
+export interface Task {
+  kind: 'task';
+  /** Play order, for running hosts in lock-step and for --start-at-task. */
+  id: number;
+  name: string | undefined;
+  /** The module, by its short name ('copy', 'include_tasks', 'meta'). */
+  action: string;
+  /** As written: the module's arguments (free-form text under _raw_params). */
+  args: Record<string, unknown>;
+  /** The task's own keywords (when, loop, register, ...), untemplated. */
+  keywords: Record<string, unknown>;
+  /** `with_items: x` becomes loop 'items' with x as terms. */
+  loopLookup: string | undefined;
+  parent: Block | undefined;
+  role: RoleInstance | undefined;
+  /** The file the task was written in (relative paths resolve from it). */
+  file: string;
+  location: Location;
+  /** For handlers: `listen` topics. */
+  listen: string[];
+  isHandler: boolean;
+  /** Set on tasks created by include_tasks/include_role: the include's variables and parent task. */
+  includeVars?: Record<string, unknown>;
+  includedFrom?: Task;
+}
+
+export interface Block {
+  kind: 'block';
+  id: number;
+  name: string | undefined;
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+  /** Keywords set on the block itself (inherited by its tasks). */
+  keywords: Record<string, unknown>;
+  parent: Block | undefined;
+  role: RoleInstance | undefined;
+  file: string;
+  location: Location;
+}
+
+export type TaskNode = Task | Block;
+
+export interface RoleInstance {
+  name: string;
+  path: string;
+  /** Role parameters (`- role: x` with extra keys, or include_role vars). */
+  params: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  tasks: TaskNode[];
+  handlers: TaskNode[];
+  /** Roles this one depends on (meta/main.yml), already loaded. */
+  dependencies: RoleInstance[];
+  /** Keywords on the role entry in the play (when, tags, become, ...). */
+  keywords: Record<string, unknown>;
+  allowDuplicates: boolean;
+  /** The roles that pulled this one in (for role_name/role_path and defaults precedence). */
+  parentRole: RoleInstance | undefined;
+}
+
+export interface VarsPrompt {
+  name: string;
+  prompt: string;
+  default: unknown;
+  private: boolean;
+}
+
+export interface Play {
+  name: string | undefined;
+  hosts: unknown;
+  keywords: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  varsFiles: unknown[];
+  varsPrompt: VarsPrompt[];
+  roles: RoleInstance[];
+  preTasks: TaskNode[];
+  tasks: TaskNode[];
+  postTasks: TaskNode[];
+  handlers: TaskNode[];
+  file: string;
+  /** The directory of the playbook file that holds this play. */
+  baseDir: string;
+  location: Location;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

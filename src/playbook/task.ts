@@ -1,0 +1,171 @@
+/**
+ * One task or block as written in YAML, normalised: which module it runs, its arguments (dict,
+ * `k=v` string or `args:`), its keywords, its loop. Every problem names file:line:column.
+ */
+import { suggest } from '../template/suggest.js';
+import { isDict } from '../template/values.js';
+import { type Location, PlaybookError } from './errors.js';
+import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
+import { parseKv } from './kv.js';
+import type { Block, RoleInstance, Task } from './model.js';
+import { locationOf, locationOfKey } from './yaml.js';
+
+export interface NormalizeContext {
+  file: string;
+  role: RoleInstance | undefined;
+  parent: Block | undefined;
+  isHandler: boolean;
+  isModule(name: string): boolean;
+  moduleNames(): string[];
+  nextId(): number;
+  errors: PlaybookError[];
+}
+
+function shortModuleName(name: string): string {
+  const m = /^(?:ansible\.(?:builtin|legacy)\.)(\w+)$/.exec(name);
+  return m ? m[1]! : name;
+}
+
+function at(ctx: NormalizeContext, container: unknown, key?: string | number): Location {
+  return (key !== undefined ? locationOfKey(container, key) : locationOf(container)) ?? { file: ctx.file, line: 1, column: 1 };
+}
+
+/** The arguments of a module from its value: dict, `k=v` string, or free-form text. */
+export function moduleArgs(action: string, value: unknown): Record<string, unknown> {
+  if (value === null || value === undefined) return {};
+  if (isDict(value)) return { ...value };
+  if (typeof value === 'string') {
+    if (COMMAND_MODULES.has(action)) return parseKv(value, COMMAND_OPTIONS);
+    return parseKv(value);
+  }
+  // A number or list as free-form text (e.g. `pause: 5` is not valid, but `debug: var=x` is).
+  return { _raw_params: value };
+}
+
+export function isBlock(raw: Record<string, unknown>): boolean {
+  return 'block' in raw;
+}
+
+export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undefined {
+  if (!isDict(raw)) {
+    ctx.errors.push(new PlaybookError(`A task must be a mapping of keywords and one module, got ${JSON.stringify(raw)}`, at(ctx, raw)));
+    return undefined;
+  }
+  const keywords: Record<string, unknown> = {};
+  let action: string | undefined;
+  let actionValue: unknown;
+  let loopLookup: string | undefined;
+  const candidates: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const withLoop = /^with_(\w+)$/.exec(key);
+    if (withLoop) {
+      if ('loop' in raw) ctx.errors.push(new PlaybookError(`The 'loop' and '${key}' keywords cannot be used together`, at(ctx, raw, key)));
+      loopLookup = withLoop[1]!;
+      keywords['loop'] = value;
+      continue;
+    }
+    if (key === 'action' || key === 'local_action') {
+      if (key === 'local_action') keywords['delegate_to'] = 'localhost';
+      if (isDict(value)) {
+        const { module, ...rest } = value;
+        action = typeof module === 'string' ? module : undefined;
+        actionValue = rest;
+      } else if (typeof value === 'string') {
+        const [first = '', ...restWords] = value.trim().split(/\s+/);
+        action = first;
+        actionValue = value.trim().slice(first.length).trim();
+        void restWords;
+      }
+      continue;
+    }
+    if (TASK_KEYWORDS.has(key)) {
+      keywords[key] = value;
+      continue;
+    }
+    candidates.push(key);
+  }
+  const location = at(ctx, raw);
+  if (action === undefined) {
+    const modules = candidates.filter((c) => ctx.isModule(c));
+    const unknown = candidates.filter((c) => !ctx.isModule(c));
+    if (modules.length > 1) {
+      ctx.errors.push(new PlaybookError(`conflicting action statements: ${modules.join(', ')}`, location));
+      return undefined;
+    }
+    if (modules.length === 1) {
+      for (const key of unknown) {
+        const hint = suggest(key, [...TASK_KEYWORDS, 'with_items', 'with_dict']);
+        ctx.errors.push(
+          new PlaybookError(`'${key}' is not a valid attribute for a Task${hint ? `. Did you mean '${hint}'?` : ''}`, at(ctx, raw, key)),
+        );
+      }
+      action = modules[0]!;
+      actionValue = raw[action];
+    } else if (unknown.length === 1) {
+      const name = unknown[0]!;
+      const hint = suggest(shortModuleName(name), ctx.moduleNames()) ?? suggest(name, [...TASK_KEYWORDS]);
+      ctx.errors.push(
+        new PlaybookError(
+          `couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path.${hint ? ` Did you mean '${hint}'?` : ''}`,
+          at(ctx, raw, name),
+        ),
+      );
+      return undefined;
+    } else if (unknown.length > 1) {
+      ctx.errors.push(new PlaybookError(`conflicting action statements: ${unknown.join(', ')}`, location));
+      return undefined;
+    } else {
+      ctx.errors.push(new PlaybookError('no module/action detected in task.', location));
+      return undefined;
+    }
+  } else if (!ctx.isModule(action)) {
+    const hint = suggest(shortModuleName(action), ctx.moduleNames());
+    ctx.errors.push(new PlaybookError(`couldn't resolve module/action '${action}'.${hint ? ` Did you mean '${hint}'?` : ''}`, location));
+    return undefined;
+  }
+  const short = shortModuleName(action);
+  let args = moduleArgs(short, actionValue);
+  if (keywords['args'] !== undefined) {
+    if (isDict(keywords['args'])) args = { ...keywords['args'], ...args };
+    else ctx.errors.push(new PlaybookError("the 'args' keyword must be a dictionary", at(ctx, raw, 'args')));
+    delete keywords['args'];
+  }
+  if (!RAW_PARAM_MODULES.has(short) && '_raw_params' in args && !COMMAND_MODULES.has(short)) {
+    ctx.errors.push(
+      new PlaybookError(`this module (${short}) does not take free-form arguments: '${String(args['_raw_params'])}' is not a key=value pair`, at(ctx, raw, action)),
+    );
+  }
+  const listen = keywords['listen'];
+  delete keywords['listen'];
+  const task: Task = {
+    kind: 'task',
+    id: ctx.nextId(),
+    name: typeof keywords['name'] === 'string' ? keywords['name'] : keywords['name'] === undefined ? undefined : String(keywords['name']),
+    action: short,
+    args,
+    keywords,
+    loopLookup,
+    parent: ctx.parent,
+    role: ctx.role,
+    file: ctx.file,
+    location,
+    listen: listen === undefined ? [] : Array.isArray(listen) ? listen.map(String) : [String(listen)],
+    isHandler: ctx.isHandler,
+  };
+  return task;
+}
+
+/** Block keywords (everything on the block except its three task lists). */
+export function blockKeywords(raw: Record<string, unknown>, ctx: NormalizeContext): Record<string, unknown> {
+  const keywords: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'block' || key === 'rescue' || key === 'always') continue;
+    if (!BLOCK_KEYWORDS.has(key)) {
+      const hint = suggest(key, [...BLOCK_KEYWORDS]);
+      ctx.errors.push(new PlaybookError(`'${key}' is not a valid attribute for a Block${hint ? `. Did you mean '${hint}'?` : ''}`, at(ctx, raw, key)));
+      continue;
+    }
+    keywords[key] = value;
+  }
+  return keywords;
+}

@@ -1,0 +1,108 @@
+/**
+ * YAML files read as Ansible reads them (PyYAML 1.1 scalars), keeping where every mapping,
+ * sequence, key and value came from, so that any later error can name file:line:column.
+ */
+import { readFileSync } from 'node:fs';
+import YAML, { LineCounter, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { PYYAML_OPTIONS } from '../yaml/pyyaml.js';
+import { type Location, PlaybookError } from './errors.js';
+
+const objectLocations = new WeakMap<object, Location>();
+const keyLocations = new WeakMap<object, Map<string | number, Location>>();
+
+/** Where a loaded mapping or list starts. */
+export function locationOf(value: unknown): Location | undefined {
+  return typeof value === 'object' && value !== null ? objectLocations.get(value) : undefined;
+}
+
+/** Where `container[key]` was written: the key for mappings, the item for lists. */
+export function locationOfKey(container: unknown, key: string | number): Location | undefined {
+  if (typeof container !== 'object' || container === null) return undefined;
+  return keyLocations.get(container)?.get(key) ?? objectLocations.get(container);
+}
+
+/** Where the value of `container[key]` starts (for template errors inside a value). */
+const valueLocations = new WeakMap<object, Map<string | number, Location>>();
+export function locationOfValue(container: unknown, key: string | number): Location | undefined {
+  if (typeof container !== 'object' || container === null) return undefined;
+  return valueLocations.get(container)?.get(key) ?? locationOfKey(container, key);
+}
+
+/** Copies the recorded locations of one object to another (normalised copies of tasks). */
+export function copyLocation(from: object, to: object): void {
+  const at = objectLocations.get(from);
+  if (at) objectLocations.set(to, at);
+}
+
+export function setLocation(obj: object, at: Location): void {
+  objectLocations.set(obj, at);
+}
+
+function toJs(node: Node | null | undefined, file: string, lines: LineCounter): unknown {
+  if (!node) return null;
+  const at = (offset: number | undefined): Location => {
+    const p = lines.linePos(offset ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    const keys = new Map<string | number, Location>();
+    const values = new Map<string | number, Location>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as Node | null;
+      let key: string;
+      if (keyNode && isScalar(keyNode)) key = keyNode.value === null ? 'null' : String(keyNode.value);
+      else if (keyNode === null) key = 'null';
+      else key = String((keyNode as Node).toJSON());
+      if (key === '<<' && pair.value && isMap(pair.value as Node)) {
+        Object.assign(out, toJs(pair.value as Node, file, lines));
+        continue;
+      }
+      Object.defineProperty(out, key, { value: toJs(pair.value as Node, file, lines), enumerable: true, writable: true, configurable: true });
+      keys.set(key, at(keyNode?.range?.[0]));
+      values.set(key, at((pair.value as Node | null)?.range?.[0] ?? keyNode?.range?.[0]));
+    }
+    objectLocations.set(out, at(node.range?.[0]));
+    keyLocations.set(out, keys);
+    valueLocations.set(out, values);
+    return out;
+  }
+  if (isSeq(node)) {
+    const out: unknown[] = [];
+    const items = new Map<string | number, Location>();
+    node.items.forEach((item, i) => {
+      out.push(toJs(item as Node, file, lines));
+      items.set(i, at((item as Node | null)?.range?.[0]));
+    });
+    objectLocations.set(out, at(node.range?.[0]));
+    keyLocations.set(out, items);
+    valueLocations.set(out, items);
+    return out;
+  }
+  if (isScalar(node)) return node.value;
+  return node.toJSON() as unknown;
+}
+
+/** Parses YAML text; syntax errors become PlaybookErrors with the position. */
+export function parseYaml(text: string, file: string): unknown {
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(text, { ...PYYAML_OPTIONS, lineCounter: lines, prettyErrors: false });
+  const error = doc.errors[0];
+  if (error) {
+    const p = lines.linePos(error.pos[0]);
+    const what = error.message.split('\n')[0] ?? error.message;
+    throw new PlaybookError(`YAML syntax error: ${what}`, { file, line: p.line, column: p.col });
+  }
+  return toJs(doc.contents as Node | null, file, lines);
+}
+
+export function loadYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PlaybookError(`could not read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseYaml(text, file);
+}

@@ -29,6 +29,12 @@ function markIncluded(nodes: TaskNode[], from: Task, vars: Record<string, unknow
 }
 
 export class IncludeHandler {
+  /**
+   * Hosts that include the same file with the same variables share the loaded tasks, so the
+   * linear strategy runs them together (Ansible groups them the same way).
+   */
+  private readonly loaded = new Map<string, Block>();
+
   constructor(private readonly rc: RunContext) {}
 
   loadFirstVarsFile(candidates: string[], baseDir: string): Record<string, unknown> | undefined {
@@ -69,17 +75,30 @@ export class IncludeHandler {
     } else items.push(undefined);
     const included: TaskNode[] = [];
     const files: string[] = [];
+    const lines: Array<{ file: string; item?: { label: unknown } }> = [];
+    const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
+    const loopVar = String(control['loop_var'] ?? 'item');
     for (const locals of items) {
+      const itemLabel = locals ? { label: locals[loopVar] } : undefined;
       if (!whenHolds(locals)) continue;
       const itemBound = locals ? this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task, locals)), { keepPythonTypes: true }) : bound;
       const args = itemBound.templateValue(task.args) as Record<string, unknown>;
       const taskVars = isDict(task.keywords['vars']) ? (itemBound.templateValue(task.keywords['vars']) as Record<string, unknown>) : {};
       const vars = { ...taskVars, ...(locals ?? {}) };
       const apply = isDict(args['apply']) ? args['apply'] : {};
+      const cacheKey = `${task.id}\u0000${JSON.stringify(args)}\u0000${JSON.stringify(vars)}`;
+      const cached = this.loaded.get(cacheKey);
+      if (cached) {
+        included.push(cached);
+        files.push(...(cached.keywords['_files'] as string[]));
+        for (const f of cached.keywords['_files'] as string[]) lines.push({ file: f, ...(itemLabel ? { item: itemLabel } : {}) });
+        continue;
+      }
       const wrapper: Block = {
         kind: 'block', id: task.id, name: task.name, block: [], rescue: [], always: [], keywords: { ...apply },
         parent: task.parent, role: task.role, file: task.file, location: task.location,
       };
+      const before = files.length;
       if (task.action === 'include_tasks') {
         const name = pyStr(args['file'] ?? args['_raw_params'] ?? '');
         const file = resolveTaskFile(name, task, this.rc.vm.playbookDir);
@@ -103,6 +122,9 @@ export class IncludeHandler {
         pc.play.handlers.push(...role.handlers.filter((h) => !pc.play.handlers.includes(h)));
       }
       markIncluded([wrapper], task, vars);
+      Object.defineProperty(wrapper.keywords, '_files', { value: files.slice(before), enumerable: false });
+      for (const f of files.slice(before)) lines.push({ file: f, ...(itemLabel ? { item: itemLabel } : {}) });
+      this.loaded.set(cacheKey, wrapper);
       included.push(wrapper);
     }
     if (included.length === 0) {
@@ -110,6 +132,6 @@ export class IncludeHandler {
     }
     const visible = truthy(task.args['public'] ?? false);
     void visible;
-    return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', '), _included: true }, included };
+    return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', '), _included: lines }, included };
   }
 }

@@ -284,6 +284,7 @@ export class PlayRunner {
     const runOnce = runOnceKw !== undefined && truthy(this.rc.templar.templateValue(runOnceKw, pc.extraVars));
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const results = await Promise.all(targets.map((host) => queue.add(() => this.runOnHost(pc, task, host, notified)) as Promise<Feedback>));
+    if (task.action === 'include_tasks' || task.action === 'include_role') this.reportIncludes(info, targets, results);
     if (runOnce) {
       const first = results[0]!;
       const register = task.keywords['register'];
@@ -294,6 +295,22 @@ export class PlayRunner {
       return hosts.map(() => first);
     }
     return results;
+  }
+
+  /** One `included: FILE for h1, h2 => (item=x)` line per file and item, as Ansible prints them. */
+  private reportIncludes(info: ReturnType<RunContext['taskInfo']>, hosts: string[], results: Feedback[]): void {
+    const groups = new Map<string, { file: string; item?: { label: unknown }; hosts: string[] }>();
+    hosts.forEach((host, i) => {
+      const lines = results[i]?.result['_included'];
+      if (!Array.isArray(lines)) return;
+      for (const line of lines as Array<{ file: string; item?: { label: unknown } }>) {
+        const key = `${line.file}\u0000${JSON.stringify(line.item ?? null)}`;
+        const g = groups.get(key) ?? { file: line.file, ...(line.item ? { item: line.item } : {}), hosts: [] };
+        g.hosts.push(host);
+        groups.set(key, g);
+      }
+    });
+    for (const g of groups.values()) this.rc.emit({ type: 'included', task: info, file: g.file, hosts: g.hosts, ...(g.item ? { item: g.item } : {}) });
   }
 
   private taskTitle(pc: PlayContext, task: Task, host: string): string {
@@ -325,7 +342,8 @@ export class PlayRunner {
         feedback = await this.runner.run(pc, task, host);
         this.storeFacts(task, host, feedback);
     }
-    if (!(task.action === 'meta' && feedback.status !== 'skipped')) this.report(pc, task, host, feedback);
+    const isInclude = (task.action === 'include_tasks' || task.action === 'include_role') && feedback.status === 'ok';
+    if (!(task.action === 'meta' && feedback.status !== 'skipped') && !isInclude) this.report(pc, task, host, feedback);
     this.count(host, feedback);
     if (feedback.status === 'changed' || (feedback.status === 'ok' && feedback.result['changed'])) this.notify(pc, task, host, notified);
     return feedback;
@@ -377,9 +395,12 @@ export class PlayRunner {
           if (feedback.result['changed']) s.changed++;
         }
         break;
-      default:
-        s.ok++;
+      default: {
+        // An include counts once per file and loop item it included.
+        const included = feedback.result['_included'];
+        s.ok += Array.isArray(included) && included.length ? included.length : 1;
         if (feedback.status === 'changed') s.changed++;
+      }
     }
   }
 

@@ -27,6 +27,8 @@ export interface ArgumentSpec {
   requiredTogether?: ReadonlyArray<readonly string[]>;
   /** [name, value, requirements, anyOf?]: when name == value, the requirements are needed. */
   requiredIf?: ReadonlyArray<readonly [string, unknown, readonly string[], boolean?]>;
+  /** Accept any other key as is (set_fact's variables). */
+  freeKeys?: boolean;
 }
 
 export class ArgumentError extends Error {
@@ -130,7 +132,7 @@ export function validateArgs(module: string, spec: ArgumentSpec, args: Record<st
     aliasOf.set(name, name);
     for (const alias of opt.aliases ?? []) aliasOf.set(alias, name);
   }
-  const unknown = Object.keys(args).filter((k) => !aliasOf.has(k));
+  const unknown = spec.freeKeys ? [] : Object.keys(args).filter((k) => !aliasOf.has(k));
   if (unknown.length) {
     const supported = [...aliasOf.keys()].sort();
     const hints = unknown.map((u) => suggest(u, supported)).filter((h): h is string => !!h);
@@ -142,7 +144,7 @@ export function validateArgs(module: string, spec: ArgumentSpec, args: Record<st
   const out: Record<string, unknown> = {};
   const given = new Set<string>();
   for (const [key, value] of Object.entries(args)) {
-    const canonical = aliasOf.get(key)!;
+    const canonical = aliasOf.get(key) ?? key;
     if (given.has(canonical)) throw new ArgumentError(`parameters are mutually exclusive: ${canonical}|${key} (both given for ${module})`);
     given.add(canonical);
     out[canonical] = value;

@@ -40,7 +40,7 @@ export const setFact: ModuleDefinition = defineModule({
   name: 'set_fact',
   controllerOnly: true,
   supportsCheckMode: true,
-  spec: { options: {} },
+  spec: { options: { cacheable: { type: 'bool', default: false } }, freeKeys: true },
   async run(args) {
     const facts: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;

@@ -43,6 +43,8 @@ export type RunEvent =
       /** The task's verbosity-gated output (debug with verbosity:) is hidden below this. */
       verbosity?: number;
     }
+  /** include_tasks/include_role: which hosts include which file (one line per file and item). */
+  | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }
   | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown> }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }

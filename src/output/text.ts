@@ -71,6 +71,9 @@ export class TextReporter implements Reporter {
       case 'host_result':
         this.hostResult(e);
         return;
+      case 'included':
+        this.line(this.c('skipped', `included: ${e.file} for ${e.hosts.join(', ')}${e.item ? ` => (item=${pyStr(e.item.label)})` : ''}`));
+        return;
       case 'warning':
         (this.options.writeError ?? this.options.write)(this.c('warn', `[WARNING]: ${e.message}`) + '\n');
         return;

@@ -148,6 +148,7 @@ export class PlayRunner {
       role: undefined,
       file: play.file,
       location: play.location,
+      locations: {},
       listen: [],
       isHandler: false,
     };

@@ -14,6 +14,8 @@ import { PlaybookLoader } from '../playbook/loader.js';
 import type { Playbook, Task } from '../playbook/model.js';
 import { parseKv } from '../playbook/kv.js';
 import { parseYaml } from '../playbook/yaml.js';
+import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
+import { validatePlaybook } from '../playbook/validate.js';
 import { Templar } from '../template/index.js';
 import { isDict, pyStr } from '../template/values.js';
 import { ConnectionPool } from './connections.js';
@@ -97,7 +99,14 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
     rolesPath: config.rolesPath,
     bundledRoles: PACKAGE_ROLES,
   });
-  const playbooks = files.map((f) => loader.loadPlaybook(path.resolve(cwd, f)));
+  const templar = new Templar();
+  const errors: PlaybookError[] = [];
+  const playbooks = files.map((f) => {
+    const { playbook, errors: loadErrors } = loader.loadPlaybookCollecting(path.resolve(cwd, f));
+    errors.push(...loadErrors, ...validatePlaybook(playbook, { module: (name) => modules.get(name), templar }));
+    return playbook;
+  });
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new PlaybookErrors(errors);
   return { loader, playbooks };
 }
 

@@ -89,7 +89,7 @@ export class TaskRunner {
     const base = this.bound(pc, host, task);
     const loopValue = task.keywords['loop'];
     if (loopValue === undefined) {
-      const when = evaluateConditions(allWhen(task), base, task.location);
+      const when = evaluateConditions(allWhen(task), base, task.locations['when'] ?? task.location);
       if (!when.ok) return { status: 'skipped', result: { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true }, ignored: false };
       const result = await this.runOnce(pc, task, host, undefined);
       return this.finish(pc, task, host, result, undefined);
@@ -117,7 +117,7 @@ export class TaskRunner {
       }
       const bound = this.bound(pc, host, task, locals);
       const label = control['label'] !== undefined ? bound.templateValue(control['label']) : item;
-      const when = evaluateConditions(allWhen(task), bound, task.location);
+      const when = evaluateConditions(allWhen(task), bound, task.locations['when'] ?? task.location);
       let itemResult: Record<string, unknown>;
       let status: HostTaskResult['status'];
       if (!when.ok) {
@@ -211,7 +211,13 @@ export class TaskRunner {
     if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     try {
-      args = dropOmitted(bound.templateValue(task.args)) as Record<string, unknown>;
+      // Each argument is templated with its own position, so an error points at its value.
+      const templated: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(task.args)) {
+        const at = task.locations[`args.${key}`] ?? task.location;
+        templated[key] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
+      }
+      args = dropOmitted(templated) as Record<string, unknown>;
       args = validateArgs(module.name, module.spec, args) as Record<string, unknown>;
     } catch (e) {
       if (e instanceof ArgumentError) return { failed: true, changed: false, msg: e.message };
@@ -236,7 +242,7 @@ export class TaskRunner {
       if (!untilConditions.length) return result;
       const register = task.keywords['register'];
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: result } : {}) };
-      const ok = evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.location).ok;
+      const ok = evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok;
       if (ok) return { ...result, attempts: attempt };
       if (attempt > retries) return { ...result, failed: true, attempts: attempt, msg: result.msg ?? 'Retries exceeded' };
       this.rc.emit({ type: 'host_retry', task: this.rc.taskInfo(task), host, attempt, retries: retries + 1 - attempt, result });
@@ -306,10 +312,10 @@ export class TaskRunner {
     const register = task.keywords['register'];
     const withResult = (): BoundTemplar => this.bound(pc, host, task, { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: out } : {}) });
     if (task.keywords['changed_when'] !== undefined && !out['skipped']) {
-      out['changed'] = evaluateConditions(conditionList(task.keywords['changed_when']), withResult(), task.location).ok;
+      out['changed'] = evaluateConditions(conditionList(task.keywords['changed_when']), withResult(), task.locations['changed_when'] ?? task.location).ok;
     }
     if (task.keywords['failed_when'] !== undefined && !out['skipped']) {
-      const failed = evaluateConditions(conditionList(task.keywords['failed_when']), withResult(), task.location).ok;
+      const failed = evaluateConditions(conditionList(task.keywords['failed_when']), withResult(), task.locations['failed_when'] ?? task.location).ok;
       out['failed_when_result'] = failed;
       out['failed'] = failed;
     }

@@ -65,9 +65,15 @@ export class PlaybookLoader {
   }
 
   loadPlaybook(file: string): Playbook {
-    const plays = loadPlaybookFile(path.resolve(file), this.state);
+    const { playbook } = this.loadPlaybookCollecting(file);
     throwErrors(this.state);
-    return { file: path.resolve(file), plays };
+    return playbook;
+  }
+
+  /** Loads what can be loaded and hands back the problems instead of throwing (for validate). */
+  loadPlaybookCollecting(file: string): { playbook: Playbook; errors: PlaybookError[] } {
+    const plays = loadPlaybookFile(path.resolve(file), this.state);
+    return { playbook: { file: path.resolve(file), plays }, errors: this.state.errors.splice(0) };
   }
 
   /** The tasks of a file named by include_tasks, as children of `parent`. */
@@ -496,6 +502,7 @@ function argumentSpecTask(role: RoleInstance, spec: Record<string, unknown>, ent
     role,
     file: path.join(role.path, 'meta', 'argument_specs.yml'),
     location: { file: path.join(role.path, 'meta'), line: 1, column: 1 },
+    locations: {},
     listen: [],
     isHandler: false,
   };

@@ -43,6 +43,8 @@ export interface Task {
   /** The file the task was written in (relative paths resolve from it). */
   file: string;
   location: Location;
+  /** Where each keyword's value (`when`) and argument's value (`args.dest`) starts. */
+  locations: Record<string, Location>;
   /** For handlers: `listen` topics. */
   listen: string[];
   isHandler: boolean;

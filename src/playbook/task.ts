@@ -8,7 +8,7 @@ import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from './kv.js';
 import type { Block, RoleInstance, Task } from './model.js';
-import { locationOf, locationOfKey } from './yaml.js';
+import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
 
 export interface NormalizeContext {
   file: string;
@@ -137,6 +137,16 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   }
   const listen = keywords['listen'];
   delete keywords['listen'];
+  const locations: Record<string, Location> = {};
+  for (const key of Object.keys(raw)) {
+    const loc = locationOfValue(raw, key);
+    if (loc) locations[key] = loc;
+  }
+  const moduleValue = action in raw ? raw[action] : undefined;
+  for (const key of Object.keys(args)) {
+    const loc = (isDict(moduleValue) ? locationOfValue(moduleValue, key) : undefined) ?? (isDict(raw['args']) ? locationOfValue(raw['args'], key) : undefined) ?? locationOfValue(raw, action);
+    if (loc) locations[`args.${key}`] = loc;
+  }
   const task: Task = {
     kind: 'task',
     id: ctx.nextId(),
@@ -149,6 +159,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     role: ctx.role,
     file: ctx.file,
     location,
+    locations,
     listen: listen === undefined ? [] : Array.isArray(listen) ? listen.map(String) : [String(listen)],
     isHandler: ctx.isHandler,
   };

@@ -38,6 +38,13 @@ export function setLocation(obj: object, at: Location): void {
   objectLocations.set(obj, at);
 }
 
+/** Where a value's text starts: after the opening quote of a quoted scalar. */
+function contentStart(node: Node | null | undefined): number | undefined {
+  const start = node?.range?.[0];
+  if (start === undefined || !node || !isScalar(node)) return start;
+  return node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? start + 1 : start;
+}
+
 function toJs(node: Node | null | undefined, file: string, lines: LineCounter): unknown {
   if (!node) return null;
   const at = (offset: number | undefined): Location => {
@@ -61,7 +68,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
       }
       Object.defineProperty(out, key, { value: toJs(pair.value as Node, file, lines), enumerable: true, writable: true, configurable: true });
       keys.set(key, at(keyNode?.range?.[0]));
-      values.set(key, at((pair.value as Node | null)?.range?.[0] ?? keyNode?.range?.[0]));
+      values.set(key, at(contentStart(pair.value as Node | null) ?? keyNode?.range?.[0]));
     }
     objectLocations.set(out, at(node.range?.[0]));
     keyLocations.set(out, keys);
@@ -73,7 +80,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
     const items = new Map<string | number, Location>();
     node.items.forEach((item, i) => {
       out.push(toJs(item as Node, file, lines));
-      items.set(i, at((item as Node | null)?.range?.[0]));
+      items.set(i, at(contentStart(item as Node | null)));
     });
     objectLocations.set(out, at(node.range?.[0]));
     keyLocations.set(out, items);

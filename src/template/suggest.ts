@@ -4,7 +4,8 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = distance(short.toLowerCase(), candidate.toLowerCase());
+    // A dropped letter is the likeliest typo: 'taks' is nearer 'tasks' than 'tags'.
+    const d = distance(short.toLowerCase(), candidate.toLowerCase()) - (isSubsequence(short.toLowerCase(), candidate.toLowerCase()) ? 0.5 : 0);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -13,6 +14,12 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
   // Too far to be a typo: say nothing rather than something misleading.
   const limit = Math.max(2, Math.floor(short.length / 3));
   return bestDistance <= limit ? best : undefined;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length && short.length < long.length;
 }
 
 /** Damerau-Levenshtein (optimal string alignment) distance. */

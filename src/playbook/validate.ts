@@ -1,0 +1,122 @@
+/**
+ * Checks a loaded playbook before any host is touched: module arguments (names, required ones),
+ * every template (syntax, unknown filters and tests), files named literally by `src:`. Every
+ * problem is reported with file:line:column, all at once.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { ArgumentError, validateArgs } from '../modules/args.js';
+import type { ModuleDefinition } from '../modules/types.js';
+import { TemplateError, type Templar } from '../template/index.js';
+import { isDict } from '../template/values.js';
+import { type Location, PlaybookError } from './errors.js';
+import type { Play, Playbook, RoleInstance, Task, TaskNode } from './model.js';
+
+export interface ValidateOptions {
+  module(name: string): ModuleDefinition | undefined;
+  templar: Templar;
+}
+
+const ENGINE_ACTIONS = new Set(['meta', 'include_tasks', 'include_role', 'import_tasks', 'import_role', 'validate_argument_spec']);
+const TEMPLATED_KEYWORDS = ['name', 'loop', 'notify', 'delegate_to', 'register', 'retries', 'delay', 'environment', 'vars'];
+const EXPRESSION_KEYWORDS = ['when', 'changed_when', 'failed_when', 'until'];
+
+function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{') || value.includes('{%');
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (isDict(value)) return Object.values(value).some(hasTemplate);
+  return false;
+}
+
+export function validatePlaybook(playbook: Playbook, options: ValidateOptions): PlaybookError[] {
+  const errors: PlaybookError[] = [];
+  const seenRoles = new Set<RoleInstance>();
+
+  const compile = (value: unknown, at: Location, expression: boolean): void => {
+    const visit = (v: unknown): void => {
+      if (typeof v === 'string') {
+        if (!expression && !v.includes('{{') && !v.includes('{%') && !v.includes('{#')) return;
+        try {
+          if (expression) {
+            const text = v.trim().replace(/^\{\{([\s\S]*)\}\}$/, '$1');
+            if (text.trim()) options.templar.env.compile(`{{ ${text} }}`, { file: at.file, line: at.line, column: at.column - 3 });
+          } else {
+            options.templar.env.compile(v, { file: at.file, line: at.line, column: at.column });
+          }
+        } catch (e) {
+          if (e instanceof TemplateError) errors.push(new PlaybookError(e.detail, { file: e.file, line: e.line, column: Math.max(1, e.column) }));
+          else throw e;
+        }
+      } else if (Array.isArray(v)) v.forEach(visit);
+      else if (isDict(v)) Object.values(v).forEach(visit);
+    };
+    visit(value);
+  };
+
+  const checkTask = (task: Task): void => {
+    const at = task.location;
+    const where = (key: string): Location => task.locations[key] ?? at;
+    for (const key of EXPRESSION_KEYWORDS) {
+      const v = task.keywords[key];
+      if (v === undefined || typeof v === 'boolean') continue;
+      for (const cond of Array.isArray(v) ? v : [v]) if (typeof cond === 'string') compile(cond, where(key), true);
+    }
+    for (const key of TEMPLATED_KEYWORDS) if (task.keywords[key] !== undefined) compile(task.keywords[key], where(key), false);
+    for (const [key, value] of Object.entries(task.args)) compile(value, where(`args.${key}`), false);
+    const module = options.module(task.action);
+    if (!module || ENGINE_ACTIONS.has(task.action)) return;
+    // Argument names and required arguments are known before templating; types and choices are not.
+    const namesOnly = {
+      ...module.spec,
+      options: Object.fromEntries(Object.entries(module.spec.options).map(([n, o]) => [n, { ...o, type: 'raw' as const, choices: undefined }])),
+    };
+    try {
+      validateArgs(module.name, namesOnly, task.args);
+    } catch (e) {
+      if (e instanceof ArgumentError) errors.push(new PlaybookError(`${e.message} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
+      else throw e;
+    }
+    if ((task.action === 'copy' || task.action === 'template') && typeof task.args['src'] === 'string' && !hasTemplate(task.args['src']) && !task.args['remote_src']) {
+      const src = task.args['src'];
+      const kind = task.action === 'copy' ? 'files' : 'templates';
+      const dirs: string[] = [];
+      for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
+      dirs.push(path.dirname(task.file), path.dirname(playbook.file));
+      const found = path.isAbsolute(src) ? existsSync(src) : dirs.some((d) => existsSync(path.join(d, kind, src)) || existsSync(path.join(d, src)));
+      if (!found) errors.push(new PlaybookError(`Could not find or access '${src}' (searched ${kind}/ of ${dirs.join(', ')})`, at));
+    }
+  };
+
+  const visit = (nodes: TaskNode[]): void => {
+    for (const node of nodes) {
+      if (node.kind === 'task') checkTask(node);
+      else {
+        for (const key of EXPRESSION_KEYWORDS) {
+          const v = node.keywords[key];
+          if (typeof v === 'string' || Array.isArray(v)) for (const c of Array.isArray(v) ? v : [v]) if (typeof c === 'string') compile(c, node.location, true);
+        }
+        visit(node.block);
+        visit(node.rescue);
+        visit(node.always);
+      }
+    }
+  };
+
+  const visitRole = (role: RoleInstance): void => {
+    if (seenRoles.has(role)) return;
+    seenRoles.add(role);
+    role.dependencies.forEach(visitRole);
+    visit(role.tasks);
+    visit(role.handlers);
+  };
+
+  for (const play of playbook.plays as Play[]) {
+    compile(play.vars, play.location, false);
+    play.roles.forEach(visitRole);
+    visit(play.preTasks);
+    visit(play.tasks);
+    visit(play.postTasks);
+    visit(play.handlers);
+  }
+  return errors;
+}

@@ -1,4 +1,24 @@
-/** playbook-engine: run Ansible-style playbooks from TypeScript. */
+/**
+ * playbook-engine: run Ansible-style playbooks from TypeScript.
+ *
+ *   import { runPlaybook } from 'playbook-engine';
+ *   const { exitCode, stats } = await runPlaybook({ playbooks: ['site.yml'], inventory: ['hosts.ini'] });
+ */
+export { runPlaybook, playbookEvents, loadPlaybook, parseExtraVars } from './executor/run.js';
+export type { RunPlaybookOptions, RunPlaybookResult } from './executor/run.js';
+export { loadInventory, Inventory, InventoryError } from './inventory/index.js';
+export { defineModule } from './modules/types.js';
+export type { ModuleDefinition, ModuleContext, ModuleResult, Diff } from './modules/types.js';
+export type { ArgumentSpec, ArgumentOption, ArgType } from './modules/args.js';
+export type { Connection, ExecOptions, ExecResult, FileStat, Become } from './connection/types.js';
+export { UnreachableError } from './connection/types.js';
+export { LocalConnection } from './connection/local.js';
+export { TextReporter, JsonLinesReporter } from './output/text.js';
+export type { Reporter, RunEvent, HostStats, HostStatus, TaskInfo } from './output/events.js';
+export { PlaybookError, PlaybookErrors } from './playbook/errors.js';
+export type { Playbook, Play, Task, Block, RoleInstance } from './playbook/model.js';
+export { loadAnsibleConfig } from './config/ansible-cfg.js';
+export type { AnsibleConfig } from './config/ansible-cfg.js';
 export {
   Templar,
   renderTemplate,

@@ -193,3 +193,49 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const exitCode = everUnreachable.size ? 4 : everFailed.size ? 2 : 0;
   return { exitCode, stats: statsObject, failedHosts: [...everFailed], unreachableHosts: [...everUnreachable] };
 }
+
+/**
+ * The same run as an async iterator of events, ending with the result:
+ * `for await (const e of playbookEvents(opts)) ...`.
+ */
+export async function* playbookEvents(options: RunPlaybookOptions): AsyncGenerator<RunEvent, RunPlaybookResult, undefined> {
+  const queue: RunEvent[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  let failure: unknown;
+  let result: RunPlaybookResult | undefined;
+  const running = runPlaybook({
+    ...options,
+    onEvent: (e) => {
+      options.onEvent?.(e);
+      queue.push(e);
+      wake?.();
+    },
+  }).then(
+    (r) => {
+      result = r;
+    },
+    (e: unknown) => {
+      failure = e;
+    },
+  ).finally(() => {
+    done = true;
+    wake?.();
+  });
+  for (;;) {
+    while (queue.length) yield queue.shift()!;
+    if (done) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await running;
+  if (failure !== undefined) throw failure;
+  return result!;
+}
+
+/** Loads and validates playbooks without running them (what `playbook validate` does). */
+export function loadPlaybook(file: string, options: { cwd?: string; modules?: ModuleDefinition<any>[]; config?: AnsibleConfig } = {}): Playbook {
+  const cwd = options.cwd ?? process.cwd();
+  const { playbooks } = loadPlaybooks([file], createModuleRegistry(options.modules), options.config ?? loadAnsibleConfig(cwd), cwd);
+  return playbooks[0]!;
+}

@@ -1,0 +1,108 @@
+/** Every class of bad input names the file, line and column and the offending name, before any host is touched. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { PlaybookError, PlaybookErrors } from '../../src/playbook/errors.js';
+import { LOCAL_INVENTORY, cli, project, run } from './helpers.js';
+
+async function loadErrors(playbook: string, files: Record<string, string> = {}): Promise<string[]> {
+  const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': playbook, ...files });
+  try {
+    await run(dir);
+  } catch (e) {
+    if (e instanceof PlaybookErrors) return e.errors.map((x) => x.message.replace(dir + path.sep, ''));
+    if (e instanceof PlaybookError) return [e.message.replace(dir + path.sep, '')];
+    throw e;
+  }
+  throw new Error('expected the playbook to be refused');
+}
+
+describe('the run stops before touching any host when the playbook does not validate', () => {
+  test('YAML syntax error', async () => {
+    expect(await loadErrors('- hosts: all\n  tasks:\n    - debug: msg=[1\n   - bad: indent\n')).toEqual([
+      expect.stringMatching(/^pb\.yml:\d+:\d+: YAML syntax error: /),
+    ]);
+  });
+
+  test('unknown module, with the nearest module suggested', async () => {
+    expect(await loadErrors('- hosts: all\n  tasks:\n    - name: say\n      debgu: msg=hi\n')).toEqual([
+      "pb.yml:4:7: couldn't resolve module/action 'debgu'. This often indicates a misspelling, missing collection, or incorrect module path. Did you mean 'debug'?",
+    ]);
+  });
+
+  test('unknown task, block and play keywords', async () => {
+    const errors = await loadErrors(
+      '- hosts: all\n  gather_fact: false\n  tasks:\n    - debug: msg=hi\n      whne: true\n    - block:\n        - debug: msg=x\n      rescu: []\n',
+    );
+    expect(errors).toEqual([
+      "pb.yml:2:3: 'gather_fact' is not a valid attribute for a Play. Did you mean 'gather_facts'?",
+      "pb.yml:5:7: 'whne' is not a valid attribute for a Task. Did you mean 'when'?",
+      "pb.yml:8:7: 'rescu' is not a valid attribute for a Block. Did you mean 'rescue'?",
+    ]);
+  });
+
+  test('unknown module argument and missing required argument', async () => {
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - name: print\n      debug:\n        msgg: hi\n    - name: check\n      assert:\n        fail_msg: no\n');
+    expect(errors).toEqual([
+      expect.stringMatching(/^pb\.yml:3:7: Unsupported parameters for \(debug\) module: msgg\. Supported parameters include: msg, var, verbosity\. Did you mean 'msg'\? \(in task 'print'\)$/),
+      "pb.yml:6:7: missing required arguments: that (in task 'check')",
+    ]);
+  });
+
+  test('template syntax errors and unknown filters point into the value', async () => {
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | lenght }}"\n      when: nodes is defnied\n');
+    expect(errors).toEqual([
+      "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?",
+      "pb.yml:4:26: No filter named 'lenght'. Did you mean 'length'?",
+    ]);
+  });
+
+  test('missing role, missing imported file, missing src', async () => {
+    const errors = await loadErrors('- hosts: all\n  roles:\n    - ray_head\n  tasks:\n    - import_tasks: nothere.yml\n    - include_vars: {file: nothere.yml}\n');
+    expect(errors[0]).toMatch(/^pb\.yml:3:7: the role 'ray_head' was not found in /);
+    expect(errors[1]).toBe("pb.yml:5:7: Could not find or access 'nothere.yml' for import_tasks");
+  });
+
+  test('nothing ran: the refusal happens before any command', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: all\n  tasks:\n    - command: touch {{ playbook_dir }}/touched\n    - debgu: msg=x\n' });
+    await expect(run(dir)).rejects.toThrow(PlaybookError);
+    expect(existsSync(path.join(dir, 'touched'))).toBe(false);
+  });
+});
+
+describe('runtime errors', () => {
+  test('an undefined variable fails the task naming the variable and where it is used', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: greet\n      debug:\n        msg: "hello {{ who }}"\n' });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(2);
+    // Ansible prints the same shape, without the position of the value.
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"msg": "Task failed: ${path.join(dir, 'pb.yml')}:6:24: 'who' is undefined"}`);
+  });
+
+  test('a wrong argument type fails with Ansible\'s message', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: {msg: hi, verbosity: lots}\n' });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.output).toContain("argument 'verbosity' is of type str and we were unable to convert to int");
+  });
+});
+
+describe('exit codes from the command line, as ansible-playbook', () => {
+  const dir = project({
+    'inventory.ini': LOCAL_INVENTORY,
+    'ok.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n',
+    'fails.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: msg=boom\n      when: inventory_hostname == "node2"\n',
+    'bad.yml': '- hosts: all\n  tasks:\n    - debgu: msg=hi\n',
+  });
+
+  test('0 on success, 2 when a host failed, 4 on a parse error, 5 on a bad option', async () => {
+    expect((await cli(['run', '-i', 'inventory.ini', 'ok.yml'], dir)).code).toBe(0);
+    const failed = await cli(['run', '-i', 'inventory.ini', 'fails.yml'], dir);
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toMatch(/node2 +: ok=0 +changed=0 +unreachable=0 +failed=1 /);
+    const parse = await cli(['run', '-i', 'inventory.ini', 'bad.yml'], dir);
+    expect(parse.code).toBe(4);
+    expect(parse.stderr).toContain("bad.yml:3:7: couldn't resolve module/action 'debgu'");
+    expect((await cli(['run', '--no-such-option', 'ok.yml'], dir)).code).toBe(5);
+  }, 60_000);
+});

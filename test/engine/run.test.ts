@@ -1,0 +1,96 @@
+/** The engine through its library API: what users of runPlaybook see. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { defineModule, playbookEvents, runPlaybook } from '../../src/index.js';
+import type { RunEvent } from '../../src/output/events.js';
+import { LOCAL_INVENTORY, project, recapLine, run } from './helpers.js';
+
+describe('runPlaybook', () => {
+  test('blocks, rescue, always, handlers, loops, register and set_fact', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - command: echo one
+          register: one
+        - command: /bin/false
+      rescue:
+        - set_fact:
+            note: "rescued {{ ansible_failed_task.action }} after {{ one.stdout }}"
+      always:
+        - command: echo always
+          notify: done
+    - debug: msg="{{ item }}"
+      loop: [a, b]
+    - copy:
+        content: "{{ note }}\\n"
+        dest: "{{ playbook_dir }}/{{ inventory_hostname }}.txt"
+      delegate_to: localhost
+  handlers:
+    - name: done
+      command: echo handler
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    for (const host of ['node1', 'node2']) {
+      expect(readFileSync(path.join(dir, `${host}.txt`), 'utf8')).toBe('rescued command after one\n');
+      expect(recapLine(r.output, host)).toMatch(/ok=7 +changed=4 +unreachable=0 +failed=0 +skipped=0 +rescued=1 +ignored=0/);
+    }
+    expect(r.output).toContain('RUNNING HANDLER [done]');
+    expect(r.output).toContain('ok: [node1] => (item=a)');
+  });
+
+  test('events as a callback and as an async iterator, in the same order', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n' });
+    const seen: RunEvent[] = [];
+    const iterated: RunEvent[] = [];
+    const gen = playbookEvents({ playbooks: ['pb.yml'], inventory: [path.join(dir, 'inventory.ini')], cwd: dir, onEvent: (e) => seen.push(e) });
+    let next = await gen.next();
+    while (!next.done) {
+      iterated.push(next.value);
+      next = await gen.next();
+    }
+    expect(next.value.exitCode).toBe(0);
+    expect(iterated.map((e) => e.type)).toEqual(['playbook_start', 'play_start', 'task_start', 'host_result', 'recap']);
+    expect(seen).toEqual(iterated);
+    const result = iterated.find((e) => e.type === 'host_result');
+    expect(result).toMatchObject({ host: 'node1', status: 'ok', result: { msg: 'hi' } });
+  });
+
+  test('a user module defined with defineModule runs like a built-in one', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - gpu_check: {min_gpus: 2}\n      register: g\n    - debug: var=g.msg\n' });
+    const gpuCheck = defineModule({
+      name: 'gpu_check',
+      supportsCheckMode: true,
+      spec: { options: { min_gpus: { type: 'int', required: true } } },
+      async run(args, ctx) {
+        const r = await ctx.conn.exec(['echo', String(args['min_gpus'])]);
+        return { changed: false, msg: `${ctx.host} wants ${r.stdout.trim()}` };
+      },
+    });
+    const result = await runPlaybook({ playbooks: ['pb.yml'], inventory: [path.join(dir, 'inventory.ini')], cwd: dir, modules: [gpuCheck] });
+    expect(result.exitCode).toBe(0);
+    expect(result.stats['node2']).toEqual({ ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+  });
+
+  test('the library never prints unless given a reporter', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=quiet\n' });
+    const writes: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await runPlaybook({ playbooks: ['pb.yml'], inventory: [path.join(dir, 'inventory.ini')], cwd: dir });
+    } finally {
+      process.stdout.write = original;
+    }
+    expect(writes.join('')).not.toContain('quiet');
+  });
+});

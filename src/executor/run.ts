@@ -123,6 +123,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const { loader, playbooks } = loadPlaybooks(options.playbooks, modules, config, cwd);
   const sources = options.inventory?.length ? options.inventory : config.inventory;
   const inventory: Inventory = await loadInventory(sources, { cwd });
+  for (const message of inventory.warnings) emit({ type: 'warning', message });
   const templar = new Templar();
   const connections = new ConnectionPool();
   const stats = new Map<string, HostStats>();
@@ -148,6 +149,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
           role: task.role?.name,
           file: task.location.file,
           line: task.location.line,
+          column: task.location.column,
           isHandler: task.isHandler,
         }),
       };
@@ -165,6 +167,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
       const limited = options.limit ? new Set(inventory.resolvePattern(options.limit)) : undefined;
       for (const play of playbook.plays) {
         const pattern = pyStr(templar.templateValue(play.hosts, extraVars));
+        for (const message of inventory.patternWarnings(pattern)) emit({ type: 'warning', message });
         const hosts = inventory.resolvePattern(pattern).filter((h) => !limited || limited.has(h));
         for (const h of hosts) {
           const st = vm.state(h);

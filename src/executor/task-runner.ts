@@ -268,7 +268,10 @@ export class TaskRunner {
       const targetBound = this.rc.templar.bind(vm.source(vm.layers(pc, target, undefined)), { keepPythonTypes: true });
       return targetBound.variable(name);
     };
-    const conn = module?.controllerOnly ? undefined : await this.rc.connections.get(target, (n) => plainVar(targetVars(n)));
+    const connectionKw = inherited(task, 'connection', pc);
+    const connVars = (n: string): unknown =>
+      n === 'ansible_connection' && connectionKw !== undefined && target === host ? pyStr(bound.templateValue(connectionKw)) : plainVar(targetVars(n));
+    const conn = module?.controllerOnly ? undefined : await this.rc.connections.get(target, connVars);
     const environment: Record<string, string> = {};
     const envChain: unknown[] = [pc.play.keywords['environment']];
     const blocks: Block[] = [];

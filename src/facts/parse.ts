@@ -30,7 +30,7 @@ function network(address: string, prefix: number): string {
 
 /** `ip -j addr` → ansible_interfaces, ansible_<if>, ansible_all_ipv4_addresses. */
 export function parseIpAddr(json: string): { interfaces: string[]; perInterface: Record<string, Record<string, unknown>>; allIpv4: string[]; allIpv6: string[] } {
-  let links: IpLink[] = [];
+  let links: IpLink[];
   try {
     links = JSON.parse(json) as IpLink[];
   } catch {

@@ -11,6 +11,7 @@ export interface TaskInfo {
   role: string | undefined;
   file: string;
   line: number;
+  column: number;
   isHandler: boolean;
 }
 

@@ -110,6 +110,13 @@ export class TextReporter implements Reporter {
       }
       case 'failed': {
         const json = this.dump(result, task.action, false);
+        if (!e.item) {
+          // Ansible 2.19 names the task's origin above the result.
+          const msg = pyStr(result['msg'] ?? 'non-zero return code');
+          this.line(this.c('error', `[ERROR]: ${msg.startsWith('Task failed') ? msg : `Task failed: ${msg}`}`));
+          this.line(`Origin: ${task.file}:${task.line}:${task.column}`);
+          this.line();
+        }
         if (e.item) this.line(this.c('failed', `failed: [${who}]${item} => ${json}`));
         else this.line(this.c('failed', `fatal: [${who}]: FAILED! => ${json}`));
         if (e.ignored) this.line(this.c('ignored', '...ignoring'));

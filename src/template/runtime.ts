@@ -75,10 +75,8 @@ class Frame {
   readonly vars = new Map<string, unknown>();
   constructor(readonly parent: Frame | null) {}
   lookup(name: string): unknown {
-    for (let f: Frame | null = this; f; f = f.parent) {
-      if (f.vars.has(name)) return f.vars.get(name);
-    }
-    return MISSING;
+    if (this.vars.has(name)) return this.vars.get(name);
+    return this.parent ? this.parent.lookup(name) : MISSING;
   }
 }
 
@@ -542,7 +540,7 @@ export class Evaluation implements PluginContext {
         try {
           return this.variable(expr.name);
         } catch (e) {
-          this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos);
         }
       }
       case 'list':
@@ -563,7 +561,7 @@ export class Evaluation implements PluginContext {
         try {
           return getAttribute(obj, expr.attr);
         } catch (e) {
-          this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos);
         }
       }
       case 'getitem': {
@@ -573,7 +571,7 @@ export class Evaluation implements PluginContext {
         try {
           return getItem(obj, key);
         } catch (e) {
-          this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos);
         }
       }
       case 'slice':
@@ -589,7 +587,7 @@ export class Evaluation implements PluginContext {
           const result = this.callTest(expr.name, value, args, kwargs);
           return expr.negated ? !result : result;
         } catch (e) {
-          this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos);
         }
       }
       case 'binop': {
@@ -600,7 +598,7 @@ export class Evaluation implements PluginContext {
         try {
           return binaryOp(expr.op, left, right);
         } catch (e) {
-          this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos);
         }
       }
       case 'unary': {

@@ -1,0 +1,90 @@
+/**
+ * A small ModuleContext for module tests: a LocalConnection on a fresh temp directory, files/
+ * and templates/ beside it for findFile, renderTemplate for template files, and arguments
+ * checked with validateArgs exactly as the engine does before run().
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalConnection } from '../../src/connection/local.js';
+import { validateArgs } from '../../src/modules/args.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions } from '../../src/modules/types.js';
+import { type Syntax, renderTemplate } from '../../src/template/index.js';
+
+/** The mode the host gives a new file or directory (0666/0777 minus the umask), as '0%03o'. */
+export function defaultMode(directory = false): string {
+  const mode = (directory ? 0o777 : 0o666) & ~process.umask();
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}
+
+export interface Sandbox {
+  /** The temp directory the "remote" files live in. */
+  root: string;
+  /** Controller-side files/ and templates/ directories. */
+  files: string;
+  templates: string;
+  vars: Record<string, unknown>;
+  /** Runs a module with args (validated first), as the engine would. */
+  run(module: ModuleDefinition<any>, args: Record<string, unknown>, mode?: { check?: boolean; diff?: boolean }): Promise<ModuleResult>;
+  /** A path inside root. */
+  p(...parts: string[]): string;
+  cleanup(): Promise<void>;
+}
+
+export async function createSandbox(): Promise<Sandbox> {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'playbook-modules-'));
+  const root = path.join(base, 'remote');
+  const files = path.join(base, 'files');
+  const templates = path.join(base, 'templates');
+  await Promise.all([fs.mkdir(root), fs.mkdir(files), fs.mkdir(templates)]);
+  const conn = new LocalConnection('localhost');
+  const vars: Record<string, unknown> = {};
+  const dirs = { files, templates, vars: path.join(base, 'vars') };
+
+  const context = (checkMode: boolean, diffMode: boolean): ModuleContext => ({
+    host: 'localhost',
+    conn,
+    checkMode,
+    diffMode,
+    become: undefined,
+    environment: {},
+    verbosity: 0,
+    findFile(kind, name) {
+      // Like the engine: the kind's directory first, then the name as given; a trailing slash stays.
+      for (const candidate of [path.join(dirs[kind], name), path.resolve(base, name)]) {
+        if (existsSync(candidate)) return name.endsWith('/') && !candidate.endsWith('/') ? `${candidate}/` : candidate;
+      }
+      return undefined;
+    },
+    async renderTemplateFile(file: string, options: TemplateFileOptions = {}) {
+      const source = await fs.readFile(file, 'utf8');
+      const syntax: Partial<Syntax> = {};
+      if (options.variableStartString) syntax['variableStart'] = options.variableStartString;
+      if (options.variableEndString) syntax['variableEnd'] = options.variableEndString;
+      if (options.blockStartString) syntax['blockStart'] = options.blockStartString;
+      if (options.blockEndString) syntax['blockEnd'] = options.blockEndString;
+      if (options.commentStartString) syntax['commentStart'] = options.commentStartString;
+      if (options.commentEndString) syntax['commentEnd'] = options.commentEndString;
+      if (options.trimBlocks !== undefined) syntax['trimBlocks'] = options.trimBlocks;
+      if (options.lstripBlocks !== undefined) syntax['lstripBlocks'] = options.lstripBlocks;
+      if (options.newlineSequence !== undefined) syntax.newlineSequence = options.newlineSequence;
+      return renderTemplate(source, vars, { file, syntax });
+    },
+    variable: (name) => vars[name],
+    evaluate: (expression) => expression,
+  });
+
+  return {
+    root,
+    files,
+    templates,
+    vars,
+    p: (...parts) => path.join(root, ...parts),
+    async run(module, args, mode = {}) {
+      const checked = validateArgs(module.name, module.spec, args);
+      return module.run(checked, context(mode.check ?? false, mode.diff ?? false));
+    },
+    cleanup: () => fs.rm(base, { recursive: true, force: true }),
+  };
+}

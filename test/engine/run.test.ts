@@ -39,7 +39,8 @@ describe('runPlaybook', () => {
     expect(r.exitCode).toBe(0);
     for (const host of ['node1', 'node2']) {
       expect(readFileSync(path.join(dir, `${host}.txt`), 'utf8')).toBe('rescued command after one\n');
-      expect(recapLine(r.output, host)).toMatch(/ok=7 +changed=4 +unreachable=0 +failed=0 +skipped=0 +rescued=1 +ignored=0/);
+      // The same counts as ansible-playbook 2.19 gives for this playbook.
+      expect(recapLine(r.output, host)).toMatch(/ok=6 +changed=4 +unreachable=0 +failed=0 +skipped=0 +rescued=1 +ignored=0/);
     }
     expect(r.output).toContain('RUNNING HANDLER [done]');
     expect(r.output).toContain('ok: [node1] => (item=a)');

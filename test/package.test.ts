@@ -2,13 +2,11 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+
+// test/global-setup.ts has built dist/ from the current sources.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-beforeAll(() => {
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
-}, 120_000);
 
 function runAsUser(code: string): string {
   return execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });

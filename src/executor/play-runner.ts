@@ -35,6 +35,8 @@ export class PlayRunner {
   private waitingForStart: boolean;
   /** meta: end_play or any_errors_fatal stops everything left in the play. */
   private playEnded = false;
+  /** any_errors_fatal also ends the playbook: no later play runs. */
+  runAborted = false;
 
   constructor(
     private readonly rc: RunContext,
@@ -266,6 +268,7 @@ export class PlayRunner {
     const fatal = inherited(task, 'any_errors_fatal', pc);
     if (fatal !== undefined && truthy(this.rc.templar.templateValue(fatal, pc.extraVars))) {
       this.playEnded = true;
+      this.runAborted = true;
       for (const h of hosts) if (!this.isOut(h)) this.rc.vm.state(h).failed = true;
       return;
     }

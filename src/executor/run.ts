@@ -181,6 +181,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
           if (st.failed) everFailed.add(h);
           if (st.unreachable) everUnreachable.add(h);
         }
+        if (runner.runAborted) break;
       }
       for (const [host, s] of runner.stats) {
         const total = stats.get(host) ?? { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };

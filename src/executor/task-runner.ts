@@ -126,6 +126,7 @@ export class TaskRunner {
       } else {
         const r = await this.runOnce(pc, task, host, locals);
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
+        if (finished['failed'] === undefined) finished['failed'] = false;
         itemResult = finished;
         status = finished['failed'] ? 'failed' : finished['changed'] ? 'changed' : 'ok';
       }
@@ -328,6 +329,8 @@ export class TaskRunner {
   /** register, status, ignore_errors, notify; the result as the strategy sees it. */
   private finish(pc: PlayContext, task: Task, host: string, raw: ModuleResult, locals: Record<string, unknown> | undefined, isLoop = false): HostTaskResult {
     const result = isLoop ? { ...raw } : this.applyResultKeywords(pc, task, host, raw, locals);
+    // Every registered result says whether it failed, as Ansible's do.
+    if (result['failed'] === undefined) result['failed'] = false;
     const state = this.rc.vm.state(host);
     const register = task.keywords['register'];
     if (typeof register === 'string') state.runtimeVars[register] = result;

@@ -26,8 +26,8 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
     if (k.startsWith('_ansible_') || k === '_meta' || k === '_included' || k === 'diff') continue;
     if (k === 'invocation' && verbosity < 3) continue;
     if (k === 'changed' && action === 'debug') continue;
-    // The status line already says FAILED.
-    if (k === 'failed' && v === true) continue;
+    // The status line already says whether it failed.
+    if (k === 'failed' && typeof v === 'boolean') continue;
     out[k] = v;
   }
   return out;
@@ -109,7 +109,7 @@ export class TextReporter implements Reporter {
         return;
       }
       case 'failed': {
-        const json = this.dump(result, task.action, false);
+        const json = this.dump(result, task.action, verboseAlways);
         if (!e.item) {
           // Ansible 2.19 names the task's origin above the result.
           const msg = pyStr(result['msg'] ?? 'non-zero return code');

@@ -1,0 +1,22 @@
+/** Builds dist/ once before the tests when it is older than the sources (the CLI then runs the build). */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function newest(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    n = Math.max(n, e.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return n;
+}
+
+export default function setup(): void {
+  const built = path.join(root, 'dist', 'cli', 'main.js');
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(root, 'src'))) return;
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}

@@ -34,3 +34,21 @@ test('errors are typed and carry their position', () => {
   `);
   expect(JSON.parse(out)).toEqual({ typed: true, file: 'motd.j2', line: 2, column: 4, message: "motd.j2:2:4: 'missing_var' is undefined" });
 });
+
+test('runPlaybook from the built package runs a playbook and reports stats', async () => {
+  const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'pkg-'));
+  writeFileSync(path.join(dir, 'hosts.ini'), 'gpu01 ansible_connection=local\n');
+  writeFileSync(
+    path.join(dir, 'site.yml'),
+    '- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {content: "ray {{ inventory_hostname }}\\n", dest: "{{ playbook_dir }}/out.txt"}\n',
+  );
+  const out = runAsUser(`
+    import { runPlaybook } from 'playbook-engine';
+    const r = await runPlaybook({ playbooks: ['${path.join(dir, 'site.yml')}'], inventory: ['${path.join(dir, 'hosts.ini')}'] });
+    console.log(JSON.stringify({ exitCode: r.exitCode, stats: r.stats }));
+  `);
+  expect(JSON.parse(out)).toEqual({ exitCode: 0, stats: { gpu01: { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } } });
+  expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('ray gpu01\n');
+});

@@ -292,9 +292,9 @@ export class PlayRunner {
     if (runOnce) {
       const first = results[0]!;
       const register = task.keywords['register'];
+      // Only the host that ran it is counted; the others get its registered result.
       for (const host of hosts.slice(1)) {
         if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = first.result;
-        this.count(host, first);
       }
       return hosts.map(() => first);
     }
@@ -344,11 +344,12 @@ export class PlayRunner {
         break;
       default:
         feedback = await this.runner.run(pc, task, host);
-        this.storeFacts(task, host, feedback);
+        this.storeFacts(pc, task, host, feedback);
     }
     const isInclude = (task.action === 'include_tasks' || task.action === 'include_role') && feedback.status === 'ok';
     if (!(task.action === 'meta' && feedback.status !== 'skipped') && !isInclude) this.report(pc, task, host, feedback);
-    this.count(host, feedback);
+    // Ansible counts no meta task in the recap.
+    if (task.action !== 'meta') this.count(host, feedback);
     if (feedback.status === 'changed' || (feedback.status === 'ok' && feedback.result['changed'])) this.notify(pc, task, host, notified);
     return feedback;
   }
@@ -358,14 +359,19 @@ export class PlayRunner {
     return evaluateConditions(allWhen(task), bound, task.location).ok;
   }
 
-  /** set_fact, include_vars and fact-gathering results become variables. */
-  private storeFacts(task: Task, host: string, feedback: Feedback): void {
-    const facts = feedback.result['ansible_facts'];
-    if (!isDict(facts) || feedback.status === 'failed') return;
-    const st = this.rc.vm.state(host);
-    if (task.action === 'set_fact') Object.assign(st.runtimeVars, facts);
-    else if (task.action === 'include_vars') Object.assign(st.includeVars, facts);
-    else Object.assign(st.facts, facts);
+  /** set_fact, include_vars and fact-gathering results become variables (of the delegate with delegate_facts). */
+  private storeFacts(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
+    const results = Array.isArray(feedback.result['results']) ? (feedback.result['results'] as Array<Record<string, unknown>>) : [feedback.result];
+    const delegateFactsKw = inherited(task, 'delegate_facts', pc);
+    const toDelegate = feedback.delegatedTo !== undefined && delegateFactsKw !== undefined && truthy(this.rc.templar.templateValue(delegateFactsKw, pc.extraVars));
+    const st = this.rc.vm.state(toDelegate ? feedback.delegatedTo! : host);
+    for (const r of results) {
+      const facts = r['ansible_facts'];
+      if (!isDict(facts) || r['failed']) continue;
+      if (task.action === 'set_fact') Object.assign(st.runtimeVars, facts);
+      else if (task.action === 'include_vars') Object.assign(st.includeVars, facts);
+      else Object.assign(st.facts, facts);
+    }
   }
 
   private report(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
@@ -378,7 +384,15 @@ export class PlayRunner {
     const result = noLog
       ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: feedback.result['changed'] ?? false }
       : feedback.result;
-    this.rc.emit({ type: 'host_result', task: this.rc.taskInfo(task), host, status: feedback.status, result, ignored: feedback.ignored });
+    this.rc.emit({
+      type: 'host_result',
+      task: this.rc.taskInfo(task),
+      host,
+      status: feedback.status,
+      result,
+      ignored: feedback.ignored,
+      ...(feedback.delegatedTo ? { delegatedTo: feedback.delegatedTo } : {}),
+    });
   }
 
   private count(host: string, feedback: Feedback): void {
@@ -388,8 +402,10 @@ export class PlayRunner {
         s.skipped++;
         break;
       case 'unreachable':
-        if (feedback.ignored) s.ok++;
-        else s.unreachable++;
+        if (feedback.ignored) {
+          s.ok++;
+          s.ignored++;
+        } else s.unreachable++;
         break;
       case 'failed':
         // Counted by the walker (failed, or rescued); ignored failures count as ok.

@@ -78,9 +78,7 @@ export function parseExtraVars(values: Array<string | Record<string, unknown>>, 
       if (!isDict(data)) throw new Error('Invalid extra vars: expected a mapping');
       Object.assign(out, data);
     } else {
-      const kv = parseKv(text);
-      if ('_raw_params' in kv) throw new Error(`Invalid extra vars: '${text}' (expected key=value, @file or a JSON/YAML mapping)`);
-      Object.assign(out, kv);
+      Object.assign(out, parseKv(text));
     }
   }
   return out;

@@ -21,6 +21,8 @@ export interface HostTaskResult {
   status: 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
   result: Record<string, unknown>;
   ignored: boolean;
+  /** The host the task ran on, when delegated. */
+  delegatedTo?: string;
 }
 
 const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -79,7 +81,11 @@ export class TaskRunner {
     try {
       return await this.runUnsafe(pc, task, host);
     } catch (e) {
-      if (e instanceof UnreachableError) return { status: 'unreachable', result: { unreachable: true, changed: false, msg: e.message }, ignored: false };
+      if (e instanceof UnreachableError) {
+        const ignoreKw = inherited(task, 'ignore_unreachable', pc);
+        const ignored = ignoreKw !== undefined && truthy(this.rc.templar.templateValue(ignoreKw, pc.extraVars));
+        return { status: 'unreachable', result: { unreachable: true, changed: false, msg: e.message }, ignored };
+      }
       const msg = e instanceof TemplateError ? `Task failed: ${e.message}` : e instanceof Error ? e.message : String(e);
       return this.finish(pc, task, host, { failed: true, changed: false, msg }, undefined);
     }
@@ -92,7 +98,9 @@ export class TaskRunner {
       const when = evaluateConditions(allWhen(task), base, task.locations['when'] ?? task.location);
       if (!when.ok) return { status: 'skipped', result: { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true }, ignored: false };
       const result = await this.runOnce(pc, task, host, undefined);
-      return this.finish(pc, task, host, result, undefined);
+      const done = this.finish(pc, task, host, result, undefined);
+      const delegate = this.delegateFor(task, base);
+      return delegate && delegate !== host ? { ...done, delegatedTo: delegate } : done;
     }
     const items = this.loopItems(task, base);
     const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
@@ -127,6 +135,10 @@ export class TaskRunner {
         const r = await this.runOnce(pc, task, host, locals);
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
         if (finished['failed'] === undefined) finished['failed'] = false;
+        // set_fact in a loop: each item sees the facts the previous items set (as in Ansible).
+        if (task.action === 'set_fact' && !finished['failed'] && isDict(finished['ansible_facts'])) {
+          Object.assign(this.rc.vm.state(host).runtimeVars, finished['ansible_facts']);
+        }
         itemResult = finished;
         status = finished['failed'] ? 'failed' : finished['changed'] ? 'changed' : 'ok';
       }
@@ -339,9 +351,9 @@ export class TaskRunner {
     else if (result['failed']) status = 'failed';
     else if (result['skipped']) status = 'skipped';
     else status = result['changed'] ? 'changed' : 'ok';
-    const ignoreKw = inherited(task, 'ignore_errors', pc);
+    const ignoreKw = inherited(task, status === 'unreachable' ? 'ignore_unreachable' : 'ignore_errors', pc);
     let ignored = false;
-    if (status === 'failed' && ignoreKw !== undefined) {
+    if ((status === 'failed' || status === 'unreachable') && ignoreKw !== undefined) {
       try {
         ignored = truthy(this.bound(pc, host, task).templateValue(ignoreKw));
       } catch {

@@ -62,6 +62,7 @@ function allRoles(play: Play): RoleInstance[] {
     out.push(r);
   };
   play.roles.forEach(visit);
+  play.importedRoles.forEach(visit);
   return out;
 }
 

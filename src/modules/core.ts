@@ -3,8 +3,9 @@ import { command, shell } from './command.js';
 import { assertModule, debug, engineModules, fail, includeVars, pause, ping, setFact, validateArgumentSpec } from './controller.js';
 import { raw } from './raw.js';
 import { setup } from './setup.js';
+import { slurp } from './slurp.js';
 import type { ModuleDefinition } from './types.js';
 
 export const CORE_MODULES: ModuleDefinition[] = [
-  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, ...engineModules,
+  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, slurp, ...engineModules,
 ];

@@ -37,6 +37,7 @@ export const setup: ModuleDefinition = defineModule({
       const res = filters.map((f) => globToRegExp(f.replace(/^ansible_/, '')));
       facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k))));
     }
+    facts = { ...facts, gather_subset: subset, module_setup: true };
     return { changed: false, ansible_facts: facts };
   },
 });

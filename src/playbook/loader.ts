@@ -24,6 +24,8 @@ export interface LoadOptions {
 
 interface LoaderState {
   options: LoadOptions;
+  /** Roles import_role loaded while reading the current play. */
+  importedRoles: RoleInstance[];
   errors: PlaybookError[];
   nextId: number;
   /** import_playbook chain, to refuse loops. */
@@ -61,7 +63,7 @@ export class PlaybookLoader {
   private readonly state: LoaderState;
 
   constructor(options: LoadOptions) {
-    this.state = { options, errors: [], nextId: 1, stack: [] };
+    this.state = { options, errors: [], nextId: 1, stack: [], importedRoles: [] };
   }
 
   loadPlaybook(file: string): Playbook {
@@ -178,6 +180,7 @@ function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, s
     varsFiles: toList(raw['vars_files']),
     varsPrompt: loadVarsPrompt(raw['vars_prompt'], file, state),
     roles: [],
+    importedRoles: [],
     preTasks: [],
     tasks: [],
     postTasks: [],
@@ -186,6 +189,7 @@ function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, s
     baseDir,
     location: where(raw, undefined, file),
   };
+  state.importedRoles = play.importedRoles;
   play.preTasks = loadTaskList(raw['pre_tasks'], file, undefined, undefined, false, state, baseDir);
   for (const [i, spec] of toList(raw['roles']).entries()) {
     const role = loadRoleEntry(spec, where(raw['roles'], i, file), baseDir, undefined, state);
@@ -335,6 +339,7 @@ function expandImportRole(task: Task, baseDir: string, role: RoleInstance | unde
   });
   if (!loaded) return undefined;
   if (isDict(task.keywords['vars'])) loaded.params = { ...loaded.params, ...task.keywords['vars'] };
+  state.importedRoles.push(loaded);
   const block = wrapperBlock(task, parent, loaded, state);
   block.block = roleTaskTree(loaded, block, state);
   return block;

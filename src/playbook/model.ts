@@ -103,6 +103,8 @@ export interface Play {
   varsFiles: unknown[];
   varsPrompt: VarsPrompt[];
   roles: RoleInstance[];
+  /** Roles brought in by import_role: their defaults and vars are visible to the whole play. */
+  importedRoles: RoleInstance[];
   preTasks: TaskNode[];
   tasks: TaskNode[];
   postTasks: TaskNode[];

@@ -119,7 +119,9 @@ export class IncludeHandler {
         files.push(role.name);
         wrapper.role = role;
         wrapper.block = this.rc.loader.roleTasks(role, wrapper);
-        pc.play.handlers.push(...role.handlers.filter((h) => !pc.play.handlers.includes(h)));
+        // A role included several times contributes its handlers once (they run once per flush).
+        const known = new Set(pc.play.handlers.map((h) => `${h.role?.path ?? ''}\u0000${h.kind === 'task' ? h.name : h.id}`));
+        pc.play.handlers.push(...role.handlers.filter((h) => !known.has(`${role.path}\u0000${h.kind === 'task' ? h.name : h.id}`)));
       }
       markIncluded([wrapper], task, vars);
       Object.defineProperty(wrapper.keywords, '_files', { value: files.slice(before), enumerable: false });

@@ -74,6 +74,7 @@ export class PlayRunner {
     for (const batch of this.batches(play, hosts)) {
       const pc: PlayContext = {
         play,
+        playHostsAll: allHosts,
         playHosts: hosts,
         playBatch: batch,
         checkMode: this.options.checkMode,
@@ -318,7 +319,8 @@ export class PlayRunner {
   }
 
   private taskTitle(pc: PlayContext, task: Task, host: string): string {
-    let name = task.name ?? task.action;
+    // An unnamed include_role is shown with the role it includes, as Ansible does.
+    let name = task.name ?? (task.action === 'include_role' && typeof (task.args['name'] ?? task.args['_raw_params']) === 'string' ? `include_role : ${String(task.args['name'] ?? task.args['_raw_params'])}` : task.action);
     if (task.name?.includes('{{')) {
       try {
         name = pyStr(this.bound(pc, host, task).templateValue(task.name));

@@ -84,7 +84,10 @@ export class TaskRunner {
       if (e instanceof UnreachableError) {
         const ignoreKw = inherited(task, 'ignore_unreachable', pc);
         const ignored = ignoreKw !== undefined && truthy(this.rc.templar.templateValue(ignoreKw, pc.extraVars));
-        return { status: 'unreachable', result: { unreachable: true, changed: false, msg: e.message }, ignored };
+        const result = { unreachable: true, changed: false, msg: e.message };
+        const register = task.keywords['register'];
+        if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = result;
+        return { status: 'unreachable', result, ignored };
       }
       const msg = e instanceof TemplateError ? `Task failed: ${e.message}` : e instanceof Error ? e.message : String(e);
       return this.finish(pc, task, host, { failed: true, changed: false, msg }, undefined);
@@ -96,7 +99,13 @@ export class TaskRunner {
     const loopValue = task.keywords['loop'];
     if (loopValue === undefined) {
       const when = evaluateConditions(allWhen(task), base, task.locations['when'] ?? task.location);
-      if (!when.ok) return { status: 'skipped', result: { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true }, ignored: false };
+      if (!when.ok) {
+        const skipped = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
+        // A skipped task is registered too (`x is skipped`).
+        const register = task.keywords['register'];
+        if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = skipped;
+        return { status: 'skipped', result: skipped, ignored: false };
+      }
       const result = await this.runOnce(pc, task, host, undefined);
       const done = this.finish(pc, task, host, result, undefined);
       const delegate = this.delegateFor(task, base);
@@ -119,7 +128,9 @@ export class TaskRunner {
         locals['ansible_loop'] = {
           index: index + 1, index0: index, revindex: items.length - index, revindex0: items.length - index - 1,
           first: index === 0, last: index === items.length - 1, length: items.length,
-          previtem: index > 0 ? items[index - 1] : undefined, nextitem: index < items.length - 1 ? items[index + 1] : undefined,
+          // previtem/nextitem are absent (undefined for templates) at the ends.
+          ...(index > 0 ? { previtem: items[index - 1] } : {}),
+          ...(index < items.length - 1 ? { nextitem: items[index + 1] } : {}),
           ...(control['extended_allitems'] === false ? {} : { allitems: items }),
         };
       }
@@ -228,7 +239,9 @@ export class TaskRunner {
       const templated: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(task.args)) {
         const at = task.locations[`args.${key}`] ?? task.location;
-        templated[key] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
+        // set_fact's variable names may be templates too ("seen_{{ idx }}").
+        const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, { file: at.file, line: at.line, column: at.column })) : key;
+        templated[name] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
       }
       args = dropOmitted(templated) as Record<string, unknown>;
       args = validateArgs(module.name, module.spec, args) as Record<string, unknown>;

@@ -36,6 +36,8 @@ interface Layer {
 
 export interface PlayContext {
   play: Play;
+  /** Every host the play's pattern matched, failed ones included (ansible_play_hosts_all). */
+  playHostsAll: string[];
   playHosts: string[];
   playBatch: string[];
   checkMode: boolean;
@@ -148,10 +150,11 @@ export class VariableManager {
       hostvars: this.hostvarsProxy(ctx),
       play_hosts: ctx.playBatch,
       ansible_play_hosts: ctx.playHosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
-      ansible_play_hosts_all: ctx.playHosts,
+      ansible_play_hosts_all: ctx.playHostsAll,
       ansible_play_batch: ctx.playBatch.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
       ansible_play_name: ctx.play.name ?? '',
-      playbook_dir: this.playbookDir,
+      // An imported playbook's plays see their own file's directory.
+      playbook_dir: ctx.play.baseDir,
       ansible_check_mode: ctx.checkMode,
       ansible_diff_mode: ctx.diffMode,
       ansible_verbosity: ctx.verbosity,

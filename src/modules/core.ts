@@ -4,8 +4,9 @@ import { assertModule, debug, engineModules, fail, includeVars, pause, ping, set
 import { raw } from './raw.js';
 import { setup } from './setup.js';
 import { slurp } from './slurp.js';
+import { find } from './find.js';
 import type { ModuleDefinition } from './types.js';
 
 export const CORE_MODULES: ModuleDefinition[] = [
-  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, slurp, ...engineModules,
+  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, ...engineModules,
 ];

@@ -1,0 +1,141 @@
+/** find: files under paths matching patterns, with one listing command per path on the host. */
+import { type FileStat } from '../connection/types.js';
+import { type ModuleDefinition, defineModule } from './types.js';
+
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) {
+    if (ch === '*') re += '.*';
+    else if (ch === '?') re += '.';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function sizeBytes(spec: string): number {
+  const m = /^(-?\d+)([bkmgt]?)b?$/i.exec(spec.trim());
+  if (!m) throw new Error(`failed to process size ${spec}`);
+  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+function ageSeconds(spec: string): number {
+  const m = /^(-?\d+)([smhdw]?)$/i.exec(spec.trim());
+  if (!m) throw new Error(`failed to process age ${spec}`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]!.toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+function statResult(st: FileStat): Record<string, unknown> {
+  return {
+    path: st.path,
+    mode: `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,
+    isdir: st.type === 'directory',
+    isreg: st.type === 'file',
+    islnk: st.type === 'link',
+    ischr: st.type === 'char',
+    isblk: st.type === 'block',
+    isfifo: st.type === 'fifo',
+    issock: st.type === 'socket',
+    uid: st.uid,
+    gid: st.gid,
+    pw_name: st.owner,
+    gr_name: st.group,
+    size: st.size,
+    inode: st.inode,
+    dev: st.dev,
+    nlink: st.nlink,
+    atime: st.atime,
+    mtime: st.mtime,
+    ctime: st.ctime,
+    ...(st.checksum ? { checksum: st.checksum } : {}),
+  };
+}
+
+export const find: ModuleDefinition = defineModule({
+  name: 'find',
+  supportsCheckMode: true,
+  spec: {
+    options: {
+      paths: { type: 'list', elements: 'path', required: true, aliases: ['name', 'path'] },
+      patterns: { type: 'list', elements: 'str', default: [], aliases: ['pattern'] },
+      excludes: { type: 'list', elements: 'str', aliases: ['exclude'] },
+      contains: { type: 'str' },
+      read_whole_file: { type: 'bool', default: false },
+      file_type: { type: 'str', default: 'file', choices: ['any', 'directory', 'file', 'link'] },
+      age: { type: 'str' },
+      age_stamp: { type: 'str', default: 'mtime', choices: ['atime', 'ctime', 'mtime'] },
+      size: { type: 'str' },
+      recurse: { type: 'bool', default: false },
+      hidden: { type: 'bool', default: false },
+      follow: { type: 'bool', default: false },
+      get_checksum: { type: 'bool', default: false },
+      checksum_algorithm: { type: 'str', default: 'sha1' },
+      use_regex: { type: 'bool', default: false },
+      depth: { type: 'int' },
+      mode: { type: 'raw' },
+      exact_mode: { type: 'bool', default: true },
+      encoding: { type: 'str' },
+      limit: { type: 'int' },
+    },
+  },
+  async run(args, ctx) {
+    const toMatchers = (list: string[] | null): RegExp[] =>
+      (list ?? []).map((p) => (args['use_regex'] ? new RegExp(`^(?:${p})$`) : globToRegExp(p)));
+    const patterns = toMatchers(args['patterns'] as string[]);
+    const excludes = toMatchers(args['excludes'] as string[] | null);
+    const fileType = String(args['file_type']);
+    const depth = args['depth'] === null ? (args['recurse'] ? undefined : 1) : Number(args['depth']);
+    const now = Date.now() / 1000;
+    const files: Record<string, unknown>[] = [];
+    const skipped: Record<string, string> = {};
+    let examined = 0;
+    for (const root of args['paths'] as string[]) {
+      const listing = await ctx.conn.exec(
+        ['find', ...(args['follow'] ? ['-L'] : []), root, '-mindepth', '1', ...(depth !== undefined ? ['-maxdepth', String(depth)] : []), '-print0'],
+        { become: ctx.become },
+      );
+      if (listing.rc !== 0 && listing.stdout === '') {
+        skipped[root] = `'${root}' is not a directory`;
+        continue;
+      }
+      for (const full of listing.stdout.split('\0').filter(Boolean).sort()) {
+        examined++;
+        const base = full.slice(full.lastIndexOf('/') + 1);
+        if (!args['hidden'] && base.startsWith('.')) continue;
+        if (patterns.length && !patterns.some((re) => re.test(base))) continue;
+        if (excludes.some((re) => re.test(base))) continue;
+        const st = await ctx.conn.stat(full, { become: ctx.become, follow: Boolean(args['follow']), checksum: Boolean(args['get_checksum']) });
+        if (!st) continue;
+        const kind = st.type === 'directory' ? 'directory' : st.type === 'link' ? 'link' : 'file';
+        if (fileType !== 'any' && fileType !== kind) continue;
+        if (args['size'] !== null) {
+          const want = sizeBytes(String(args['size']));
+          if (want >= 0 ? st.size < want : st.size > -want) continue;
+        }
+        if (args['age'] !== null) {
+          const want = ageSeconds(String(args['age']));
+          const stamp = st[String(args['age_stamp']) as 'mtime' | 'atime' | 'ctime'];
+          const age = now - stamp;
+          if (want >= 0 ? age < want : age > -want) continue;
+        }
+        if (args['contains'] !== null && kind === 'file') {
+          const data = await ctx.conn.readFile(full, { become: ctx.become });
+          const re = new RegExp(String(args['contains']), 'm');
+          if (!data || !(args['read_whole_file'] ? re.test(data.toString('utf8')) : data.toString('utf8').split('\n').some((l) => re.test(l)))) continue;
+        }
+        files.push(statResult(st));
+        if (args['limit'] !== null && files.length >= Number(args['limit'])) break;
+      }
+    }
+    const complete = Object.keys(skipped).length === 0;
+    return {
+      changed: false,
+      files,
+      matched: files.length,
+      examined,
+      skipped_paths: skipped,
+      msg: complete ? 'All paths examined' : 'Not all paths examined, check warnings for details',
+    };
+  },
+});

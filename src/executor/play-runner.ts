@@ -296,6 +296,8 @@ export class PlayRunner {
       // Only the host that ran it is counted; the others get its registered result.
       for (const host of hosts.slice(1)) {
         if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = first.result;
+        // set_fact (and facts) from a run_once task apply to every host of the play.
+        this.storeFacts(pc, task, host, first);
       }
       return hosts.map(() => first);
     }

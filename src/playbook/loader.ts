@@ -338,7 +338,7 @@ function expandImportRole(task: Task, baseDir: string, role: RoleInstance | unde
     handlersFrom: task.args['handlers_from'] as string | undefined,
   });
   if (!loaded) return undefined;
-  if (isDict(task.keywords['vars'])) loaded.params = { ...loaded.params, ...task.keywords['vars'] };
+  // import_role's vars: stay block vars of the wrapper (below set_fact), unlike include_role's params.
   state.importedRoles.push(loaded);
   const block = wrapperBlock(task, parent, loaded, state);
   block.block = roleTaskTree(loaded, block, state);

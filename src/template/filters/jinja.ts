@@ -28,7 +28,7 @@ import { pyJsonDumps } from './serialize.js';
 type Filters = Record<string, FilterDef>;
 
 /** `attribute` may be dotted (`a.b`) or an integer index, as in Jinja's make_attrgetter. */
-export function attrGetter(attribute: unknown, fallback?: unknown): (item: unknown) => unknown {
+export function attrGetter(attribute: unknown, fallback?: unknown, strict = true): (item: unknown) => unknown {
   if (attribute === null || attribute === undefined) return (x) => x;
   const parts = typeof attribute === 'string' ? attribute.split('.') : [attribute];
   return (item) => {
@@ -38,6 +38,8 @@ export function attrGetter(attribute: unknown, fallback?: unknown): (item: unkno
       v = getItem(v, key);
       if (v instanceof Undefined) {
         if (fallback !== undefined) return fallback;
+        // map() passes undefined items on (select('defined') may drop them); the others fail here.
+        if (!strict) return v;
         throw new PluginError('undefined', v.message);
       }
     }
@@ -339,7 +341,7 @@ export const JINJA_FILTERS: Filters = {
       const items = pyIter(v);
       if ('attribute' in k) {
         const fallback = 'default' in k ? k['default'] : undefined;
-        const get = attrGetter(k['attribute'], fallback);
+        const get = attrGetter(k['attribute'], fallback, false);
         return items.map(get);
       }
       if (a.length === 0) return [...items];

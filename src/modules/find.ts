@@ -1,5 +1,5 @@
 /** find: files under paths matching patterns, with one listing command per path on the host. */
-import { type FileStat } from '../connection/types.js';
+import { formatOutput } from './stat.js';
 import { type ModuleDefinition, defineModule } from './types.js';
 
 function globToRegExp(glob: string): RegExp {
@@ -24,32 +24,6 @@ function ageSeconds(spec: string): number {
   if (!m) throw new Error(`failed to process age ${spec}`);
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]!.toLowerCase()] ?? 1;
   return Number(m[1]) * unit;
-}
-
-function statResult(st: FileStat): Record<string, unknown> {
-  return {
-    path: st.path,
-    mode: `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,
-    isdir: st.type === 'directory',
-    isreg: st.type === 'file',
-    islnk: st.type === 'link',
-    ischr: st.type === 'char',
-    isblk: st.type === 'block',
-    isfifo: st.type === 'fifo',
-    issock: st.type === 'socket',
-    uid: st.uid,
-    gid: st.gid,
-    pw_name: st.owner,
-    gr_name: st.group,
-    size: st.size,
-    inode: st.inode,
-    dev: st.dev,
-    nlink: st.nlink,
-    atime: st.atime,
-    mtime: st.mtime,
-    ctime: st.ctime,
-    ...(st.checksum ? { checksum: st.checksum } : {}),
-  };
 }
 
 export const find: ModuleDefinition = defineModule({
@@ -124,7 +98,9 @@ export const find: ModuleDefinition = defineModule({
           const re = new RegExp(String(args['contains']), 'm');
           if (!data || !(args['read_whole_file'] ? re.test(data.toString('utf8')) : data.toString('utf8').split('\n').some((l) => re.test(l)))) continue;
         }
-        files.push(statResult(st));
+        // The same fields as stat reports, without `exists` (as Ansible's find).
+        const { exists: _exists, ...fields } = formatOutput(full, st);
+        files.push({ ...fields, pw_name: st.owner, gr_name: st.group, ...(st.checksum ? { checksum: st.checksum } : {}) });
         if (args['limit'] !== null && files.length >= Number(args['limit'])) break;
       }
     }

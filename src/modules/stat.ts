@@ -40,7 +40,8 @@ function makedev(major: number, minor: number): number {
   return (minor & 0xff) + (major & 0xfff) * 0x100 + (minor & ~0xff) * 0x1000 + Math.floor(major / 0x1000) * 0x1000 * 0x100000000;
 }
 
-function formatOutput(path: string, st: FileStat): Record<string, unknown> {
+/** The fields Ansible's stat (and find, per file) reports for a path. */
+export function formatOutput(path: string, st: FileStat): Record<string, unknown> {
   const m = st.mode;
   return {
     exists: true,

@@ -26,6 +26,9 @@ export interface TemplateOptions extends CompileOptions {
 
 export type TemplateVariables = Record<string, unknown> | VariableSource;
 
+/** Expressions are templated with escape_backslashes unless told otherwise (conditionals are not). */
+export type ExpressionOptions = TemplateOptions & { escapeBackslashes?: boolean };
+
 function toSource(vars: TemplateVariables): VariableSource {
   return typeof (vars as VariableSource).get === 'function' && typeof (vars as VariableSource).keys === 'function'
     ? (vars as VariableSource)
@@ -63,7 +66,12 @@ export class Templar {
   }
 
   /** The native value of `{{ expression }}`. Conditionals (`when:`) pass `escapeBackslashes: false`. */
-  evaluateExpression(expression: string, vars: TemplateVariables = {}, options: TemplateOptions & { escapeBackslashes?: boolean } = {}): unknown {
+  evaluateExpression(expression: string, vars: TemplateVariables = {}, options: ExpressionOptions = {}): unknown {
+    return this.evaluateWith(new Evaluation(this.env, toSource(vars), options), expression, options);
+  }
+
+  /** @internal One expression in an existing evaluation (shared variable cache). */
+  evaluateWith(evaluation: Evaluation, expression: string, options: ExpressionOptions): unknown {
     const compiled = this.env.compile(`{{ ${expression} }}`, {
       ...options,
       file: options.file ?? '<expression>',
@@ -73,7 +81,7 @@ export class Templar {
     if (!compiled.single) {
       throw new TemplateSyntaxError('expected a single expression', { file: compiled.file, line: compiled.lineOffset + 1, column: 1 });
     }
-    const result = new Evaluation(this.env, toSource(vars), options).renderNative(compiled);
+    const result = evaluation.renderNative(compiled);
     return options.keepPythonTypes ? result : toPlain(result);
   }
 
@@ -135,19 +143,8 @@ export class BoundTemplar {
     return this.templar.templateValueWith(this.evaluation, value, { ...this.options, ...options });
   }
 
-  evaluateExpression(expression: string, options: TemplateOptions & { escapeBackslashes?: boolean } = {}): unknown {
-    const merged = { ...this.options, ...options };
-    const compiled = this.templar.env.compile(`{{ ${expression} }}`, {
-      ...merged,
-      file: merged.file ?? '<expression>',
-      column: (merged.column ?? 1) - 3,
-      syntax: { ...merged.syntax, escapeBackslashes: merged.escapeBackslashes ?? true },
-    });
-    if (!compiled.single) {
-      throw new TemplateSyntaxError('expected a single expression', { file: compiled.file, line: compiled.lineOffset + 1, column: 1 });
-    }
-    const result = this.evaluation.renderNative(compiled);
-    return merged.keepPythonTypes ? result : toPlain(result);
+  evaluateExpression(expression: string, options: ExpressionOptions = {}): unknown {
+    return this.templar.evaluateWith(this.evaluation, expression, { ...this.options, ...options });
   }
 
   renderTemplate(source: string, options: TemplateOptions = {}): string {

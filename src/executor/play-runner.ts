@@ -31,8 +31,8 @@ export class PlayRunner {
   readonly stats = new Map<string, HostStats>();
   private readonly runner: TaskRunner;
   private readonly includes: IncludeHandler;
-  /** --start-at-task: false once the task is reached. */
-  private waitingForStart: boolean;
+  /** --start-at-task: the hosts that have reached the task (each host's walker runs on its own). */
+  private readonly startReached = new Set<string>();
   /** meta: end_play or any_errors_fatal stops everything left in the play. */
   private playEnded = false;
   /** any_errors_fatal also ends the playbook: no later play runs. */
@@ -44,7 +44,6 @@ export class PlayRunner {
   ) {
     this.runner = new TaskRunner(rc);
     this.includes = new IncludeHandler(rc);
-    this.waitingForStart = options.startAtTask !== undefined;
   }
 
   stat(host: string): HostStats {
@@ -175,7 +174,7 @@ export class PlayRunner {
 
   private hooks(pc: PlayContext, host: string): WalkHooks {
     return {
-      selected: (task) => this.selected(pc, task),
+      selected: (task) => this.selected(pc, task, host),
       onRescue: (failure) => {
         this.stat(host).rescued++;
         const st = this.rc.vm.state(host);
@@ -188,10 +187,11 @@ export class PlayRunner {
     };
   }
 
-  private selected(pc: PlayContext, task: Task): boolean {
+  private selected(pc: PlayContext, task: Task, host: string): boolean {
     if (!selectedByTags(task, pc, this.options.tags)) return false;
-    if (this.waitingForStart) {
-      if (task.name === this.options.startAtTask || (task.role && `${task.role.name} : ${task.name}` === this.options.startAtTask)) this.waitingForStart = false;
+    const start = this.options.startAtTask;
+    if (start !== undefined && !this.startReached.has(host)) {
+      if (task.name === start || (task.role && `${task.role.name} : ${task.name}` === start)) this.startReached.add(host);
       else return task.action === 'setup' && task.id === 0;
     }
     return true;

@@ -1,0 +1,80 @@
+/** The command line as a user types it: ansible.cfg, listing options, JSON events, inventory output. */
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadAnsibleConfig } from '../../src/config/ansible-cfg.js';
+import { LOCAL_INVENTORY, cli, project } from './helpers.js';
+
+const playbook = `
+- name: first play
+  hosts: all
+  gather_facts: false
+  tags: [setup]
+  tasks:
+    - name: prepare
+      command: "true"
+      tags: [prep]
+    - name: deploy
+      debug: msg=deploy
+`;
+
+describe('ansible.cfg', () => {
+  test('found in the working directory, ANSIBLE_* variables win', () => {
+    const dir = project({ 'ansible.cfg': '[defaults]\ninventory = hosts.ini\nroles_path = my_roles:/opt/roles\nforks = 12\nhost_key_checking = False\nremote_user = deploy\ntimeout = 30\n\n[privilege_escalation]\nbecome = true\n' });
+    const cfg = loadAnsibleConfig(dir, {});
+    expect(cfg).toMatchObject({
+      file: path.join(dir, 'ansible.cfg'),
+      inventory: [path.join(dir, 'hosts.ini')],
+      rolesPath: [path.join(dir, 'my_roles'), '/opt/roles'],
+      forks: 12,
+      hostKeyChecking: false,
+      remoteUser: 'deploy',
+      timeout: 30,
+      become: true,
+    });
+    expect(loadAnsibleConfig(dir, { ANSIBLE_FORKS: '3', ANSIBLE_HOST_KEY_CHECKING: 'True' })).toMatchObject({ forks: 3, hostKeyChecking: true });
+    const other = project({ 'elsewhere.cfg': '[defaults]\nforks = 7\n' });
+    expect(loadAnsibleConfig(dir, { ANSIBLE_CONFIG: path.join(other, 'elsewhere.cfg') }).forks).toBe(7);
+  });
+
+  test('the run uses the inventory named in ansible.cfg', async () => {
+    const dir = project({ 'ansible.cfg': '[defaults]\ninventory = hosts.ini\n', 'hosts.ini': LOCAL_INVENTORY, 'pb.yml': playbook });
+    const r = await cli(['run', 'pb.yml'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/node2 +: ok=2 /);
+  }, 30_000);
+});
+
+describe('listing and checking without running', () => {
+  const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': playbook });
+
+  test('--list-hosts, --list-tasks, --list-tags, --syntax-check', async () => {
+    const hosts = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--list-hosts', '-l', 'node2'], dir);
+    expect(hosts.code).toBe(0);
+    expect(hosts.stdout).toContain('hosts (1):\n      node2\n');
+    const tasks = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--list-tasks'], dir);
+    expect(tasks.stdout).toContain('      prepare\tTAGS: [setup, prep]\n      deploy\tTAGS: [setup]\n');
+    const tags = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--list-tags'], dir);
+    expect(tags.stdout).toContain('TASK TAGS: [prep, setup]');
+    const syntax = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--syntax-check'], dir);
+    expect(syntax.code).toBe(0);
+    expect(syntax.stdout).toContain(`playbook: ${path.join(dir, 'pb.yml')}`);
+  }, 60_000);
+
+  test('--start-at-task skips the tasks before it; --json prints one event per line', async () => {
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--start-at-task', 'deploy', '--json'], dir);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task?: { name?: string } });
+    const started = events.filter((e) => e.type === 'task_start').map((e) => e.task?.name);
+    expect(started).toEqual(['deploy']);
+    expect(events.at(-1)?.type).toBe('recap');
+  }, 30_000);
+
+  test('inventory --list, --graph and --host', async () => {
+    const list = await cli(['inventory', '-i', 'inventory.ini', '--list'], dir);
+    expect(JSON.parse(list.stdout)).toMatchObject({ all: { children: ['ungrouped'] }, ungrouped: { hosts: ['node1', 'node2'] } });
+    const graph = await cli(['inventory', '-i', 'inventory.ini', '--graph'], dir);
+    expect(graph.stdout).toBe('@all:\n  |--@ungrouped:\n  |  |--node1\n  |  |--node2\n');
+    const host = await cli(['inventory', '-i', 'inventory.ini', '--host', 'node1'], dir);
+    expect(JSON.parse(host.stdout)).toEqual({ ansible_connection: 'local' });
+  }, 60_000);
+});

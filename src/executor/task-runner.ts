@@ -270,9 +270,9 @@ export class TaskRunner {
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: result } : {}) };
       const ok = evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok;
       if (ok) return { ...result, attempts: attempt };
-      // Ansible 2.19 makes `retries` attempts in all (at least one).
-      if (attempt >= Math.max(1, retries)) return { ...result, failed: true, attempts: attempt, msg: result.msg ?? 'Retries exceeded' };
-      this.rc.emit({ type: 'host_retry', task: this.rc.taskInfo(task), host, attempt, retries: Math.max(1, retries) - attempt, result });
+      // Ansible 2.19 tries retries+1 times and then reports attempts = retries.
+      if (attempt > retries) return { ...result, failed: true, attempts: Math.max(1, retries), msg: result.msg ?? 'Retries exceeded' };
+      this.rc.emit({ type: 'host_retry', task: this.rc.taskInfo(task), host, attempt, retries: retries + 1 - attempt, result });
       if (delay > 0) await sleep(delay * 1000);
     }
   }

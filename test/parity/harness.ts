@@ -264,3 +264,40 @@ export async function runAnsible(
     if (!opts.keep) await rm(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * Asserts that Ansible's runs of a case meet the case's own expectations (exit codes, recap,
+ * files, stdout); throws with the runs' output on the first mismatch. Used by the parity test on
+ * the reference runs, so the corpus stays true to Ansible.
+ */
+export function assertCaseExpectations(spec: CaseSpec, runs: AnsibleRun[], tree: TreeEntry[]): void {
+  const exp = spec.expect;
+  const fail = (what: string): never => {
+    throw new Error(`${spec.name}: ${what}\n${runs.map((r, i) => `--- run ${i + 1} (exit ${r.exitCode})\n${r.stdout}${r.stderr}`).join('\n')}`);
+  };
+  const codes = runs.map((r) => r.exitCode);
+  if (JSON.stringify(codes) !== JSON.stringify(exp.exitCodes)) fail(`exit codes ${JSON.stringify(codes)}, expected ${JSON.stringify(exp.exitCodes)}`);
+  if (exp.secondRunChangedZero) {
+    const second = runs[1];
+    if (!second || Object.keys(second.recap).length === 0) fail('second_run_changed_zero needs a second run with a recap');
+    for (const [host, counts] of Object.entries(second!.recap)) if (counts.changed !== 0) fail(`${host} changed on the second run`);
+  }
+  exp.recap.forEach((perHost, i) => {
+    if (!perHost) return;
+    for (const [host, counts] of Object.entries(perHost)) {
+      const got = runs[i]?.recap[host];
+      for (const [k, v] of Object.entries(counts)) if (got?.[k as keyof RecapCounts] !== v) fail(`run ${i + 1} recap for ${host}: ${k}=${String(got?.[k as keyof RecapCounts])}, expected ${String(v)}`);
+    }
+  });
+  if (exp.outNotEmpty && tree.length === 0) fail('out/ is empty');
+  if (!exp.outNotEmpty && tree.length > 0) fail('out/ should stay empty');
+  const byPath = new Map(tree.map((e) => [e.path, e]));
+  for (const [p, content] of Object.entries(exp.files)) {
+    const entry = byPath.get(p);
+    if (entry?.type !== 'file') fail(`out/${p} missing or not a file`);
+    if (entry?.content !== content) fail(`out/${p} is ${JSON.stringify(entry?.content)}, expected ${JSON.stringify(content)}`);
+  }
+  for (const p of exp.absent) if (byPath.has(p)) fail(`out/${p} should not exist`);
+  for (const text of exp.stdoutContains) if (!runs[0]?.stdout.includes(text)) fail(`first run stdout lacks ${JSON.stringify(text)}`);
+  for (const text of exp.stdoutNotContains) runs.forEach((r, i) => r.stdout.includes(text) && fail(`run ${i + 1} stdout contains ${JSON.stringify(text)}`));
+}

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
-import { InventoryError, loadInventory } from '../inventory/index.js';
+import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
 import { JsonLinesReporter, TextReporter, banner } from '../output/text.js';
 import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import type { Block, Playbook, TaskNode } from '../playbook/model.js';
@@ -187,9 +187,10 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const sources = (o['inventory'] as string[]).length ? (o['inventory'] as string[]) : loadAnsibleConfig(cwd).inventory;
         const inventory = await loadInventory(sources, { cwd });
-        if (o['host']) process.stdout.write(JSON.stringify(inventory.hostJson(String(o['host'])), null, 4) + '\n');
+        // Printed exactly as ansible-inventory prints them (key order, indentation, non-ASCII as is).
+        if (o['host']) process.stdout.write(formatInventoryJson(inventory.hostJson(String(o['host']))) + '\n');
         else if (o['graph'] !== undefined) process.stdout.write(inventory.toGraph(typeof o['graph'] === 'string' ? o['graph'] : 'all', Boolean(o['vars'])) + '\n');
-        else if (o['list']) process.stdout.write(JSON.stringify(inventory.toListJson(), null, 4) + '\n');
+        else if (o['list']) process.stdout.write(formatInventoryJson(inventory.toListJson()) + '\n');
         else {
           process.stderr.write('ERROR! No action selected, at least one of --host, --graph or --list needs to be specified.\n');
           exitCode = EXIT.badOption;

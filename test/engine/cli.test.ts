@@ -78,3 +78,35 @@ describe('listing and checking without running', () => {
     expect(JSON.parse(host.stdout)).toEqual({ ansible_connection: 'local' });
   }, 60_000);
 });
+
+describe('output identical to the Ansible tools', () => {
+  test('playbook inventory --list prints what ansible-inventory --list prints', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { ansibleVenv } = await import('../support/ansible.js');
+    const { ROOT } = await import('./helpers.js');
+    const empty = project({});
+    for (const fixture of ['ini-basic', 'yaml-basic']) {
+      const source = path.join(ROOT, 'test', 'inventory', 'fixtures', fixture);
+      const { readdirSync } = await import('node:fs');
+      const inv = path.join(source, readdirSync(source).find((f) => /\.(ini|ya?ml)$|^hosts/.test(f)) ?? '');
+      const reference = await promisify(execFile)(path.join(ansibleVenv(), 'bin', 'ansible-inventory'), ['-i', inv, '--list'], {
+        cwd: empty,
+        env: { ...process.env, ANSIBLE_CONFIG: path.join(empty, 'none.cfg'), ANSIBLE_NOCOLOR: '1' },
+      });
+      const ours = await cli(['inventory', '-i', inv, '--list'], empty);
+      expect(ours.stdout, fixture).toBe(reference.stdout);
+    }
+  }, 60_000);
+
+  test('--diff prints a unified diff of a changed file', async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - lineinfile: {path: "{{ playbook_dir }}/app.conf", regexp: "^port=", line: "port=8080"}\n',
+      'app.conf': 'name=ray\nport=80\n',
+    });
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '--diff'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`--- before: ${path.join(dir, 'app.conf')} (content)\n+++ after: ${path.join(dir, 'app.conf')} (content)\n@@ -1,2 +1,2 @@\n name=ray\n-port=80\n+port=8080\n`);
+  }, 30_000);
+});

@@ -84,6 +84,9 @@ function facts(facts: Record<string, unknown>): Record<string, unknown> {
 export class VariableManager {
   readonly hostStates = new Map<string, HostState>();
   private readonly inventoryLayerCache = new Map<string, Layer[]>();
+  /** `groups` and `group_names` do not change during a run: computed once. */
+  private groupsCache: Record<string, string[]> | undefined;
+  private readonly groupNamesCache = new Map<string, string[]>();
 
   constructor(
     readonly inventory: InventoryView,
@@ -141,11 +144,17 @@ export class VariableManager {
 
   private magicVars(ctx: PlayContext, host: string, task: Task | Block | undefined): Record<string, unknown> {
     const role = task?.role;
-    const groups = this.inventory.groupsVar();
+    this.groupsCache ??= this.inventory.groupsVar();
+    const groups = this.groupsCache;
+    let groupNames = this.groupNamesCache.get(host);
+    if (!groupNames) {
+      groupNames = this.inventory.hasHost(host) ? this.inventory.groupsOf(host) : [];
+      this.groupNamesCache.set(host, groupNames);
+    }
     return {
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
-      group_names: this.inventory.hasHost(host) ? this.inventory.groupsOf(host) : [],
+      group_names: groupNames,
       groups,
       hostvars: this.hostvarsProxy(ctx),
       play_hosts: ctx.playBatch,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import type { HostStats } from '../../src/output/events.js';
 import { ansibleVenv } from '../support/ansible.js';
 
 export const PARITY_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -26,15 +27,8 @@ export interface TreeEntry {
   target?: string;
 }
 
-export interface RecapCounts {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** A host's PLAY RECAP counters: the engine's own HostStats. */
+export type RecapCounts = HostStats;
 
 export interface CaseSpec {
   name: string;

@@ -3,7 +3,9 @@
  * templated lazily, the module, `until` retries, `changed_when`/`failed_when`, `register`.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import { pyDatetime } from '../modules/support/timing.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Become } from '../connection/types.js';
@@ -415,5 +417,19 @@ async function renderTemplateFile(rc: RunContext, bound: BoundTemplar, file: str
   if (options.lstripBlocks !== undefined) syntax['lstripBlocks'] = options.lstripBlocks;
   if (options.newlineSequence !== undefined) syntax['newlineSequence'] = options.newlineSequence;
   void rc;
-  return bound.renderTemplate(source, { file, line: 1, column: 1, searchPath: [path.dirname(file), ...searchPath], syntax, keepPythonTypes: false });
+  // What Ansible's template action adds for the template (ansible_managed only when not set).
+  const info = await stat(file);
+  const owner = (await readFile('/etc/passwd', 'utf8').catch(() => '')).split('\n').map((l) => l.split(':')).find((f) => Number(f[2]) === info.uid)?.[0];
+  const extra: Record<string, unknown> = {
+    template_host: os.hostname(),
+    template_path: options.templatePath ?? file,
+    template_fullpath: file,
+    template_destpath: options.destPath ?? null,
+    template_uid: owner ?? info.uid,
+    template_mtime: pyDatetime(info.mtime),
+    template_run_date: pyDatetime(new Date()),
+  };
+  const managed = bound.variable('ansible_managed');
+  if (managed === undefined || (typeof managed === 'object' && managed !== null && managed.constructor.name === 'Undefined')) extra['ansible_managed'] = 'Ansible managed';
+  return bound.renderTemplate(source, { file, line: 1, column: 1, searchPath: [path.dirname(file), ...searchPath], syntax, keepPythonTypes: false }, extra);
 }

@@ -75,6 +75,8 @@ export default defineModule<TemplateArgs>({
     }
 
     const options: TemplateFileOptions = {
+      templatePath: args.src,
+      destPath: args.dest,
       variableStartString: args.variable_start_string,
       variableEndString: args.variable_end_string,
       blockStartString: args.block_start_string,

@@ -53,6 +53,9 @@ export interface ModuleContext {
 }
 
 export interface TemplateFileOptions {
+  /** `src` as written (template_path) and the destination (template_destpath). */
+  templatePath?: string;
+  destPath?: string;
   variableStartString?: string;
   variableEndString?: string;
   blockStartString?: string;

@@ -147,8 +147,17 @@ export class BoundTemplar {
     return this.templar.evaluateWith(this.evaluation, expression, { ...this.options, ...options });
   }
 
-  renderTemplate(source: string, options: TemplateOptions = {}): string {
-    return this.templar.renderTemplate(source, this.vars, { ...this.options, ...options });
+  /** Renders with the same variables, plus `extra` ones on top (the template module's template_* variables). */
+  renderTemplate(source: string, options: TemplateOptions = {}, extra?: Record<string, unknown>): string {
+    const base = this.vars;
+    const vars: VariableSource = extra
+      ? {
+          get: (name) => (Object.prototype.hasOwnProperty.call(extra, name) ? extra[name] : base.get(name)),
+          keys: () => new Set([...Object.keys(extra), ...base.keys()]),
+          isTrusted: (name) => (Object.prototype.hasOwnProperty.call(extra, name) ? name === 'ansible_managed' : (base.isTrusted?.(name) ?? true)),
+        }
+      : base;
+    return this.templar.renderTemplate(source, vars, { ...this.options, ...options });
   }
 }
 

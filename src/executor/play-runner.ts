@@ -223,6 +223,8 @@ export class PlayRunner {
           while (w.next && !this.playEnded) {
             const task = w.next;
             const [feedback] = await this.runTask(pc, task, [host], queue, notified);
+            // Under the free strategy each host flushes its own handlers when it gets there.
+            if (task.action === 'meta' && feedback?.result['_meta'] === 'flush_handlers') await this.flushHandlers(pc, [host], notified);
             w.next = this.advance(host, w.gen, feedback);
           }
         }),
@@ -478,8 +480,11 @@ export class PlayRunner {
     for (const handler of this.allHandlers(pc.play)) {
       const pending = notified.get(String(handler.id));
       if (!pending?.size) continue;
-      notified.delete(String(handler.id));
-      const targets = hosts.filter((h) => pending.has(h) && (!this.isOut(h) || this.options.forceHandlers));
+      // Only these hosts' notifications are consumed (under the free strategy others flush later).
+      const flushing = hosts.filter((h) => pending.has(h));
+      for (const h of flushing) pending.delete(h);
+      if (!pending.size) notified.delete(String(handler.id));
+      const targets = flushing.filter((h) => !this.isOut(h) || this.options.forceHandlers);
       if (!targets.length) continue;
       const info = this.rc.taskInfo(handler, this.taskTitle(pc, handler, targets[0]!));
       this.rc.emit({ type: 'task_start', task: info });

@@ -1,11 +1,20 @@
 /** One connection per host for the whole run, created on first use, by transport name. */
 import { LocalConnection } from '../connection/local.js';
+import { SshConnection } from '../connection/ssh.js';
+import { sshOptionsFromVars } from '../connection/ssh-options.js';
 import { type Connection, UnreachableError } from '../connection/types.js';
 
 export type ConnectionFactory = (host: string, vars: (name: string) => unknown) => Connection;
 
-/** The registry of transports (`ansible_connection`); ssh and docker join it later. */
-export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([['local', (host) => new LocalConnection(host)]]);
+const ssh: ConnectionFactory = (host, vars) => new SshConnection(host, sshOptionsFromVars(host, vars));
+
+/** The registry of transports (`ansible_connection`); paramiko and smart mean ssh here. Docker joins later. */
+export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([
+  ['local', (host) => new LocalConnection(host)],
+  ['ssh', ssh],
+  ['paramiko', ssh],
+  ['smart', ssh],
+]);
 
 export class ConnectionPool {
   private readonly open = new Map<string, Promise<Connection>>();

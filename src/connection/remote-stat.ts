@@ -1,0 +1,60 @@
+/**
+ * stat over a shell: one round trip gives what SFTP cannot (owner and group names, inode, ctime,
+ * link target, checksum), and it works under become, where SFTP would run as the login user.
+ */
+import type { FileStat } from './types.js';
+import { quote } from './shell.js';
+
+const FORMAT = '%f|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%i|%d|%h';
+
+/** The script printing `S:<fields>`, then `L:<link target>` and `C:<sha1>` when relevant; nothing when absent. */
+export function statScript(file: string, follow: boolean, checksum: boolean): string {
+  const f = quote(file);
+  const lines = [
+    `if [ ! -e ${f} ] && [ ! -L ${f} ]; then exit 0; fi`,
+    `s=$(stat ${follow ? '-L ' : ''}-c '${FORMAT}' -- ${f}) || exit 1`,
+    `printf 'S:%s\\n' "$s"`,
+  ];
+  if (!follow) lines.push(`if [ -L ${f} ]; then printf 'L:%s\\n' "$(readlink -- ${f})"; fi`);
+  if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]; then printf 'C:%s\\n' "$(sha1sum < ${f} | cut -d' ' -f1)"; fi`);
+  return lines.join('\n');
+}
+
+const TYPES: Array<[number, FileStat['type']]> = [
+  [0o140000, 'socket'],
+  [0o120000, 'link'],
+  [0o100000, 'file'],
+  [0o060000, 'block'],
+  [0o040000, 'directory'],
+  [0o020000, 'char'],
+  [0o010000, 'fifo'],
+];
+
+export function parseStat(file: string, output: string): FileStat | null {
+  const line = (tag: string): string | undefined => output.split('\n').find((l) => l.startsWith(tag))?.slice(tag.length);
+  const s = line('S:');
+  if (s === undefined) return null;
+  const [rawMode = '0', uid, gid, owner = '', group = '', size, atime, mtime, ctime, inode, dev, nlink] = s.split('|');
+  const mode = parseInt(rawMode, 16);
+  const out: FileStat = {
+    path: file,
+    type: TYPES.find(([bits]) => (mode & 0o170000) === bits)?.[1] ?? 'file',
+    mode: mode & 0o7777,
+    uid: Number(uid),
+    gid: Number(gid),
+    owner,
+    group,
+    size: Number(size),
+    atime: Number(atime),
+    mtime: Number(mtime),
+    ctime: Number(ctime),
+    inode: Number(inode),
+    dev: Number(dev),
+    nlink: Number(nlink),
+  };
+  const link = line('L:');
+  if (link !== undefined) out.linkTarget = link;
+  const sum = line('C:');
+  if (sum) out.checksum = sum;
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * A real OpenSSH sshd on 127.0.0.1 for the SSH connection tests: generated host and client keys,
+ * a temp config, a test user with a password, sudoers entries for become. Needs root and
+ * /usr/sbin/sshd (.ci/run installs openssh-server); without them the tests fail, never skip.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const USER = 'pbssh';
+export const PASSWORD = 'pb-Ssh-secret-7391';
+/** The become target reachable without a password; root needs the password. */
+export const OTHER = 'pbother';
+
+export interface Sshd {
+  port: number;
+  dir: string;
+  clientKey: string;
+  wrongKey: string;
+  /** known_hosts holding the server's key as `[127.0.0.1]:port`. */
+  knownHosts: string;
+  hostPublicKey: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function ensureUser(name: string, password?: string): void {
+  try {
+    execFileSync('id', [name], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['-m', '-s', '/bin/sh', name]);
+  }
+  if (password) execFileSync('chpasswd', { input: `${name}:${password}\n` });
+}
+
+async function waitForPort(port: number, proc: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`sshd exited with ${proc.exitCode}: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on 127.0.0.1:${port} within 10 s: ${log()}`);
+}
+
+export async function startSshd(): Promise<Sshd> {
+  if (!existsSync('/usr/sbin/sshd')) throw new Error('SSH tests need OpenSSH: /usr/sbin/sshd is missing (apt-get install openssh-server sudo; .ci/run does this)');
+  if (process.getuid?.() !== 0) throw new Error('SSH tests start sshd and create a test user, which needs root');
+  if (!existsSync('/usr/bin/sudo')) throw new Error('SSH become tests need sudo (apt-get install sudo)');
+  ensureUser(USER, PASSWORD);
+  ensureUser(OTHER);
+  writeFileSync('/etc/sudoers.d/playbook-ssh-test', `${USER} ALL=(${OTHER}) NOPASSWD: ALL\n${USER} ALL=(root) ALL\n`, { mode: 0o440 });
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'pb-sshd-'));
+  chmodSync(dir, 0o755); // sshd reads authorized_keys as the logging-in user
+  const keygen = (file: string): void => void execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+  keygen(path.join(dir, 'host_ed25519'));
+  keygen(path.join(dir, 'client'));
+  keygen(path.join(dir, 'wrong'));
+  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), { mode: 0o644 });
+  const port = Number(process.env['PLAYBOOK_TEST_SSHD_PORT'] ?? 0) || (await freePort());
+  const config = [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${dir}/host_ed25519`,
+    `PidFile ${dir}/sshd.pid`,
+    `AuthorizedKeysFile ${dir}/authorized_keys`,
+    'UsePAM no',
+    'StrictModes no',
+    'PasswordAuthentication yes',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'MaxSessions 10',
+    'Subsystem sftp internal-sftp',
+    'LogLevel ERROR',
+  ].join('\n');
+  writeFileSync(path.join(dir, 'sshd_config'), config + '\n');
+  mkdirSync('/run/sshd', { recursive: true }); // privilege separation directory
+  const hostPublicKey = readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const knownHosts = path.join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
+
+  let log = '';
+  const proc = spawn('/usr/sbin/sshd', ['-D', '-f', path.join(dir, 'sshd_config'), '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  await waitForPort(port, proc, () => log);
+  return {
+    port,
+    dir,
+    clientKey: path.join(dir, 'client'),
+    wrongKey: path.join(dir, 'wrong'),
+    knownHosts,
+    hostPublicKey,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync('/etc/sudoers.d/playbook-ssh-test', { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -104,6 +104,13 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
     errors.push(...loadErrors, ...validatePlaybook(playbook, { module: (name) => modules.get(name), templar }));
     return playbook;
   });
+  // Reported in the order they appear in the files.
+  errors.sort((a, b) => {
+    const x = a.location;
+    const y = b.location;
+    if (!x || !y) return x ? 1 : y ? -1 : 0;
+    return x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column;
+  });
   if (errors.length) throw errors.length === 1 ? errors[0]! : new PlaybookErrors(errors);
   return { loader, playbooks };
 }

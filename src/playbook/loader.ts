@@ -9,6 +9,7 @@ import { suggest } from '../template/suggest.js';
 import { isDict } from '../template/values.js';
 import { type Location, PlaybookError, PlaybookErrors } from './errors.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS } from './keywords.js';
+import { checkKeywordTypes } from './schema.js';
 import type { Block, Play, Playbook, RoleInstance, Task, TaskNode, VarsPrompt } from './model.js';
 import { findMainFile, findRole, loadVarsEntry, roleSearchDescription } from './roles.js';
 import { type NormalizeContext, blockKeywords, normalizeTask } from './task.js';
@@ -158,6 +159,7 @@ function toList(v: unknown): unknown[] {
 }
 
 function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, state: LoaderState): Play | undefined {
+  state.errors.push(...checkKeywordTypes(raw, 'play', file));
   const keywords: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!PLAY_KEYWORDS.has(key)) {
@@ -236,6 +238,7 @@ function loadTaskList(
   const out: TaskNode[] = [];
   for (const entry of raw) {
     if (isDict(entry) && 'block' in entry) {
+      state.errors.push(...checkKeywordTypes(entry, 'block', file));
       const ctx = ctxFor(state, file, role, parent, isHandler);
       const block: Block = {
         kind: 'block',
@@ -256,6 +259,7 @@ function loadTaskList(
       out.push(block);
       continue;
     }
+    if (isDict(entry)) state.errors.push(...checkKeywordTypes(entry, 'task', file));
     const task = normalizeTask(entry, ctxFor(state, file, role, parent, isHandler));
     if (!task) continue;
     if (task.action === 'import_tasks') {

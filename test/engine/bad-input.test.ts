@@ -52,8 +52,8 @@ describe('the run stops before touching any host when the playbook does not vali
   test('template syntax errors and unknown filters point into the value', async () => {
     const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | lenght }}"\n      when: nodes is defnied\n');
     expect(errors).toEqual([
-      "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?",
       "pb.yml:4:26: No filter named 'lenght'. Did you mean 'length'?",
+      "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?",
     ]);
   });
 
@@ -105,4 +105,25 @@ describe('exit codes from the command line, as ansible-playbook', () => {
     expect(parse.stderr).toContain("bad.yml:3:7: couldn't resolve module/action 'debgu'");
     expect((await cli(['run', '--no-such-option', 'ok.yml'], dir)).code).toBe(5);
   }, 60_000);
+});
+
+describe('keyword types are checked (ajv schemas) before anything runs', () => {
+  test('a wrong type names the keyword, what it must be, and where', async () => {
+    const errors = await loadErrors(
+      '- hosts: all\n  serial: {a: 1}\n  tasks:\n    - debug: msg=x\n      loop: {a: 1}\n    - command: "true"\n      retries: many\n      register: "not a name"\n    - block:\n        - debug: msg=y\n      ignore_errors: [1]\n',
+    );
+    expect(errors).toEqual([
+      `pb.yml:2:11: 'serial' must be a number, a percentage ("30%") or a list of them, got {"a":1}`,
+      `pb.yml:5:13: 'loop' must be a list (or a template giving one), got {"a":1}`,
+      `pb.yml:7:16: 'retries' must be an integer, got "many"`,
+      `pb.yml:8:18: 'register' must be a variable name, got "not a name"`,
+      'pb.yml:11:22: \'ignore_errors\' must be a boolean or a template, got [1]',
+    ]);
+  });
+
+  test('templates are accepted wherever a scalar is', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: "{{ false }}"\n  tasks:\n    - command: "true"\n      register: r\n      until: r.rc == 0\n      retries: "{{ 2 }}"\n      loop: "{{ [1] }}"\n' });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+  });
 });

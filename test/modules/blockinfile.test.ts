@@ -1,9 +1,9 @@
 /** blockinfile, against the checksums of Ansible's blockinfile integration target, plus modes and errors. */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { sha1File } from '../../src/connection/local.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import blockinfile from '../../src/modules/blockinfile.js';
-import { type Sandbox, createSandbox, defaultMode } from '../support/module-context.js';
+import { type Sandbox, createSandbox, defaultMode, readText } from '../support/module-context.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -13,8 +13,7 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-const sha1 = async (file: string): Promise<string> => createHash('sha1').update(await fs.readFile(file)).digest('hex');
-const read = (file: string): Promise<string> => fs.readFile(file, 'utf8');
+const read = readText;
 const THREE_LINES = 'line1\nline2\nline3\n';
 
 describe('blockinfile: integration target checksums', () => {
@@ -22,7 +21,7 @@ describe('blockinfile: integration target checksums', () => {
     const f = sb.p('chomped');
     expect((await sb.run(blockinfile, { path: f, create: true, content: 'one\ntwo\nthree' })).changed).toBe(true);
     expect((await sb.run(blockinfile, { path: f, content: 'one\ntwo\nthree' })).changed).toBe(false);
-    expect(await sha1(f)).toBe('50d49f528a5f7147c7029ed6220c326b1ee2c4ae');
+    expect(await sha1File(f)).toBe('50d49f528a5f7147c7029ed6220c326b1ee2c4ae');
   });
 
   it('adds a newline to a file that has none before the block', async () => {
@@ -30,7 +29,7 @@ describe('blockinfile: integration target checksums', () => {
     await fs.writeFile(f, '# File with no newline');
     expect((await sb.run(blockinfile, { path: f, content: 'one\ntwo\nthree\n' })).changed).toBe(true);
     expect((await sb.run(blockinfile, { path: f, content: 'one\ntwo\nthree\n' })).changed).toBe(false);
-    expect(await sha1(f)).toBe('dab16f864025e59125e74d1498ffb2bb048224e6');
+    expect(await sha1File(f)).toBe('dab16f864025e59125e74d1498ffb2bb048224e6');
   });
 
   it('insertafter and insertbefore', async () => {
@@ -42,7 +41,7 @@ describe('blockinfile: integration target checksums', () => {
       await fs.writeFile(f, THREE_LINES);
       expect((await sb.run(blockinfile, { path: f, [option]: 'line2', block: 'block1\nblock2\n' })).changed).toBe(true);
       expect((await sb.run(blockinfile, { path: f, [option]: 'line2', block: 'block1\nblock2\n' })).changed).toBe(false);
-      expect(await sha1(f)).toBe(checksum);
+      expect(await sha1File(f)).toBe(checksum);
     }
   });
 
@@ -62,24 +61,24 @@ describe('blockinfile: integration target checksums', () => {
     expect((await sb.run(blockinfile, args)).changed).toBe(false);
     const lineByLine = { ...args, insertafter: 'SID_LIST_LISTENER_DG =\\n.*\\(SID_LIST =', marker: '    <!-- {mark} ANSIBLE MANAGED BLOCK 2-->' };
     expect((await sb.run(blockinfile, lineByLine)).changed).toBe(true);
-    expect(await sha1(f)).toBe('5a8010ac4a2fad7c822e6aeb276931657cee75c0');
+    expect(await sha1File(f)).toBe('5a8010ac4a2fad7c822e6aeb276931657cee75c0');
   });
 
   it('prepend_newline', async () => {
     const f = sb.p('prepend');
     await fs.writeFile(f, THREE_LINES);
     await sb.run(blockinfile, { path: f, prepend_newline: true, insertbefore: 'line1', block: 'line0.5\n' });
-    expect(await sha1(f)).toBe('bfd32c880bbfadd1983c67836c46bf8ed9d50343');
+    expect(await sha1File(f)).toBe('bfd32c880bbfadd1983c67836c46bf8ed9d50343');
     const wrapped = { path: f, prepend_newline: true, marker: '#{mark} WRAPPED TEXT', insertafter: 'line1', block: 'line1.5\n' };
     expect((await sb.run(blockinfile, wrapped)).changed).toBe(true);
     expect((await sb.run(blockinfile, wrapped)).changed).toBe(false);
-    expect(await sha1(f)).toBe('d5b8b42690f4a38b9a040adc3240a6f81ad5f8ee');
+    expect(await sha1File(f)).toBe('d5b8b42690f4a38b9a040adc3240a6f81ad5f8ee');
     await sb.run(blockinfile, { path: f, marker: '#{mark} UNWRAPPED TEXT', insertafter: 'line3', block: 'line3.5\n' });
-    expect(await sha1(f)).toBe('ad06200e7ee5b22b7eff4c57075b42d038eaffb6');
+    expect(await sha1File(f)).toBe('ad06200e7ee5b22b7eff4c57075b42d038eaffb6');
     expect((await sb.run(blockinfile, { path: f, prepend_newline: true, marker: '#{mark} UNWRAPPED TEXT', insertafter: 'line3', block: 'line3.5\n' })).changed).toBe(true);
-    expect(await sha1(f)).toBe('f2dd48160fb3c7c8e02d292666a1a3f08503f6bf');
+    expect(await sha1File(f)).toBe('f2dd48160fb3c7c8e02d292666a1a3f08503f6bf');
     expect((await sb.run(blockinfile, { path: f, prepend_newline: true, marker: '#{mark} UNWRAPPED TEXT', state: 'absent' })).changed).toBe(true);
-    expect(await sha1(f)).toBe('c97c3da7d607acfd5d786fbb81f3d93d867c914a');
+    expect(await sha1File(f)).toBe('c97c3da7d607acfd5d786fbb81f3d93d867c914a');
   });
 
   it('append_newline', async () => {
@@ -88,15 +87,15 @@ describe('blockinfile: integration target checksums', () => {
     const first = { path: f, append_newline: true, insertafter: 'line1', block: 'line1.5\n' };
     expect((await sb.run(blockinfile, first)).changed).toBe(true);
     expect((await sb.run(blockinfile, first)).changed).toBe(false);
-    expect(await sha1(f)).toBe('525ffd613a0b0eb6675e506226dc2adedf621f34');
+    expect(await sha1File(f)).toBe('525ffd613a0b0eb6675e506226dc2adedf621f34');
     await sb.run(blockinfile, { path: f, marker: '#{mark} UNWRAPPED TEXT', insertafter: 'line2', block: 'line2.5\n' });
-    expect(await sha1(f)).toBe('d5f5ed1428af50b5484a5184dc7e1afda1736646');
+    expect(await sha1File(f)).toBe('d5f5ed1428af50b5484a5184dc7e1afda1736646');
     await sb.run(blockinfile, { path: f, append_newline: true, marker: '#{mark} UNWRAPPED TEXT', insertafter: 'line2', block: 'line2.5\n' });
-    expect(await sha1(f)).toBe('b09dd16be73a0077027d5a324294db8a75a7b0f9');
+    expect(await sha1File(f)).toBe('b09dd16be73a0077027d5a324294db8a75a7b0f9');
     await sb.run(blockinfile, { path: f, append_newline: true, marker: '#{mark} END OF FILE TEXT', insertafter: 'line3', block: 'line3.5\n' });
-    expect(await sha1(f)).toBe('9b90722b84d9bdda1be781cc4bd44d8979887691');
+    expect(await sha1File(f)).toBe('9b90722b84d9bdda1be781cc4bd44d8979887691');
     expect((await sb.run(blockinfile, { path: f, append_newline: true, marker: '#{mark} UNWRAPPED TEXT', state: 'absent' })).changed).toBe(true);
-    expect(await sha1(f)).toBe('9a40d4c0969255cd6147537b38309d69a9b10049');
+    expect(await sha1File(f)).toBe('9a40d4c0969255cd6147537b38309d69a9b10049');
   });
 });
 

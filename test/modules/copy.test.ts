@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import copy from '../../src/modules/copy.js';
-import { type Sandbox, createSandbox } from '../support/module-context.js';
+import { type Sandbox, createSandbox, readText } from '../support/module-context.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 const hash = (algorithm: string, text: string): string => createHash(algorithm).update(text).digest('hex');
-const read = (file: string): Promise<string> => fs.readFile(file, 'utf8');
+const read = readText;
 const modeOf = async (p: string): Promise<number> => (await fs.lstat(p)).mode & 0o7777;
 const isRoot = process.getuid?.() === 0;
 

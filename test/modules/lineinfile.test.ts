@@ -2,11 +2,11 @@
  * lineinfile, checked against the assertions of Ansible's lineinfile integration target (the
  * checksums after each step are Ansible's) plus check mode, diffs and errors.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { sha1File } from '../../src/connection/local.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import lineinfile from '../../src/modules/lineinfile.js';
-import { type Sandbox, createSandbox, defaultMode } from '../support/module-context.js';
+import { type Sandbox, createSandbox, defaultMode, readText } from '../support/module-context.js';
 
 const TEST_TXT = 'This is line 1\nThis is line 2\nREF this is a line for backrefs REF\nThis is line 4\nThis is line 5\n';
 const TEST_58923 = '#!/bin/sh\n\ncase "`uname`" in\n  Darwin*) if [ -z "$JAVA_HOME" ] ; then\n';
@@ -19,54 +19,53 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-const sha1 = async (file: string): Promise<string> => createHash('sha1').update(await fs.readFile(file)).digest('hex');
-const read = (file: string): Promise<string> => fs.readFile(file, 'utf8');
+const read = readText;
 
 describe('lineinfile: the integration target sequence on test.txt', () => {
   it('inserts, replaces with backrefs, removes and validates with the same checksums as Ansible', async () => {
     const f = sb.p('test.txt');
     await fs.writeFile(f, TEST_TXT);
-    expect(await sha1(f)).toBe('5feac65e442c91f557fc90069ce6efc4d346ab51');
+    expect(await sha1File(f)).toBe('5feac65e442c91f557fc90069ce6efc4d346ab51');
 
     const r1 = await sb.run(lineinfile, { dest: f, state: 'present', line: 'New line at the beginning', insertbefore: 'BOF', backup: true });
     const r2 = await sb.run(lineinfile, { dest: f, state: 'present', line: 'New line at the beginning', insertbefore: 'BOF' });
     expect(r1).toMatchObject({ changed: true, msg: 'line added' });
     expect(r2.changed).toBe(false);
     expect(r1['backup']).toMatch(/test\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
-    expect(await sha1(String(r1['backup']))).toBe('5feac65e442c91f557fc90069ce6efc4d346ab51');
-    expect(await sha1(f)).toBe('7eade4042b23b800958fe807b5bfc29f8541ec09');
+    expect(await sha1File(String(r1['backup']))).toBe('5feac65e442c91f557fc90069ce6efc4d346ab51');
+    expect(await sha1File(f)).toBe('7eade4042b23b800958fe807b5bfc29f8541ec09');
 
     expect(await sb.run(lineinfile, { dest: f, line: 'New line at the end', insertafter: 'EOF' })).toMatchObject({ changed: true, msg: 'line added' });
-    expect(await sha1(f)).toBe('fb57af7dc10a1006061b000f1f04c38e4bef50a9');
+    expect(await sha1File(f)).toBe('fb57af7dc10a1006061b000f1f04c38e4bef50a9');
 
     expect(await sb.run(lineinfile, { dest: f, line: 'New line after line 1', insertafter: '^This is line 1$' })).toMatchObject({ changed: true, msg: 'line added' });
-    expect(await sha1(f)).toBe('5348da605b1bc93dbadf3a16474cdf22ef975bec');
+    expect(await sha1File(f)).toBe('5348da605b1bc93dbadf3a16474cdf22ef975bec');
 
     expect(await sb.run(lineinfile, { dest: f, line: 'New line before line 5', insertbefore: '^This is line 5$' })).toMatchObject({ changed: true });
-    expect(await sha1(f)).toBe('2e9e460ff68929e4453eb765761fd99814f6e286');
+    expect(await sha1File(f)).toBe('2e9e460ff68929e4453eb765761fd99814f6e286');
 
     const backrefs = { dest: f, line: 'This is line 3', backrefs: true, regexp: '^(REF) .* \\1$' };
     expect(await sb.run(lineinfile, backrefs)).toMatchObject({ changed: true, msg: 'line replaced' });
     expect((await sb.run(lineinfile, backrefs)).changed).toBe(false);
-    expect(await sha1(f)).toBe('72f60239a735ae06e769d823f5c2b4232c634d9c');
+    expect(await sha1File(f)).toBe('72f60239a735ae06e769d823f5c2b4232c634d9c');
 
     expect(await sb.run(lineinfile, { dest: f, state: 'absent', regexp: '^This is line 3$' })).toMatchObject({ changed: true, msg: '1 line(s) removed', found: 1 });
-    expect(await sha1(f)).toBe('d4eeb07bdebab2d1cdb3ec4a3635afa2618ad4ea');
+    expect(await sha1File(f)).toBe('d4eeb07bdebab2d1cdb3ec4a3635afa2618ad4ea');
     expect(await sb.run(lineinfile, { dest: f, state: 'absent', regexp: '^This is line 3$' })).toMatchObject({ changed: false, found: 0 });
 
     expect(await sb.run(lineinfile, { dest: f, state: 'absent', regexp: '^This is line 5$', validate: 'true %s' })).toMatchObject({ changed: true, msg: '1 line(s) removed' });
-    expect(await sha1(f)).toBe('ab56c210ea82839a54487464800fed4878cb2608');
+    expect(await sha1File(f)).toBe('ab56c210ea82839a54487464800fed4878cb2608');
 
     const failed = await sb.run(lineinfile, { dest: f, state: 'absent', regexp: '^This is line 1$', validate: '/bin/false %s' });
     expect(failed).toMatchObject({ failed: true, msg: 'failed to validate: rc:1 error:' });
-    expect(await sha1(f)).toBe('ab56c210ea82839a54487464800fed4878cb2608');
+    expect(await sha1File(f)).toBe('ab56c210ea82839a54487464800fed4878cb2608');
     expect((await fs.readdir(sb.root)).filter((n) => n.startsWith('.'))).toEqual([]);
 
     expect(await sb.run(lineinfile, { dest: f, line: 'This is a line\nwith \\n character', insertafter: 'EOF' })).toMatchObject({ changed: true });
-    expect(await sha1(f)).toBe('fde683229429a4f05d670e6c10afc875e1d5c489');
+    expect(await sha1File(f)).toBe('fde683229429a4f05d670e6c10afc875e1d5c489');
 
     expect(await sb.run(lineinfile, { dest: f, line: 'New \\1 created with the backref', backrefs: true, regexp: '^This is (line 4)$' })).toMatchObject({ msg: 'line replaced' });
-    expect(await sha1(f)).toBe('981ad35c4b30b03bc3a1beedce0d1e72c491898e');
+    expect(await sha1File(f)).toBe('981ad35c4b30b03bc3a1beedce0d1e72c491898e');
   });
 });
 
@@ -74,10 +73,10 @@ describe('lineinfile: insertion points', () => {
   it('adds a newline before appending to a file without one, and nothing extra to an empty file', async () => {
     await fs.writeFile(sb.p('noeof'), 'This is line 1\nThis is line 2');
     await sb.run(lineinfile, { dest: sb.p('noeof'), line: 'New line at the end', insertafter: 'EOF' });
-    expect(await sha1(sb.p('noeof'))).toBe('f9af7008e3cb67575ce653d094c79cabebf6e523');
+    expect(await sha1File(sb.p('noeof'))).toBe('f9af7008e3cb67575ce653d094c79cabebf6e523');
     await fs.writeFile(sb.p('empty'), '');
     await sb.run(lineinfile, { dest: sb.p('empty'), line: 'New line at the end', insertafter: 'EOF' });
-    expect(await sha1(sb.p('empty'))).toBe('f440dc65ea9cec3fd496c1479ddf937e1b949412');
+    expect(await sha1File(sb.p('empty'))).toBe('f440dc65ea9cec3fd496c1479ddf937e1b949412');
   });
 
   it('inserts the same line once after/before several different matches (issue 28721)', async () => {
@@ -92,7 +91,7 @@ describe('lineinfile: insertion points', () => {
         for (const regex of ['1', '2', '3', '4']) changed.push((await sb.run(lineinfile, { path: f, [option]: regex, line: 'bar' })).changed);
         expect(changed).toEqual(pass === 1 ? [true, false, false, false] : [false, false, false, false]);
       }
-      expect(await sha1(f)).toBe(checksum);
+      expect(await sha1File(f)).toBe(checksum);
     }
   });
 
@@ -107,7 +106,7 @@ describe('lineinfile: insertion points', () => {
       for (const item of items) expect((await sb.run(lineinfile, { path: f, ...item, [option]: anchor })).changed).toBe(true);
       for (const item of items) expect((await sb.run(lineinfile, { path: f, ...item, [option]: anchor })).changed).toBe(false);
       for (const item of items) expect((await sb.run(lineinfile, { path: f, line: item.line, [option]: anchor })).changed).toBe(false);
-      expect(await sha1(f)).toBe(checksum);
+      expect(await sha1File(f)).toBe(checksum);
     }
   });
 
@@ -116,7 +115,7 @@ describe('lineinfile: insertion points', () => {
     await fs.writeFile(f, 'line1\nline1\nline1\nline2\nline3\n');
     expect((await sb.run(lineinfile, { path: f, line: 'INSERT', insertafter: 'line1', firstmatch: true })).changed).toBe(true);
     expect((await sb.run(lineinfile, { path: f, line: 'INSERT', insertafter: 'line1', firstmatch: true })).changed).toBe(false);
-    expect(await sha1(f)).toBe('114aae024073a3ee8ec8db0ada03c5483326dd86');
+    expect(await sha1File(f)).toBe('114aae024073a3ee8ec8db0ada03c5483326dd86');
 
     const line = 'export FISHEYE_OPTS="-Xmx4096m -Xms2048m"';
     for (const [args, checksum] of [
@@ -128,7 +127,7 @@ describe('lineinfile: insertion points', () => {
       await fs.writeFile(f, TEST_58923);
       expect((await sb.run(lineinfile, { path: f, firstmatch: true, line, ...args })).changed).toBe(true);
       expect((await sb.run(lineinfile, { path: f, firstmatch: true, line, ...args })).changed).toBe(false);
-      expect(await sha1(f)).toBe(checksum);
+      expect(await sha1File(f)).toBe(checksum);
     }
   });
 
@@ -136,7 +135,7 @@ describe('lineinfile: insertion points', () => {
     const f = sb.p('testend.txt');
     expect((await sb.run(lineinfile, { path: f, create: true, line: 'testline' })).changed).toBe(true);
     expect((await sb.run(lineinfile, { path: f, insertafter: 'testline', regexp: 'line at the end', line: 'line at the end' })).changed).toBe(true);
-    expect(await sha1(f)).toBe('ef36116966836ce04f6b249fd1837706acae4e19');
+    expect(await sha1File(f)).toBe('ef36116966836ce04f6b249fd1837706acae4e19');
   });
 
   it('an empty regexp replaces the last line and warns', async () => {
@@ -148,7 +147,7 @@ describe('lineinfile: insertion points', () => {
       'The regular expression is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending. ' +
         "If this is desired, use '^' to match every line in the file and avoid this warning.",
     ]);
-    expect(await sha1(f)).toBe('23555a98ceaa88756b4c7c7bba49d9f86eed868f');
+    expect(await sha1File(f)).toBe('23555a98ceaa88756b4c7c7bba49d9f86eed868f');
   });
 
   it('keeps non-ASCII text intact and matches it', async () => {

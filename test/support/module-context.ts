@@ -88,3 +88,6 @@ export async function createSandbox(): Promise<Sandbox> {
     cleanup: () => fs.rm(base, { recursive: true, force: true }),
   };
 }
+
+/** A file's text (module tests compare whole files). */
+export const readText = (file: string): Promise<string> => fs.readFile(file, 'utf8');

@@ -108,7 +108,7 @@ export class TaskRunner {
         if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = skipped;
         return { status: 'skipped', result: skipped, ignored: false };
       }
-      const result = await this.runOnce(pc, task, host, undefined);
+      const result = await this.runOnce(pc, task, host, undefined, base);
       const done = this.finish(pc, task, host, result, undefined);
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, delegatedTo: delegate } : done;
@@ -145,7 +145,7 @@ export class TaskRunner {
         itemResult = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         status = 'skipped';
       } else {
-        const r = await this.runOnce(pc, task, host, locals);
+        const r = await this.runOnce(pc, task, host, locals, bound);
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
         if (finished['failed'] === undefined) finished['failed'] = false;
         // set_fact in a loop: each item sees the facts the previous items set (as in Ansible).
@@ -231,8 +231,8 @@ export class TaskRunner {
   }
 
   /** One module call (one loop item): arguments, check mode, until/retries. */
-  private async runOnce(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined): Promise<ModuleResult> {
-    const bound = this.bound(pc, host, task, locals);
+  /** `bound` is the templar `when` was evaluated with: same variables, so its cache is reused. */
+  private async runOnce(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     const module = this.rc.modules.get(task.action);
     if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;

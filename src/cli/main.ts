@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
-import { JsonLinesReporter, TextReporter, banner } from '../output/text.js';
+import { JsonLinesReporter, TextReporter } from '../output/text.js';
 import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import type { Block, Playbook, TaskNode } from '../playbook/model.js';
 import { TemplateError } from '../template/errors.js';
@@ -211,6 +211,5 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  void banner;
   return exitCode;
 }

@@ -4,9 +4,8 @@ import { PlaybookError } from '../playbook/errors.js';
 import type { Block, Task, TaskNode } from '../playbook/model.js';
 import { resolveTaskFile } from '../playbook/loader.js';
 import { loadVarsFile } from '../playbook/roles.js';
-import { isDict, pyStr, truthy } from '../template/values.js';
+import { isDict, pyStr } from '../template/values.js';
 import type { RunContext } from './context.js';
-import type { HostTaskResult } from './task-runner.js';
 import type { Feedback } from './walker.js';
 import type { PlayContext } from './vars.js';
 import { existsSync } from 'node:fs';
@@ -45,8 +44,7 @@ export class IncludeHandler {
     return undefined;
   }
 
-  async run(pc: PlayContext, task: Task, host: string, runModule: () => Promise<HostTaskResult>, whenHolds: (extra?: Record<string, unknown>) => boolean): Promise<Feedback> {
-    void runModule;
+  async run(pc: PlayContext, task: Task, host: string, whenHolds: (extra?: Record<string, unknown>) => boolean): Promise<Feedback> {
     const bound = this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task)), { keepPythonTypes: true });
     if (task.action === 'meta') {
       const action = pyStr(bound.templateValue(task.args['_raw_params'] ?? ''));
@@ -132,8 +130,6 @@ export class IncludeHandler {
     if (included.length === 0) {
       return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     }
-    const visible = truthy(task.args['public'] ?? false);
-    void visible;
     return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', '), _included: lines }, included };
   }
 }

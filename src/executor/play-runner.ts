@@ -345,7 +345,7 @@ export class PlayRunner {
       case 'include_tasks':
       case 'include_role':
       case 'meta':
-        feedback = await this.includes.run(pc, task, host, () => this.runner.run(pc, task, host), (when) => this.whenHolds(pc, task, host, when));
+        feedback = await this.includes.run(pc, task, host, (when) => this.whenHolds(pc, task, host, when));
         if (feedback.result['_meta'] === 'end_play') this.playEnded = true;
         break;
       default:

@@ -331,7 +331,7 @@ export class TaskRunner {
       environment,
       verbosity: pc.verbosity,
       findFile: (kind, name) => findFile(searchPath, kind, name),
-      renderTemplateFile: async (file, options) => renderTemplateFile(this.rc, bound, file, searchPath, options),
+      renderTemplateFile: async (file, options) => renderTemplateFile(bound, file, searchPath, options),
       variable: (name) => bound.variable(name),
       evaluate: (expression) => bound.evaluateExpression(expression, { escapeBackslashes: false }),
     };
@@ -404,7 +404,7 @@ function existsFile(p: string): boolean {
   return existsSync(p);
 }
 
-async function renderTemplateFile(rc: RunContext, bound: BoundTemplar, file: string, searchPath: string[], options: TemplateFileOptions = {}): Promise<string> {
+async function renderTemplateFile(bound: BoundTemplar, file: string, searchPath: string[], options: TemplateFileOptions = {}): Promise<string> {
   const source = await readFile(file, 'utf8');
   const syntax: Record<string, unknown> = {};
   if (options.variableStartString !== undefined) syntax['variableStart'] = options.variableStartString;
@@ -416,7 +416,6 @@ async function renderTemplateFile(rc: RunContext, bound: BoundTemplar, file: str
   if (options.trimBlocks !== undefined) syntax['trimBlocks'] = options.trimBlocks;
   if (options.lstripBlocks !== undefined) syntax['lstripBlocks'] = options.lstripBlocks;
   if (options.newlineSequence !== undefined) syntax['newlineSequence'] = options.newlineSequence;
-  void rc;
   // What Ansible's template action adds for the template (ansible_managed only when not set).
   const info = await stat(file);
   const owner = (await readFile('/etc/passwd', 'utf8').catch(() => '')).split('\n').map((l) => l.split(':')).find((f) => Number(f[2]) === info.uid)?.[0];

@@ -71,10 +71,9 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
         action = typeof module === 'string' ? module : undefined;
         actionValue = rest;
       } else if (typeof value === 'string') {
-        const [first = '', ...restWords] = value.trim().split(/\s+/);
+        const [first = ''] = value.trim().split(/\s+/);
         action = first;
         actionValue = value.trim().slice(first.length).trim();
-        void restWords;
       }
       continue;
     }

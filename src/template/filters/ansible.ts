@@ -246,9 +246,9 @@ export const ANSIBLE_FILTERS: Filters = {
     },
   },
   to_yaml: {
-    fn: (_c, v, a, k) => {
+    // Ansible's to_yaml ignores positional arguments (`*_args`).
+    fn: (_c, v, _args, k) => {
       const opts = bind('to_yaml', [], k, ['indent', 'default_flow_style', 'sort_keys', 'width', 'explicit_start', 'allow_unicode'], { indent: 2, default_flow_style: null, sort_keys: true, width: 80, explicit_start: false, allow_unicode: true });
-      void a;
       return pyYamlDump(v, { indent: toNumber(opts['indent']), defaultFlowStyle: opts['default_flow_style'] as boolean | null, sortKeys: truthy(opts['sort_keys']), width: toNumber(opts['width']), explicitStart: truthy(opts['explicit_start']) });
     },
   },

@@ -173,7 +173,7 @@ describe('ssh connection', () => {
     });
     const a = await run(local);
     const b = await run(overSsh);
-    expect(b.exitCode).toBe(0);
+    expect(b.exitCode, b.output).toBe(0);
     expect(recapLine(b.output, 'node1')).toBe(recapLine(a.output, 'node1'));
     expect(recapLine(b.output, 'node1')).toMatch(/ok=5\s+changed=[1-9]/);
   });

@@ -18,5 +18,10 @@ function newest(dir: string): number {
 export default function setup(): void {
   const built = path.join(root, 'dist', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(root, 'src'))) return;
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  } catch {
+    // A type error is typecheck's to report; the CLI runs the sources when dist/ is stale.
+    process.stderr.write('global-setup: the build failed; the CLI under test runs the sources through tsx\n');
+  }
 }

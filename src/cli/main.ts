@@ -94,6 +94,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--force-handlers', 'run handlers even on failed hosts')
     .option('-K, --ask-become-pass', 'read the become password from PLAYBOOK_BECOME_PASSWORD or stdin')
+    .option('-u, --user <user>', 'connect as this user (below ansible_user and remote_user)')
+    .option('--private-key <file>', 'the SSH private key to use')
+    .option('-T, --timeout <seconds>', 'SSH connect timeout in seconds', (v) => Number(v))
     .addOption(new Option('--json', 'one JSON event per line instead of text'))
     .action(async (playbooks: string[], o: Record<string, unknown>) => {
       const cwd = process.cwd();
@@ -149,6 +152,11 @@ export async function main(argv: string[]): Promise<number> {
           ...(o['startAtTask'] ? { startAtTask: String(o['startAtTask']) } : {}),
           forceHandlers: Boolean(o['forceHandlers']),
           ...(becomePassword !== undefined ? { becomePassword } : {}),
+          connectionDefaults: {
+            ...(o['user'] ? { ansible_user: String(o['user']) } : {}),
+            ...(o['privateKey'] ? { ansible_ssh_private_key_file: String(o['privateKey']) } : {}),
+            ...(o['timeout'] ? { ansible_timeout: Number(o['timeout']) } : {}),
+          },
           cwd,
           config,
           reporters: [reporter],

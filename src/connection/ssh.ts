@@ -4,12 +4,12 @@
  * become, through sudo'd shell commands, since SFTP runs as the login user).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, type AuthenticationType, type ClientChannel, type SFTPWrapper } from 'ssh2';
-import { checkKnownHosts, fingerprint, hostEntryName, keyType, readKnownHosts } from './known-hosts.js';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { type BecomeSession, BecomeWatcher, becomeSession } from './become-command.js';
 import { parseStat, statScript } from './remote-stat.js';
 import { Semaphore } from './semaphore.js';
+import { DialError, dial } from './ssh-dial.js';
 import { quote, quoteArgv } from './shell.js';
 import type { SshOptions } from './ssh-options.js';
 import { type Become, type Connection, type ExecOptions, type ExecResult, type FileAttributes, type FileOptions, type FileStat, UnreachableError } from './types.js';
@@ -21,15 +21,12 @@ interface RawResult {
   timedOut?: boolean;
 }
 
-/** Errors worth another connect attempt: the server may be booting or briefly overloaded. */
-const RETRYABLE = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|Timed out while waiting for handshake|Connection lost before handshake/;
-
 export class SshConnection implements Connection {
   readonly transport = 'ssh';
   private client: Client | undefined;
+  private jumps: Client[] = [];
   private sftpChannel: Promise<SFTPWrapper> | undefined;
   private readonly sessions: Semaphore;
-  private hostKeyProblem: string | undefined;
   private closed = false;
   private connecting: Promise<void> | undefined;
 
@@ -41,103 +38,62 @@ export class SshConnection implements Connection {
   }
 
   private get target(): string {
-    return `${this.options.user}@${this.options.address}:${this.options.port}`;
+    const via = this.options.jumps.map((j) => `${j.user}@${j.address}:${j.port}`).join(' -> ');
+    return `${this.options.user}@${this.options.address}:${this.options.port}${via ? ` (via ${via})` : ''}`;
   }
 
   /** Concurrent first uses share one handshake. */
   connect(): Promise<void> {
     if (this.client) return Promise.resolve();
-    this.connecting ??= this.dial().finally(() => {
+    this.connecting ??= this.dialWithRetries().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
-  private async dial(): Promise<void> {
-    const known = this.options.hostKeyChecking ? await readKnownHosts(this.options.knownHostsFiles) : [];
-    const keys: Buffer[] = [];
-    for (const f of this.options.keyFiles) {
-      try {
-        keys.push(await readFile(f));
-      } catch {
-        // default key files that do not exist are simply not offered
-      }
-    }
+  private async dialWithRetries(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        this.client = await this.handshake(known, keys);
+        const session = await dial(this.options);
+        this.adopt(session.client, session.jumps);
         return;
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        if (attempt >= this.options.retries || !RETRYABLE.test(msg) || this.hostKeyProblem) {
-          throw new UnreachableError(this.host, `Failed to connect to the host via ssh: ${this.target}: ${this.hostKeyProblem ?? msg}`, { cause: e });
+        if (attempt >= this.options.retries || !(e instanceof DialError && e.retryable)) {
+          throw new UnreachableError(this.host, `Failed to connect to the host via ssh: ${this.target}: ${msg}`, { cause: e });
         }
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }
   }
 
-  private handshake(known: string[], keys: Buffer[]): Promise<Client> {
-    const { address, port, user, password, agent } = this.options;
-    const methods: Array<AuthenticationType | Record<string, unknown>> = [];
-    for (const key of keys) methods.push({ type: 'publickey', username: user, key });
-    if (agent) methods.push({ type: 'agent', username: user, agent });
-    if (password !== undefined) {
-      methods.push({ type: 'password', username: user, password });
-      methods.push({ type: 'keyboard-interactive', username: user, prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => password)) });
-    }
-    return new Promise((resolve, reject) => {
-      const client = new Client();
-      client.once('ready', () => {
-        client.removeListener('error', reject);
-        // After the handshake an error means the link dropped; commands in flight report it.
-        client.on('error', () => {});
-        client.once('close', () => {
-          if (this.client === client) this.client = undefined;
-          this.sftpChannel = undefined;
-        });
-        resolve(client);
-      });
-      client.once('error', (e) => {
-        client.end();
-        reject(e);
-      });
-      client.connect({
-        host: address,
-        port,
-        username: user,
-        readyTimeout: this.options.connectTimeoutMs,
-        keepaliveInterval: this.options.keepaliveMs,
-        keepaliveCountMax: 3,
-        authHandler: methods as never,
-        hostVerifier: (key: Buffer): boolean => this.verifyHostKey(known, key),
-      });
+  private adopt(client: Client, jumps: Client[]): void {
+    this.client = client;
+    this.jumps = jumps;
+    client.once('close', () => {
+      if (this.client !== client) return;
+      // The link dropped: the next command dials again (and fails as UNREACHABLE if the host is gone).
+      this.client = undefined;
+      this.sftpChannel = undefined;
+      for (const j of jumps) j.end();
     });
-  }
-
-  private verifyHostKey(known: string[], key: Buffer): boolean {
-    if (!this.options.hostKeyChecking) return true;
-    const verdict = checkKnownHosts(known, this.options.address, this.options.port, key);
-    const what = `${keyType(key)} key fingerprint is ${fingerprint(key)}`;
-    const name = hostEntryName(this.options.address, this.options.port);
-    if (verdict === 'match') return true;
-    if (verdict === 'unknown') this.hostKeyProblem = `host key verification failed: ${name} is not in known_hosts (${what}); add it with ssh-keyscan or set ansible_host_key_checking=false`;
-    else if (verdict === 'changed') this.hostKeyProblem = `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The ${what}, which differs from the key recorded for ${name} in known_hosts; someone could be intercepting the connection. Refusing to connect`;
-    else this.hostKeyProblem = `host key for ${name} is marked as revoked in known_hosts (${what})`;
-    return false;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const client = this.client;
+    const jumps = this.jumps;
     this.client = undefined;
+    this.jumps = [];
     this.sftpChannel = undefined;
-    if (!client) return;
-    await new Promise<void>((resolve) => {
-      client.once('close', () => resolve());
-      client.end();
-      setTimeout(resolve, 1000).unref();
-    });
+    if (client) {
+      await new Promise<void>((resolve) => {
+        client.once('close', () => resolve());
+        client.end();
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+    for (const j of jumps.reverse()) j.end();
   }
 
   private async ready(): Promise<Client> {
@@ -147,38 +103,32 @@ export class SshConnection implements Connection {
     return this.client;
   }
 
-  /** The remote command line: the shell script runs under sh, then under sudo when asked. */
-  private commandLine(script: string, become: Become | undefined, marker: string | undefined): string {
-    if (!become) return `/bin/sh -c ${quote(script)}`;
-    const inner = marker ? `echo ${marker}; ${script}` : script;
-    const prompt = marker ? `[sudo via playbook, key=${marker}] password:` : '';
-    return `sudo -H -S -p ${quote(prompt)} -u ${quote(become.user)} /bin/sh -c ${quote(inner)}`;
-  }
-
   /** Runs a shell script (not a user command) and collects its output as bytes. */
   private async run(script: string, stdin: Buffer | undefined, become: Become | undefined, timeoutMs?: number): Promise<RawResult> {
     const client = await this.ready();
-    // With become, sudo may or may not ask for the password (NOPASSWD, cached); a marker echoed by
-    // the command tells us sudo is done, so the password is written only when prompted and the
-    // command's own stdin never receives it.
-    const marker = become ? `BECOME-SUCCESS-${randomBytes(8).toString('hex')}` : undefined;
+    const session = become ? becomeSession(script, become) : undefined;
     const release = await this.sessions.acquire();
     try {
-      const channel = await this.openChannel(client, this.commandLine(script, become, marker));
-      return await this.collect(channel, stdin, become, marker, timeoutMs);
+      const escalation = become && session ? { become, session } : undefined;
+      return await this.openChannel(client, session?.command ?? `/bin/sh -c ${quote(script)}`, (channel) => this.collect(channel, stdin, escalation, timeoutMs));
     } finally {
       release();
     }
   }
 
   /**
-   * sshd frees a session slot a moment after the channel closes, so a refused open right after a
-   * close is retried briefly before the link is declared broken.
+   * Opens an exec channel and collects its result. sshd frees a session slot a moment after the
+   * channel closes, so a refused open right after a close is retried briefly before the link is
+   * declared broken.
    */
-  private async openChannel(client: Client, command: string): Promise<ClientChannel> {
+  private async openChannel(client: Client, command: string, collect: (channel: ClientChannel) => Promise<RawResult>): Promise<RawResult> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await new Promise<ClientChannel>((resolve, reject) => client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))));
+        // The collector attaches inside ssh2's callback: a short command's output, exit status and
+        // close can arrive in the same read as the channel confirmation, before any await resumes.
+        // (Boxed, so that awaiting the open does not also await the command.)
+        const { result } = await new Promise<{ result: Promise<RawResult> }>((resolve, reject) => client.exec(command, (err, ch) => (err ? reject(err) : resolve({ result: collect(ch) }))));
+        return result;
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         if (attempt < 20 && /open failed/.test(msg)) {
@@ -190,48 +140,30 @@ export class SshConnection implements Connection {
     }
   }
 
-  private collect(channel: ClientChannel, stdin: Buffer | undefined, become: Become | undefined, marker: string | undefined, timeoutMs?: number): Promise<RawResult> {
-    return new Promise((resolve) => {
+  private collect(channel: ClientChannel, stdin: Buffer | undefined, escalation: { become: Become; session: BecomeSession } | undefined, timeoutMs?: number): Promise<RawResult> {
+    return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
       let err = '';
       let rc: number | null = null;
+      let exited = false;
       let timedOut = false;
-      let started = !marker;
-      let prompted = 0;
       const startInput = (): void => {
         if (stdin !== undefined) channel.write(stdin);
         channel.end();
       };
-      channel.on('data', (d: Buffer) => {
-        if (started) return void out.push(d);
-        out.push(d);
-        const text = Buffer.concat(out).toString('latin1');
-        const at = marker ? text.indexOf(marker + '\n') : -1;
-        if (at < 0) return;
-        const rest = Buffer.concat(out).subarray(at + (marker?.length ?? 0) + 1);
-        out.length = 0;
-        out.push(rest);
-        started = true;
-        startInput();
-      });
-      channel.stderr.on('data', (d: Buffer) => {
-        err += d.toString('utf8');
-        if (!marker || started) return;
-        const prompt = `[sudo via playbook, key=${marker}] password:`;
-        while (err.includes(prompt)) {
-          err = err.replace(prompt, '');
-          prompted++;
-          // No password, or a wrong one asked for again: end stdin so sudo fails instead of waiting.
-          if (become?.password === undefined || prompted > 1) channel.end();
-          else channel.write(`${become.password}\n`);
-        }
-      });
+      const watcher = escalation ? new BecomeWatcher(escalation.session, escalation.become, { write: (d) => channel.write(d), end: () => channel.end() }, startInput) : undefined;
+      channel.on('data', (d: Buffer) => void out.push(watcher ? watcher.stdout(d) : d));
+      channel.stderr.on('data', (d: Buffer) => (err += watcher ? watcher.stderr(d) : d.toString('utf8')));
       channel.on('exit', (code: number | null) => {
+        exited = true;
         rc = typeof code === 'number' ? code : null;
       });
       channel.on('close', () => {
         clearTimeout(timer);
-        const r: RawResult = { rc: timedOut ? null : rc, stdout: Buffer.concat(out), stderr: err };
+        // A channel that closes without an exit status was torn down with the connection.
+        if (!exited && !timedOut) return reject(new UnreachableError(this.host, `ssh connection to ${this.target} was lost while a command was running`));
+        const stdout = watcher && !watcher.isStarted ? watcher.leftover() : Buffer.concat(out);
+        const r: RawResult = { rc: timedOut ? null : rc, stdout, stderr: (watcher?.heldStderr() ?? '') + err };
         if (timedOut) r.timedOut = true;
         resolve(r);
       });
@@ -240,7 +172,7 @@ export class SshConnection implements Connection {
         channel.signal('KILL');
         channel.close();
       }, timeoutMs) : undefined;
-      if (started) startInput();
+      if (!watcher) startInput();
     });
   }
 

@@ -10,6 +10,11 @@ import type { VariableManager } from './vars.js';
 export interface RunOptions {
   becomePassword?: string;
   forks: number;
+  /**
+   * Connection variables used when neither the host's variables nor a play keyword set them:
+   * from the command line (-u, --private-key, -T) over ansible.cfg.
+   */
+  connectionDefaults: Record<string, unknown>;
 }
 
 export interface RunContext {

@@ -40,6 +40,8 @@ export interface RunPlaybookOptions {
   startAtTask?: string;
   forceHandlers?: boolean;
   becomePassword?: string;
+  /** Connection variables from the command line (ansible_user for -u, ...); they sit below inventory variables, as in Ansible. */
+  connectionDefaults?: Record<string, unknown>;
   /** Where relative paths and ansible.cfg are found. */
   cwd?: string;
   reporters?: Reporter[];
@@ -55,6 +57,16 @@ export interface RunPlaybookResult {
   stats: Record<string, HostStats>;
   failedHosts: string[];
   unreachableHosts: string[];
+}
+
+/** ansible.cfg's connection settings as the variables they stand in for. */
+function configConnectionDefaults(config: AnsibleConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ansible_timeout: config.timeout };
+  if (config.remoteUser !== undefined) out['ansible_user'] = config.remoteUser;
+  if (config.privateKeyFile !== undefined) out['ansible_ssh_private_key_file'] = config.privateKeyFile;
+  // Only an explicit "off" matters: on is the default, and ssh's own StrictHostKeyChecking may refine it.
+  if (!config.hostKeyChecking) out['ansible_host_key_checking'] = false;
+  return out;
 }
 
 export const PACKAGE_ROLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'roles');
@@ -144,7 +156,11 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         modules,
         connections,
         loader,
-        options: { forks: options.forks ?? config.forks, ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}) },
+        options: {
+          forks: options.forks ?? config.forks,
+          connectionDefaults: { ...configConnectionDefaults(config), ...options.connectionDefaults },
+          ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
+        },
         emit,
         taskInfo: (task: Task, title?: string): TaskInfo => ({
           id: task.id,

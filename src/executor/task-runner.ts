@@ -298,8 +298,18 @@ export class TaskRunner {
       return targetBound.variable(name);
     };
     const connectionKw = inherited(task, 'connection', pc);
-    const connVars = (n: string): unknown =>
-      n === 'ansible_connection' && connectionKw !== undefined && target === host ? pyStr(bound.templateValue(connectionKw)) : plainVar(targetVars(n));
+    // Connection settings, highest first: the connection keyword, the host's variables, the
+    // remote_user/port keywords, then the command line and ansible.cfg.
+    const keywordFor: Record<string, string> = { ansible_user: 'remote_user', ansible_port: 'port' };
+    const connVars = (n: string): unknown => {
+      if (n === 'ansible_connection' && connectionKw !== undefined && target === host) return pyStr(bound.templateValue(connectionKw));
+      const v = plainVar(targetVars(n));
+      if (v !== undefined && v !== null) return v;
+      const kwName = keywordFor[n];
+      const kw = kwName ? inherited(task, kwName, pc) : undefined;
+      if (kw !== undefined && kw !== null) return bound.templateValue(kw);
+      return this.rc.options.connectionDefaults[n];
+    };
     const conn = module?.controllerOnly ? undefined : await this.rc.connections.get(target, connVars);
     const environment: Record<string, string> = {};
     const envChain: unknown[] = [pc.play.keywords['environment']];

@@ -13,6 +13,8 @@ export const USER = 'pbssh';
 export const PASSWORD = 'pb-Ssh-secret-7391';
 /** The become target reachable without a password; root needs the password. */
 export const OTHER = 'pbother';
+/** OTHER's own password, for su. */
+export const OTHER_PASSWORD = 'pb-Other-secret-2208';
 
 export interface Sshd {
   port: number;
@@ -22,7 +24,16 @@ export interface Sshd {
   /** known_hosts holding the server's key as `[127.0.0.1]:port`. */
   knownHosts: string;
   hostPublicKey: string;
+  /** sshd's log (LogLevel from the options; ERROR by default). */
+  log(): string;
+  /** Kills sshd and every process it started, as if the host went away; open connections drop. */
+  crash(): void;
   stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** Extra sshd_config lines (later lines do not override earlier ones in sshd: put overrides here, they come first). */
+  config?: string[];
 }
 
 function freePort(): Promise<number> {
@@ -63,13 +74,15 @@ async function waitForPort(port: number, proc: ChildProcess, log: () => string):
   throw new Error(`sshd did not listen on 127.0.0.1:${port} within 10 s: ${log()}`);
 }
 
-export async function startSshd(): Promise<Sshd> {
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   if (!existsSync('/usr/sbin/sshd')) throw new Error('SSH tests need OpenSSH: /usr/sbin/sshd is missing (apt-get install openssh-server sudo; .ci/run does this)');
   if (process.getuid?.() !== 0) throw new Error('SSH tests start sshd and create a test user, which needs root');
   if (!existsSync('/usr/bin/sudo')) throw new Error('SSH become tests need sudo (apt-get install sudo)');
   ensureUser(USER, PASSWORD);
-  ensureUser(OTHER);
-  writeFileSync('/etc/sudoers.d/playbook-ssh-test', `${USER} ALL=(${OTHER}) NOPASSWD: ALL\n${USER} ALL=(root) ALL\n`, { mode: 0o440 });
+  ensureUser(OTHER, OTHER_PASSWORD);
+  // One sudoers file per sshd: test files run in parallel, and one's stop must not remove another's rules.
+  const sudoers = `/etc/sudoers.d/playbook-ssh-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  writeFileSync(sudoers, `${USER} ALL=(${OTHER}) NOPASSWD: ALL\n${USER} ALL=(root) ALL\n`, { mode: 0o440 });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'pb-sshd-'));
   chmodSync(dir, 0o755); // sshd reads authorized_keys as the logging-in user
@@ -80,6 +93,7 @@ export async function startSshd(): Promise<Sshd> {
   writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), { mode: 0o644 });
   const port = Number(process.env['PLAYBOOK_TEST_SSHD_PORT'] ?? 0) || (await freePort());
   const config = [
+    ...(options.config ?? []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${dir}/host_ed25519`,
@@ -111,13 +125,34 @@ export async function startSshd(): Promise<Sshd> {
     wrongKey: path.join(dir, 'wrong'),
     knownHosts,
     hostPublicKey,
+    log: () => log,
+    crash() {
+      const pid = proc.pid;
+      if (pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+      const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number));
+      const doomed = new Set([pid]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [child = 0, parent = 0] of table) if (doomed.has(parent) && !doomed.has(child)) grew = Boolean(doomed.add(child));
+      }
+      for (const p of doomed) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
         await exited;
       }
-      rmSync('/etc/sudoers.d/playbook-ssh-test', { force: true });
+      rmSync(sudoers, { force: true });
       rmSync(dir, { recursive: true, force: true });
     },
   };

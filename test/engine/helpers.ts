@@ -48,9 +48,9 @@ export function recapLine(output: string, host: string): string | undefined {
   return output.split('\n').find((l) => l.startsWith(host + ' ') && l.includes(' : ok='));
 }
 
-export async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'playbook.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'playbook.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

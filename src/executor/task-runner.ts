@@ -335,6 +335,7 @@ export class TaskRunner {
     return {
       host,
       conn: conn ?? (undefined as never),
+      connect: () => this.rc.connections.get(target, connVars),
       checkMode,
       diffMode,
       become,

@@ -5,8 +5,9 @@ import { raw } from './raw.js';
 import { setup } from './setup.js';
 import { slurp } from './slurp.js';
 import { find } from './find.js';
+import { waitForConnection } from './wait-for-connection.js';
 import type { ModuleDefinition } from './types.js';
 
 export const CORE_MODULES: ModuleDefinition[] = [
-  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, ...engineModules,
+  command, shell, raw, ping, debug, setFact, assertModule, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection, ...engineModules,
 ];

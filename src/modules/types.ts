@@ -30,6 +30,8 @@ export interface ModuleContext {
   /** The inventory hostname. */
   readonly host: string;
   readonly conn: Connection;
+  /** Opens (or re-opens) the host's connection; for controller-side modules that wait for a host. */
+  connect(): Promise<Connection>;
   /** --check: report what would change, change nothing. */
   readonly checkMode: boolean;
   /** --diff: include before/after in the result. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, project, recapLine } from '../engine/helpers.js';
-import { type Sshd, USER, startSshd } from './sshd.js';
+import { type Sshd, USER, freePort, startSshd } from './sshd.js';
 
 let target: Sshd;
 let bastion: Sshd;
@@ -137,6 +137,38 @@ describe('unreachable hosts', () => {
       expect(r.stdout).toMatch(/fatal: \[vanishes\]: UNREACHABLE! => .*was lost while a command was running/);
     } finally {
       await doomed.stop();
+    }
+  }, 60_000);
+});
+
+describe('wait_for_connection', () => {
+  it('waits until a host that is still booting answers, and fails a host that never does', async () => {
+    const port = await freePort();
+    const dir = project({
+      'pb.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - wait_for_connection: { sleep: 1, timeout: "{{ wait }}", connect_timeout: 2 }
+      register: waited
+    - command: hostname
+`,
+      'inventory.ini':
+        `booting ansible_host=127.0.0.1 ansible_port=${port} ansible_user=${USER} ansible_ssh_private_key_file=${target.clientKey} ansible_ssh_retries=0 ansible_host_key_checking=false wait=30\n` +
+        `never ansible_host=127.0.0.1 ansible_port=1 ansible_ssh_retries=0 wait=2\n`,
+    });
+    const running = cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+    await new Promise((r) => setTimeout(r, 2500));
+    // The host comes up late, with the client key the inventory names.
+    const late = await startSshd({ port });
+    writeFileSync(path.join(late.dir, 'authorized_keys'), `${readPub(target.clientKey)}\n`);
+    try {
+      const r = await running;
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(recapLine(r.stdout, 'booting')).toMatch(/ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
+      expect(recapLine(r.stdout, 'never')).toMatch(/ok=0\s+changed=0\s+unreachable=0\s+failed=1/);
+      expect(r.stdout).toMatch(/fatal: \[never\]: FAILED! => .*"msg": "timed out waiting for ping module test: .*ECONNREFUSED/);
+    } finally {
+      await late.stop();
     }
   }, 60_000);
 });

@@ -32,11 +32,13 @@ export interface Sshd {
 }
 
 export interface SshdOptions {
+  /** Listen here instead of on a free port. */
+  port?: number;
   /** Extra sshd_config lines (later lines do not override earlier ones in sshd: put overrides here, they come first). */
   config?: string[];
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -91,7 +93,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   keygen(path.join(dir, 'client'));
   keygen(path.join(dir, 'wrong'));
   writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), { mode: 0o644 });
-  const port = Number(process.env['PLAYBOOK_TEST_SSHD_PORT'] ?? 0) || (await freePort());
+  const port = options.port ?? (Number(process.env['PLAYBOOK_TEST_SSHD_PORT'] ?? 0) || (await freePort()));
   const config = [
     ...(options.config ?? []),
     `Port ${port}`,

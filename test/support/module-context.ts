@@ -45,6 +45,7 @@ export async function createSandbox(): Promise<Sandbox> {
   const context = (checkMode: boolean, diffMode: boolean): ModuleContext => ({
     host: 'localhost',
     conn,
+    connect: () => Promise.resolve(conn),
     checkMode,
     diffMode,
     become: undefined,

@@ -29,7 +29,7 @@ export const waitForConnection: ModuleDefinition = defineModule({
     const started = Date.now();
     const timeoutMs = Number(args['timeout']) * 1000;
     await sleep(Number(args['delay']) * 1000);
-    let lastError = '';
+    let lastError: string;
     for (;;) {
       try {
         const conn = await within(ctx.connect(), Number(args['connect_timeout']) * 1000, 'the connection');

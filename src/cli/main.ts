@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { readHidden } from '../connection/passphrase.js';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
@@ -93,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--syntax-check', 'check the playbooks and stop')
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--force-handlers', 'run handlers even on failed hosts')
-    .option('-K, --ask-become-pass', 'read the become password from PLAYBOOK_BECOME_PASSWORD or stdin')
+    .option('-K, --ask-become-pass', 'ask for the become password (or read PLAYBOOK_BECOME_PASSWORD, or stdin when not a terminal)')
     .option('-u, --user <user>', 'connect as this user (below ansible_user and remote_user)')
     .option('--private-key <file>', 'the SSH private key to use')
     .option('-T, --timeout <seconds>', 'SSH connect timeout in seconds', (v) => Number(v))
@@ -137,7 +138,10 @@ export async function main(argv: string[]): Promise<number> {
               diff: Boolean(o['diff']),
             });
         let becomePassword: string | undefined;
-        if (o['askBecomePass']) becomePassword = process.env['PLAYBOOK_BECOME_PASSWORD'] ?? readFileSync(0, 'utf8').split('\n')[0];
+        if (o['askBecomePass']) {
+          // As ansible-playbook -K: asked on the terminal; without one, from the environment or stdin.
+          becomePassword = process.env['PLAYBOOK_BECOME_PASSWORD'] ?? (process.stdin.isTTY ? await readHidden('BECOME password: ') : readFileSync(0, 'utf8').split('\n')[0]);
+        }
         const result = await runPlaybook({
           playbooks,
           inventory: inventorySources,

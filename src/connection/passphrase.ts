@@ -8,7 +8,8 @@ import { ReadStream } from 'node:tty';
 
 const asked = new Map<string, Promise<string | undefined>>();
 
-function readHidden(prompt: string): Promise<string | undefined> {
+/** Reads a line from the controlling terminal without echo; undefined without a terminal or on Ctrl-C/Ctrl-D. */
+export function readHidden(prompt: string): Promise<string | undefined> {
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
@@ -17,8 +18,8 @@ function readHidden(prompt: string): Promise<string | undefined> {
   }
   return new Promise((resolve) => {
     const input = new ReadStream(fd);
+    input.setRawMode(true); // before the prompt, so that a quick answer is not echoed
     process.stderr.write(prompt);
-    input.setRawMode(true);
     let answer = '';
     const done = (value: string | undefined): void => {
       input.setRawMode(false);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, project, recapLine } from '../engine/helpers.js';
+import { ROOT, cli, project, recapLine } from '../engine/helpers.js';
 import { OTHER, PASSWORD, type Sshd, USER, startSshd } from './sshd.js';
 
 let sshd: Sshd;
@@ -85,6 +85,49 @@ describe('become over ssh', () => {
     const refused = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], nopass);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/fatal: \[node1\]: FAILED!.*(a password is required|no password was provided|incorrect password)/);
+  }, 60_000);
+});
+
+/** Runs the CLI on a terminal (python's pty) and types `answer` at the first prompt. */
+async function cliOnTerminal(args: string[], cwd: string, answer: string): Promise<{ code: number; output: string }> {
+  const script = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, sent, deadline = b'', False, time.time() + 60
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+        if not sent and b'password:' in out:
+            os.write(fd, os.environ['ANSWER'].encode() + b'\\r')
+            sent = True
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+  try {
+    const { stdout } = await promisify(execFile)('python3', ['-c', script, process.execPath, path.join(ROOT, 'bin', 'playbook.js'), ...args], { cwd, env: { ...process.env, ANSWER: answer, NO_COLOR: '1' } });
+    return { code: 0, output: stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, output: err.stdout };
+  }
+}
+
+describe('-K', () => {
+  it('asks for the become password on the terminal without echoing it', async () => {
+    const dir = project({ 'pb.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      register: who\n    - assert: { that: "who.stdout == \'root\'" }\n', 'inventory.ini': inventory() });
+    const r = await cliOnTerminal(['run', '-i', 'inventory.ini', 'pb.yml', '-K'], dir, PASSWORD);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/^BECOME password: /);
+    expect(recapLine(r.output.replace(/\r/g, ''), 'node1')).toMatch(/ok=2\s+changed=1/);
+    expect(r.output).not.toContain(PASSWORD);
   }, 60_000);
 });
 

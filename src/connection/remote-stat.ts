@@ -11,12 +11,14 @@ const FORMAT = '%f|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%i|%d|%h';
 export function statScript(file: string, follow: boolean, checksum: boolean): string {
   const f = quote(file);
   const lines = [
-    `if [ ! -e ${f} ] && [ ! -L ${f} ]; then exit 0; fi`,
+    // Following links, a dangling link does not exist (as stat(2) says ENOENT); without, it does.
+    follow ? `if [ ! -e ${f} ]; then exit 0; fi` : `if [ ! -e ${f} ] && [ ! -L ${f} ]; then exit 0; fi`,
     `s=$(stat ${follow ? '-L ' : ''}-c '${FORMAT}' -- ${f}) || exit 1`,
     `printf 'S:%s\\n' "$s"`,
   ];
   if (!follow) lines.push(`if [ -L ${f} ]; then printf 'L:%s\\n' "$(readlink -- ${f})"; fi`);
-  if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]; then printf 'C:%s\\n' "$(sha1sum < ${f} | cut -d' ' -f1)"; fi`);
+  // test -f follows links: without follow, a link has no checksum (it is not a regular file).
+  if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]${follow ? '' : ` && [ ! -L ${f} ]`}; then printf 'C:%s\\n' "$(sha1sum < ${f} | cut -d' ' -f1)"; fi`);
   return lines.join('\n');
 }
 

@@ -3,14 +3,13 @@
  * command is an exec channel on it, every file transfer goes over one SFTP channel (or, under
  * become, through sudo'd shell commands, since SFTP runs as the login user).
  */
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { type BecomeSession, BecomeWatcher, becomeSession } from './become-command.js';
 import { parseStat, statScript } from './remote-stat.js';
 import { Semaphore } from './semaphore.js';
 import { DialError, dial } from './ssh-dial.js';
-import { quote, quoteArgv } from './shell.js';
+import { MISSING_FILE_RC, chownCommand, commandScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
+import { quote } from './shell.js';
 import type { SshOptions } from './ssh-options.js';
 import { type Become, type Connection, type ExecOptions, type ExecResult, type FileAttributes, type FileOptions, type FileStat, UnreachableError } from './types.js';
 
@@ -177,14 +176,8 @@ export class SshConnection implements Connection {
   }
 
   async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const body = typeof command === 'string' ? `${quote(options.executable ?? '/bin/sh')} -c ${quote(command)}` : quoteArgv(command);
-    const prefix: string[] = [];
-    if (options.cwd !== undefined) prefix.push(`cd ${quote(options.cwd)} || exit 1`);
-    for (const [k, v] of Object.entries(options.env ?? {})) {
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) prefix.push(`${k}=${quote(v)}; export ${k}`);
-    }
     const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
-    const r = await this.run([...prefix, `exec ${body}`].join('\n'), stdin, options.become, options.timeoutMs);
+    const r = await this.run(commandScript(command, options), stdin, options.become, options.timeoutMs);
     const result: ExecResult = { rc: r.rc, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
     if (r.timedOut) result.timedOut = true;
     return result;
@@ -212,8 +205,8 @@ export class SshConnection implements Connection {
 
   async readFile(file: string, options: FileOptions = {}): Promise<Buffer | null> {
     if (options.become) {
-      const r = await this.run(`if [ ! -e ${quote(file)} ]; then exit 99; fi\nexec cat -- ${quote(file)}`, undefined, options.become);
-      if (r.rc === 99) return null;
+      const r = await this.run(readFileScript(file), undefined, options.become);
+      if (r.rc === MISSING_FILE_RC) return null;
       if (r.rc !== 0) throw new Error(`reading ${file} on ${this.host} failed: ${r.stderr.trim()}`);
       return r.stdout;
     }
@@ -228,13 +221,12 @@ export class SshConnection implements Connection {
   }
 
   async writeFile(file: string, data: Buffer | string, attributes: FileAttributes = {}, options: FileOptions = {}): Promise<void> {
-    const tmp = path.posix.join(path.posix.dirname(file), `.${path.posix.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    const mode = (attributes.mode ?? 0o644).toString(8);
-    const chown = attributes.owner !== undefined || attributes.group !== undefined ? `chown -- ${quote(`${attributes.owner ?? ''}${attributes.group !== undefined ? ':' + attributes.group : ''}`)} ${quote(tmp)}` : undefined;
+    const tmp = tempPathFor(file);
+    const mode = attributes.mode ?? 0o644;
+    const chown = chownCommand(tmp, attributes);
     const bytes = Buffer.from(data);
     if (options.become) {
-      const script = [`umask 077`, `cat > ${quote(tmp)} && chmod ${mode} ${quote(tmp)}${chown ? ` && ${chown}` : ''} && mv -f -- ${quote(tmp)} ${quote(file)} || { rc=$?; rm -f -- ${quote(tmp)}; exit $rc; }`].join('\n');
-      const r = await this.run(script, bytes, options.become);
+      const r = await this.run(writeFromStdinScript(tmp, file, attributes), bytes, options.become);
       if (r.rc !== 0) throw new Error(`writing ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
       return;
     }
@@ -243,7 +235,7 @@ export class SshConnection implements Connection {
       new Promise((resolve, reject) => fn((err) => (err ? reject(new Error(`writing ${file} on ${this.host} failed: ${what}: ${err.message}`)) : resolve())));
     try {
       await call('write', (cb) => sftp.writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' }, cb));
-      await call('chmod', (cb) => sftp.chmod(tmp, parseInt(mode, 8), cb));
+      await call('chmod', (cb) => sftp.chmod(tmp, mode, cb));
       if (chown) {
         const r = await this.run(chown, undefined, undefined);
         if (r.rc !== 0) throw new Error(`chown failed: ${r.stderr.trim()}`);

@@ -1,4 +1,5 @@
 /** One connection per host for the whole run, created on first use, by transport name. */
+import { DockerConnection, dockerOptionsFromVars } from '../connection/docker.js';
 import { LocalConnection } from '../connection/local.js';
 import { SshConnection } from '../connection/ssh.js';
 import { sshOptionsFromVars } from '../connection/ssh-options.js';
@@ -8,12 +9,13 @@ export type ConnectionFactory = (host: string, vars: (name: string) => unknown) 
 
 const ssh: ConnectionFactory = (host, vars) => new SshConnection(host, sshOptionsFromVars(host, vars));
 
-/** The registry of transports (`ansible_connection`); paramiko and smart mean ssh here. Docker joins later. */
+/** The registry of transports (`ansible_connection`); paramiko and smart mean ssh here. */
 export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([
   ['local', (host) => new LocalConnection(host)],
   ['ssh', ssh],
   ['paramiko', ssh],
   ['smart', ssh],
+  ['docker', (host, vars) => new DockerConnection(host, dockerOptionsFromVars(host, vars))],
 ]);
 
 export class ConnectionPool {

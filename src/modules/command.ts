@@ -36,6 +36,21 @@ function expandVars(arg: string, env: Record<string, string | undefined>): strin
   return out;
 }
 
+/**
+ * The environment the command will see on a remote host (its login environment, the task's
+ * `environment`, the become user's HOME): Ansible expands $VARS and ~ there, in the module.
+ */
+async function hostEnvironment(ctx: ModuleContext): Promise<Record<string, string | undefined>> {
+  const r = await ctx.conn.exec(['env', '-0'], { env: ctx.environment, become: ctx.become });
+  const env: Record<string, string> = {};
+  if (r.rc !== 0) return { ...ctx.environment };
+  for (const entry of r.stdout.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
 async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boolean): Promise<ModuleResult> {
   const r: ModuleResult = { changed: false, stdout: '', stderr: '', rc: null, cmd: null, start: null, end: null, delta: null, msg: '' };
   const line = (args['_raw_params'] ?? args['cmd']) as string | null;
@@ -48,8 +63,8 @@ async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boo
       return { ...r, failed: true, msg: (e as Error).message };
     }
   } else command = (args['argv'] as string[] | null) ?? [];
-  if (!shell && args['expand_argument_vars'] && ctx.conn.transport === 'local') {
-    const env = { ...process.env, ...ctx.environment };
+  if (!shell && args['expand_argument_vars'] && (command as string[]).some((a) => a.includes('$') || a.startsWith('~'))) {
+    const env = ctx.conn.transport === 'local' ? { ...process.env, ...ctx.environment } : await hostEnvironment(ctx);
     command = (command as string[]).map((a) => expandVars(a, env));
   }
   r['cmd'] = command;
@@ -82,6 +97,11 @@ async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boo
     become: ctx.become,
   });
   const end = new Date();
+  // A chdir that is not a directory fails the module before anything runs, whatever the transport
+  // said about it (127 locally, 1 from `cd` over ssh); checked only after a failure, to save a round trip.
+  if (chdir && result.rc !== 0 && (await ctx.conn.stat(chdir, { become: ctx.become, follow: true }))?.type !== 'directory') {
+    return { ...r, failed: true, msg: 'Unable to change directory before execution.', stdout_lines: [], stderr_lines: [] };
+  }
   let stdout = result.stdout;
   let stderr = result.stderr;
   if (args['strip_empty_ends']) {

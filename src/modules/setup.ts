@@ -1,10 +1,45 @@
-/** setup (gather_facts): every fact in one command on the host. */
+/** setup (gather_facts): every fact in one command on the host, then gather_subset and filter. */
 import { FACTS_SCRIPT } from '../facts/script.js';
 import { parseFactLines } from '../facts/parse.js';
 import { type ModuleDefinition, defineModule } from './types.js';
 
 function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+const MINIMAL = ['hostname', 'nodename', 'fqdn', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'os_family', 'kernel', 'architecture', 'machine', 'system', 'user_id', 'user_uid', 'user_gid', 'user_dir', 'env', 'python', 'python_version', 'date_time'];
+const HARDWARE = ['processor_vcpus', 'processor_nproc', 'memtotal_mb', 'mounts'];
+const GPUS = ['gpus', 'gpu_count', 'gpu_processes'];
+
+/** The facts of each subset name (sub-subsets such as `interfaces` stand for their whole subset). */
+function subsetFacts(facts: Record<string, unknown>): Map<string, string[]> {
+  const network = Object.keys(facts).filter((k) => /ipv4|ipv6|interfaces/.test(k) || (typeof facts[k] === 'object' && facts[k] !== null && 'device' in (facts[k] as object)));
+  const hardware = [...HARDWARE, ...GPUS];
+  return new Map([
+    ['min', MINIMAL],
+    ['network', network],
+    ['interfaces', network],
+    ['default_ipv4', network],
+    ['all_ipv4_addresses', network],
+    ['hardware', hardware],
+    ['mounts', hardware],
+    ['gpus', GPUS],
+  ]);
+}
+
+/**
+ * gather_subset as Ansible reads it: `all` or the named subsets, minus the `!` ones (`!all`
+ * drops everything but min, which only `!min` drops); a subset named explicitly stays.
+ */
+function selectSubsets(subset: string[], known: string[]): Set<string> {
+  const positive = subset.filter((s) => !s.startsWith('!'));
+  const negative = new Set(subset.filter((s) => s.startsWith('!')).map((s) => s.slice(1)));
+  const chosen = new Set<string>(positive.includes('all') && !negative.has('all') ? known : []);
+  for (const s of positive) if (s !== 'all') chosen.add(s);
+  for (const s of negative) if (s !== 'all' && !positive.includes(s)) chosen.delete(s);
+  if (negative.has('min')) chosen.delete('min');
+  else chosen.add('min');
+  return chosen;
 }
 
 export const setup: ModuleDefinition = defineModule({
@@ -19,25 +54,22 @@ export const setup: ModuleDefinition = defineModule({
     },
   },
   async run(args, ctx) {
-    const r = await ctx.conn.exec(FACTS_SCRIPT, { timeoutMs: Number(args['gather_timeout']) * 1000 });
+    // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
+    const r = await ctx.conn.exec(FACTS_SCRIPT, { timeoutMs: Number(args['gather_timeout']) * 1000, env: ctx.environment, become: ctx.become });
     if (r.rc !== 0 && r.stdout === '') return { changed: false, failed: true, msg: `fact gathering failed: ${r.stderr.trim()}` };
     let facts = parseFactLines(r.stdout);
-    const subset = (args['gather_subset'] as string[]).map((s) => s.trim());
-    if (subset.length && !subset.includes('all')) {
-      const minimal = ['hostname', 'nodename', 'fqdn', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'os_family', 'kernel', 'architecture', 'system', 'user_id', 'user_uid', 'user_gid', 'user_dir', 'env', 'python', 'python_version', 'date_time'];
-      const wanted = new Set(minimal);
-      if (subset.some((s) => s === 'network' || s === 'interfaces' || s === 'default_ipv4')) for (const k of Object.keys(facts)) if (/ipv4|ipv6|interfaces/.test(k) || (typeof facts[k] === 'object' && facts[k] !== null && 'device' in (facts[k] as object))) wanted.add(k);
-      if (subset.some((s) => s === 'hardware' || s === 'mounts')) ['processor_vcpus', 'memtotal_mb', 'mounts', 'gpus', 'gpu_count', 'gpu_processes'].forEach((k) => wanted.add(k));
-      if (subset.includes('gpus')) ['gpus', 'gpu_count', 'gpu_processes'].forEach((k) => wanted.add(k));
-      for (const excluded of subset.filter((s) => s.startsWith('!'))) wanted.delete(excluded.slice(1));
-      facts = Object.fromEntries(Object.entries(facts).filter(([k]) => wanted.has(k)));
-    }
+    const subset = (args['gather_subset'] as string[]).map((s) => s.trim()).filter(Boolean);
+    const groups = subsetFacts(facts);
+    const wanted = new Set([...selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus'])].flatMap((s) => groups.get(s) ?? []));
+    facts = Object.fromEntries(Object.entries(facts).filter(([k]) => wanted.has(k)));
+    facts = { ...facts, gather_subset: subset, module_setup: true };
+    // The filter applies to every returned fact, gather_subset and module_setup included; a
+    // pattern matches a fact's name with or without the ansible_ prefix.
     const filters = (args['filter'] as string[]).filter(Boolean);
     if (filters.length) {
-      const res = filters.map((f) => globToRegExp(f.replace(/^ansible_/, '')));
-      facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k))));
+      const res = filters.map(globToRegExp);
+      facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(`ansible_${k}`))));
     }
-    facts = { ...facts, gather_subset: subset, module_setup: true };
     return { changed: false, ansible_facts: facts };
   },
 });

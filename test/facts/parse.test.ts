@@ -40,6 +40,25 @@ describe('ip -j', () => {
     expect(ip.perInterface['eth0']?.['ipv4']).toEqual({ address: '172.30.0.2', broadcast: '172.30.0.255', netmask: '255.255.255.0', network: '172.30.0.0', prefix: '24' });
   });
 
+  test('as Ansible: active unless operstate is down, no all-zero macaddress, bridge and bond types, promisc, all addresses but loopback ones', () => {
+    const links = [
+      ...(JSON.parse(read('ip/container-ip-j-addr.json')) as object[]),
+      { ifname: 'docker0', flags: ['BROADCAST', 'MULTICAST', 'UP', 'PROMISC'], mtu: 1500, operstate: 'DOWN', link_type: 'ether', address: '02:42:3e:5e:a6:56', linkinfo: { info_kind: 'bridge' }, addr_info: [{ family: 'inet', local: '172.17.0.1', prefixlen: 16, broadcast: '172.17.255.255' }, { family: 'inet6', local: 'fe80::42:3eff:fe5e:a656', prefixlen: 64, scope: 'link' }] },
+      { ifname: 'bond0', flags: ['UP'], mtu: 9000, link_type: 'ether', address: '02:00:00:00:00:01', linkinfo: { info_kind: 'bond' } },
+      { ifname: 'veth1', flags: ['UP'], promiscuity: 1, mtu: 1500, operstate: 'UP', link_type: 'ether', address: '02:00:00:00:00:02', linkinfo: { info_kind: 'veth' } },
+      { ifname: 'tun0', flags: ['POINTOPOINT', 'UP'], mtu: 1400, operstate: 'UNKNOWN', link_type: 'none' },
+    ];
+    const ip = parseIpAddr(JSON.stringify(links));
+    expect(ip.perInterface['lo']).toEqual({ device: 'lo', active: true, mtu: 65536, promisc: false, type: 'loopback', ipv4: { address: '127.0.0.1', broadcast: '', netmask: '255.0.0.0', network: '127.0.0.0', prefix: '8' } });
+    expect(ip.perInterface['docker0']).toMatchObject({ active: false, promisc: true, type: 'bridge', macaddress: '02:42:3e:5e:a6:56' });
+    expect(ip.perInterface['bond0']).toMatchObject({ active: true, type: 'bonding', promisc: false });
+    expect(ip.perInterface['veth1']).toMatchObject({ active: true, type: 'ether', promisc: true });
+    expect(ip.perInterface['tun0']).toMatchObject({ active: true, type: 'unknown' });
+    expect(ip.perInterface['tun0']).not.toHaveProperty('macaddress');
+    expect(ip.allIpv4).toEqual(['172.30.0.2', '172.17.0.1']);
+    expect(ip.allIpv6).toEqual(['fe80::42:3eff:fe5e:a656']);
+  });
+
   test('default IPv4 from `ip -j route get`, and from the default route when there is no route out', () => {
     const ip = parseIpAddr(read('ip/container-ip-j-addr.json'));
     expect(parseDefaultRoute(read('ip/container-ip-j-route-get.json'), '[]', ip.perInterface)).toMatchObject({ address: '172.30.0.2', interface: 'eth0', gateway: '', netmask: '255.255.255.0' });
@@ -62,7 +81,11 @@ test('the fact script output becomes Ansible fact names', () => {
     'os_VERSION_CODENAME\tbookworm',
     'debian_version\t12.5',
     'env_HOME\t/home/deploy',
-    'mount\t/ 1000 400',
+    'mount\t/dev/vda\t/\text4\trw,relatime\t0\t0\t4096 4096 1000 400 100 40',
+    'mount\t/dev/vda\t/var/lib/docker\text4\trw,relatime\t0\t0\t4096 4096 1000 400 100 40',
+    'mount\t/dev/vdb\t/mnt/with\\040space\text4\trw\t0\t2\t',
+    'bind\t/var/lib/docker',
+    'uuid\t/dev/vdb 0e1f-23',
     'gpu\t0, NVIDIA H200, GPU-1, 143771, 0',
   ].join('\n');
   expect(parseFactLines(out)).toMatchObject({
@@ -77,7 +100,11 @@ test('the fact script output becomes Ansible fact names', () => {
     memtotal_mb: 16000,
     python: { version: { major: 3, minor: 11, micro: 2 } },
     env: { HOME: '/home/deploy' },
-    mounts: [{ mount: '/', size_total: 1024000, size_available: 409600 }],
+    mounts: [
+      { mount: '/', device: '/dev/vda', fstype: 'ext4', options: 'rw,relatime', dump: 0, passno: 0, uuid: 'N/A', size_total: 4096000, size_available: 1638400, block_size: 4096, block_total: 1000, block_available: 400, block_used: 600, inode_total: 100, inode_available: 40, inode_used: 60 },
+      { mount: '/var/lib/docker', options: 'rw,relatime,bind' },
+      { mount: '/mnt/with space', device: '/dev/vdb', passno: 2, uuid: '0e1f-23' },
+    ],
     gpu_count: 1,
   });
 });

@@ -77,6 +77,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Keep the temporary directory (its path is returned as `tmp`). */
   keep?: boolean;
+  /**
+   * Rewrites the inventory's text before the runs (e.g. to reach the same hosts another way). A
+   * case's own inventory.ini is rewritten in place in the copy, so that group_vars/ and
+   * host_vars/ beside it still apply; the shared one is written to <tmp>/inventory.ini.
+   */
+  rewriteInventory?: (text: string) => string;
 }
 
 function asStringArray(v: unknown, what: string): string[] {
@@ -241,7 +247,12 @@ export async function runAnsible(
     }
     // An empty config, so that no ansible.cfg of the machine (/etc/ansible, ~) changes the result.
     await writeFile(path.join(tmp, 'ansible.cfg'), '');
-    const inventory = existsSync(path.join(work, 'inventory.ini')) ? path.join(work, 'inventory.ini') : SHARED_INVENTORY;
+    let inventory = existsSync(path.join(work, 'inventory.ini')) ? path.join(work, 'inventory.ini') : SHARED_INVENTORY;
+    if (opts.rewriteInventory) {
+      const rewritten = opts.rewriteInventory(await readFile(inventory, 'utf8'));
+      if (inventory === SHARED_INVENTORY) inventory = path.join(tmp, 'inventory.ini');
+      await writeFile(inventory, rewritten);
+    }
     const venv = ansibleVenv();
     const [bin, ...lead] = opts.command ?? [opts.ansiblePlaybook ?? path.join(venv, 'bin', 'ansible-playbook')];
     const python = path.join(venv, 'bin', 'python');

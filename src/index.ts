@@ -43,3 +43,5 @@ export type {
   SourcePosition,
   TemplateErrorKind,
 } from './template/index.js';
+export { Lab } from './lab/index.js';
+export type { LabNode, LabOpenOptions, LabUpOptions, LabStatus, SeedModelResult } from './lab/index.js';

@@ -1,10 +1,11 @@
-/** The `playbook` command: run, validate, inventory. Exit codes are ansible-playbook's. */
+/** The `playbook` command: run, validate, inventory, lab. Exit codes are ansible-playbook's. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { readHidden } from '../connection/passphrase.js';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
+import { registerLabCommands } from './lab.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
 import { JsonLinesReporter, TextReporter } from '../output/text.js';
@@ -213,6 +214,8 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = e instanceof InventoryError ? (process.stderr.write(`ERROR! ${e.message}\n`), EXIT.error) : printError(e);
       }
     });
+
+  registerLabCommands(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,6 +9,8 @@ export interface NetworkOptions {
   /** e.g. 172.28.0.0/16; the engine picks one when absent. */
   subnet?: string;
   labels?: Record<string, string>;
+  /** Bridge driver options, e.g. { 'com.docker.network.bridge.enable_ip_masquerade': 'false' }. */
+  driverOptions?: Record<string, string>;
 }
 
 export interface CreatedNetwork {
@@ -26,6 +28,7 @@ export async function createNetwork(name: string, scope: string, options: Networ
       CheckDuplicate: true,
       Internal: options.internal ?? false,
       Labels: scopeLabels(scope, options.labels),
+      ...(options.driverOptions ? { Options: options.driverOptions } : {}),
       ...(options.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.subnet }] } } : {}),
     });
     return { id: net.id, name };

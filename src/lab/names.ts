@@ -1,0 +1,81 @@
+/**
+ * How the lab names and labels its Docker resources. Everything of lab NAME carries the scope
+ * `lab-NAME` (so removeScope finds exactly it) plus `dev.playbook.lab=NAME` and its role.
+ */
+import { MANAGED_LABEL, SCOPE_LABEL } from '../docker/labels.js';
+
+export const LAB_LABEL = 'dev.playbook.lab';
+/** `node` or `mirror`. */
+export const ROLE_LABEL = 'dev.playbook.lab.role';
+/** The node's inventory name and hostname (node1, node2, ...). */
+export const NODE_LABEL = 'dev.playbook.lab.node';
+export const INDEX_LABEL = 'dev.playbook.lab.index';
+export const GPUS_LABEL = 'dev.playbook.lab.gpus';
+export const NIC_LABEL = 'dev.playbook.lab.nic';
+/** A hash of everything a container was created from: a different one means recreate it. */
+export const CONFIG_LABEL = 'dev.playbook.lab.config';
+
+export const DEFAULT_LAB_NAME = 'default';
+export const DEFAULT_NIC = 'eno1';
+/** The mirror's name on the management network, and its port. */
+export const MIRROR_HOST = 'mirror.lab';
+export const MIRROR_PORT = 8080;
+/** Where every node sees the wheelhouse (read-only), and where /etc/pip.conf points pip. */
+export const NODE_WHEELHOUSE = '/opt/lab/wheelhouse';
+export const CONDA_INSTALLER = 'Miniforge3-Linux-x86_64.sh';
+
+const LAB_NAME = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
+/** Linux interface names: at most 15 bytes; eth0 and lo are taken in every node. */
+const NIC_NAME = /^[a-z][a-z0-9_-]{0,14}$/;
+
+export function checkLabName(name: string): string {
+  if (!LAB_NAME.test(name)) throw new Error(`invalid lab name '${name}': use lowercase letters, digits, '_', '.', '-' (starting with a letter or digit, at most 40)`);
+  return name;
+}
+
+export function checkNicName(nic: string): string {
+  if (!NIC_NAME.test(nic) || nic === 'lo' || nic === 'eth0') {
+    throw new Error(`invalid NIC name '${nic}': use a server-like interface name such as eno1, ens3, enp65s0f0 (a lowercase letter first, at most 15 characters; not lo or eth0, which the node's management NIC and loopback use)`);
+  }
+  return nic;
+}
+
+export function labScope(name: string): string {
+  return `lab-${checkLabName(name)}`;
+}
+
+export interface LabResourceNames {
+  scope: string;
+  management: string;
+  cluster: string;
+  mirror: string;
+  node(index: number): string;
+}
+
+export function resourceNames(name: string): LabResourceNames {
+  const scope = labScope(name);
+  return {
+    scope,
+    management: `${scope}-mgmt`,
+    cluster: `${scope}-cluster`,
+    mirror: `${scope}-mirror`,
+    node: (index) => `${scope}-node${index}`,
+  };
+}
+
+/** The inventory name and hostname of node `index` (1-based). */
+export function nodeName(index: number): string {
+  return `node${index}`;
+}
+
+/** Node i (1-based) takes the i-th name; nodes past the end of the list take its last name. */
+export function nicFor(nicNames: readonly string[], index: number): string {
+  return nicNames[Math.min(index, nicNames.length) - 1] ?? DEFAULT_NIC;
+}
+
+/** The engine filter for lab `name`'s resources (optionally of one role). */
+export function labFilter(name: string, role?: 'node' | 'mirror'): string {
+  const label = [`${MANAGED_LABEL}=true`, `${SCOPE_LABEL}=${labScope(name)}`, `${LAB_LABEL}=${name}`];
+  if (role) label.push(`${ROLE_LABEL}=${role}`);
+  return JSON.stringify({ label });
+}

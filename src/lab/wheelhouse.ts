@@ -1,0 +1,301 @@
+/**
+ * The lab's offline package mirror: a directory of wheels (the real `ray[default]` and its
+ * dependencies from PyPI, plus the lab's `vllm` stand-in built from lab/vllm) and the Miniforge
+ * installer stand-in (lab/conda) with its .sha256. Nodes mount it read-only at /opt/lab/wheelhouse
+ * with pip set to `no-index` + `find-links`; the lab serves it over HTTP for the conda installer.
+ *
+ * Made once on the host, with the host's pip (`pip download --only-binary=:all: --platform ...`
+ * for CPython 3.11 on glibc 2.36, i.e. Debian bookworm), and cached outside the repository under
+ * $PLAYBOOK_LAB_CACHE (default ~/.cache/playbook-engine)/wheelhouse/: the downloaded wheels in
+ * ray-<key of the requirement and tags>/, and the wheelhouse itself in <key>/, where the key hashes
+ * every input (Ray requirement, Python and platform tags, the vllm stand-in's sources, the conda
+ * installer); its wheels are hard links to the downloaded ones, so a change to lab/vllm costs a
+ * wheel build, not a download. Each directory is built under a temporary name and renamed into
+ * place when complete, so an interrupted download never looks complete; concurrent builders race
+ * harmlessly (one rename wins).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The Ray the guide pins, with the dashboard/agent extras a cluster needs. */
+export const RAY_REQUIREMENT = 'ray[default]==2.53.0';
+/** The nodes' Python (Debian bookworm's python3). */
+export const NODE_PYTHON_VERSION = '3.11';
+/**
+ * Platform tags for wheels that install on bookworm (x86_64, glibc 2.36). pip accepts a wheel when
+ * any of its tags is listed and does not widen manylinux_2_X by itself, so every glibc level that
+ * today's wheels use is named, from the legacy aliases up to bookworm's own.
+ */
+export const NODE_PLATFORMS = [
+  'manylinux2014_x86_64',
+  'manylinux_2_17_x86_64',
+  'manylinux_2_24_x86_64',
+  'manylinux_2_27_x86_64',
+  'manylinux_2_28_x86_64',
+  'manylinux_2_31_x86_64',
+  'manylinux_2_34_x86_64',
+  'manylinux_2_35_x86_64',
+  'manylinux_2_36_x86_64',
+] as const;
+export const CONDA_INSTALLER_NAME = 'Miniforge3-Linux-x86_64.sh';
+/** Bump when the layout of the directory changes. */
+const FORMAT = 1;
+
+/** lab/ of this package: src/lab/ in a checkout, dist/lab/ when built. */
+export const LAB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab');
+
+export interface WheelhouseOptions {
+  /** Progress lines (download start, one per wheel, build, done). */
+  onProgress?: (line: string) => void;
+  /** Cache root; default $PLAYBOOK_LAB_CACHE, else ~/.cache/playbook-engine. */
+  cacheDir?: string;
+  /** The host's Python with pip; default $PLAYBOOK_LAB_PYTHON, else python3. */
+  python?: string;
+  /** lab/ to take the vllm and conda stand-ins from; default this package's. */
+  labDir?: string;
+  /** Requirement to download; default RAY_REQUIREMENT. */
+  requirement?: string;
+  signal?: AbortSignal;
+}
+
+export interface WheelhouseManifest {
+  format: number;
+  key: string;
+  requirement: string;
+  pythonVersion: string;
+  platforms: string[];
+  created: string;
+  seconds: number;
+  bytes: number;
+  files: { name: string; bytes: number }[];
+}
+
+export function cacheRoot(cacheDir?: string): string {
+  return cacheDir ?? process.env['PLAYBOOK_LAB_CACHE'] ?? path.join(homedir(), '.cache', 'playbook-engine');
+}
+
+async function listFiles(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name === '__pycache__' || e.name === 'build' || e.name === 'dist' || e.name.endsWith('.egg-info')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(full, base)));
+    else if (e.isFile()) out.push(path.relative(base, full));
+  }
+  return out.sort();
+}
+
+/** The key of the downloaded wheels alone (the slow part, shared by every lab/ version). */
+export function downloadKey(requirement: string = RAY_REQUIREMENT): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ format: FORMAT, requirement, python: NODE_PYTHON_VERSION, platforms: NODE_PLATFORMS }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The cache key: a hash of everything the directory is made from. */
+export async function wheelhouseKey(options: Pick<WheelhouseOptions, 'labDir' | 'requirement'> = {}): Promise<string> {
+  const labDir = options.labDir ?? LAB_DIR;
+  const h = createHash('sha256');
+  h.update(downloadKey(options.requirement ?? RAY_REQUIREMENT));
+  const vllmDir = path.join(labDir, 'vllm');
+  for (const rel of await listFiles(vllmDir)) {
+    h.update(`\0vllm/${rel}\0`);
+    h.update(await readFile(path.join(vllmDir, rel)));
+  }
+  for (const name of [CONDA_INSTALLER_NAME, `${CONDA_INSTALLER_NAME}.sha256`]) {
+    h.update(`\0conda/${name}\0`);
+    h.update(await readFile(path.join(labDir, 'conda', name)));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+interface RunResult {
+  code: number;
+  tail: string[];
+}
+
+/** Runs a command, handing each output line to onLine; keeps the last lines for error messages. */
+function run(cmd: string, args: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_PROGRESS_BAR: 'off', PYTHONUNBUFFERED: '1' }, ...(signal ? { signal } : {}) });
+    const tail: string[] = [];
+    const feed = (stream: NodeJS.ReadableStream) => {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i).replace(/\r$/, '');
+          buf = buf.slice(i + 1);
+          tail.push(line);
+          if (tail.length > 40) tail.shift();
+          onLine(line);
+        }
+      });
+      stream.on('end', () => {
+        if (buf) {
+          tail.push(buf);
+          onLine(buf);
+        }
+      });
+    };
+    feed(child.stdout);
+    feed(child.stderr);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? 1, tail }));
+  });
+}
+
+/** pip's interesting lines, shortened for a progress display. */
+export function pipProgressLine(line: string): string | undefined {
+  const t = line.trim();
+  let m = /^(?:Downloading|Using cached) (\S+?)(?: \(([^)]+)\))?$/.exec(t);
+  if (m) return `  ${(m[1] ?? '').split('/').pop() ?? ''}${m[2] ? ` (${m[2]})` : ''}`;
+  m = /^Successfully downloaded (.*)$/.exec(t);
+  if (m) return `  downloaded ${(m[1] ?? '').split(' ').length} packages`;
+  if (/^(ERROR|error):/.test(t)) return t;
+  return undefined;
+}
+
+async function dirBytes(dir: string): Promise<{ files: { name: string; bytes: number }[]; bytes: number }> {
+  const files: { name: string; bytes: number }[] = [];
+  let bytes = 0;
+  for (const name of (await readdir(dir)).sort()) {
+    const s = await stat(path.join(dir, name));
+    if (!s.isFile()) continue;
+    files.push({ name, bytes: s.size });
+    bytes += s.size;
+  }
+  return { files, bytes };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+async function removeStale(root: string): Promise<void> {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.startsWith('.tmp-')) continue;
+    const s = await stat(path.join(root, name)).catch(() => undefined);
+    if (s && s.mtimeMs < dayAgo) await rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+/** Moves a complete temporary directory into place; a concurrent builder that won keeps its copy. */
+async function publish(tmp: string, final: string, marker: string): Promise<void> {
+  try {
+    await rename(tmp, final);
+  } catch (e) {
+    if (existsSync(path.join(final, marker))) return;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    // A leftover without its marker (never complete): replace it.
+    await rm(final, { recursive: true, force: true });
+    await rename(tmp, final);
+  }
+}
+
+/** Hard-links (or copies, across file systems) a file. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
+}
+
+/** Downloads the Ray wheels once: root/ray-<downloadKey>/ with a DONE marker. */
+async function ensureDownloaded(root: string, requirement: string, python: string, progress: (line: string) => void, signal?: AbortSignal): Promise<string> {
+  const final = path.join(root, `ray-${downloadKey(requirement)}`);
+  if (existsSync(path.join(final, 'DONE'))) return final;
+  const tmp = path.join(root, `.tmp-ray-${process.pid}-${Date.now().toString(36)}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    progress(`downloading ${requirement} and its dependencies as wheels (about 100 MB, once)…`);
+    const platformArgs = NODE_PLATFORMS.flatMap((p) => ['--platform', p]);
+    const download = await run(
+      python,
+      ['-m', 'pip', 'download', requirement, '--only-binary=:all:', '--python-version', NODE_PYTHON_VERSION, '--implementation', 'cp', ...platformArgs, '--progress-bar', 'off', '--disable-pip-version-check', '-d', tmp],
+      (line) => {
+        const p = pipProgressLine(line);
+        if (p) progress(p);
+      },
+      signal,
+    );
+    if (download.code !== 0) throw new Error(`pip download ${requirement} failed (exit ${download.code}):\n${download.tail.join('\n')}`);
+    await writeFile(path.join(tmp, 'DONE'), `${requirement}\n`);
+    await publish(tmp, final, 'DONE');
+    return final;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Makes (once) and returns the wheelhouse directory for the current inputs. */
+export async function ensureWheelhouse(options: WheelhouseOptions = {}): Promise<string> {
+  const progress = options.onProgress ?? (() => undefined);
+  const labDir = options.labDir ?? LAB_DIR;
+  const requirement = options.requirement ?? RAY_REQUIREMENT;
+  const python = options.python ?? process.env['PLAYBOOK_LAB_PYTHON'] ?? 'python3';
+  const root = path.join(cacheRoot(options.cacheDir), 'wheelhouse');
+  const key = await wheelhouseKey({ labDir, requirement });
+  const final = path.join(root, key);
+  if (existsSync(path.join(final, 'wheelhouse.json'))) return final;
+
+  await mkdir(root, { recursive: true });
+  await removeStale(root);
+  const started = Date.now();
+  const downloaded = await ensureDownloaded(root, requirement, python, progress, options.signal);
+  const tmp = path.join(root, `.tmp-${key}-${process.pid}-${Date.now().toString(36)}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    for (const name of await readdir(downloaded)) if (name.endsWith('.whl')) await linkOrCopy(path.join(downloaded, name), path.join(tmp, name));
+
+    progress('building the vllm stand-in wheel from lab/vllm…');
+    // Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
+    const src = path.join(tmpdir(), `playbook-vllm-src-${process.pid}-${Date.now().toString(36)}`);
+    await cp(path.join(labDir, 'vllm'), src, { recursive: true, filter: (s) => !/(__pycache__|\.egg-info|[/\\]build|[/\\]dist)$/.test(s) });
+    try {
+      const wheel = await run(python, ['-m', 'pip', 'wheel', src, '--no-deps', '--progress-bar', 'off', '--disable-pip-version-check', '-w', tmp], () => undefined, options.signal);
+      if (wheel.code !== 0) throw new Error(`pip wheel lab/vllm failed (exit ${wheel.code}):\n${wheel.tail.join('\n')}`);
+    } finally {
+      await rm(src, { recursive: true, force: true });
+    }
+
+    for (const name of [CONDA_INSTALLER_NAME, `${CONDA_INSTALLER_NAME}.sha256`]) await copyFile(path.join(labDir, 'conda', name), path.join(tmp, name));
+
+    const { files, bytes } = await dirBytes(tmp);
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    const manifest: WheelhouseManifest = {
+      format: FORMAT,
+      key,
+      requirement,
+      pythonVersion: NODE_PYTHON_VERSION,
+      platforms: [...NODE_PLATFORMS],
+      created: new Date().toISOString(),
+      seconds,
+      bytes,
+      files,
+    };
+    // Written last: its presence is what "complete" means.
+    await writeFile(path.join(tmp, 'wheelhouse.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await publish(tmp, final, 'wheelhouse.json');
+    progress(`wheelhouse ready: ${files.length} files, ${mb(bytes)}, in ${seconds}s (${final})`);
+    return final;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The manifest of a made wheelhouse. */
+export async function readWheelhouseManifest(dir: string): Promise<WheelhouseManifest> {
+  return JSON.parse(await readFile(path.join(dir, 'wheelhouse.json'), 'utf8')) as WheelhouseManifest;
+}

@@ -78,7 +78,12 @@ export async function ensureLabKey(paths: LabPaths, name: string): Promise<strin
   const existing = await readText(paths.publicKey);
   if (existing?.startsWith('ssh-ed25519 ') && (await readText(paths.privateKey)) !== undefined) return existing.trim();
   const { utils } = (await import('ssh2')).default;
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `playbook-lab-${name}` });
+  // ssh2 strips a public key's leading zero bytes, so about one ed25519 pair in 256 comes out
+  // malformed (31 bytes) and no client accepts it (mscdex/ssh2#1390): draw again until both parse.
+  let pair = utils.generateKeyPairSync('ed25519', { comment: `playbook-lab-${name}` });
+  for (let i = 0; i < 16 && (utils.parseKey(pair.private) instanceof Error || utils.parseKey(pair.public) instanceof Error); i++) {
+    pair = utils.generateKeyPairSync('ed25519', { comment: `playbook-lab-${name}` });
+  }
   await writeAtomic(paths.privateKey, pair.private.endsWith('\n') ? pair.private : pair.private + '\n', 0o600);
   await writeAtomic(paths.publicKey, pair.public.trim() + '\n', 0o644);
   return pair.public.trim();

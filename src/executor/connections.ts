@@ -7,7 +7,24 @@ import { type Connection, UnreachableError } from '../connection/types.js';
 
 export type ConnectionFactory = (host: string, vars: (name: string) => unknown) => Connection;
 
-const ssh: ConnectionFactory = (host, vars) => new SshConnection(host, sshOptionsFromVars(host, vars));
+/**
+ * sshd drops unauthenticated connections beyond MaxStartups (OpenSSH's default 10:30:100 starts
+ * dropping at 10), which costs a retry with backoff or, after the retries, an unreachable host. So
+ * at most this many handshakes run at once to one sshd; the others wait for one to finish. Several
+ * inventory hosts reach one sshd when they are aliases of one machine, or through one bastion.
+ */
+export const HANDSHAKES_PER_SSHD = 8;
+
+/** The sshd a connection's handshake reaches first (the first bastion, else the host). */
+const firstHop = new WeakMap<Connection, string>();
+
+const ssh: ConnectionFactory = (host, vars) => {
+  const options = sshOptionsFromVars(host, vars);
+  const conn = new SshConnection(host, options);
+  const hop = options.jumps[0] ?? options;
+  firstHop.set(conn, `${hop.address}:${hop.port}`);
+  return conn;
+};
 
 /** The registry of transports (`ansible_connection`); paramiko and smart mean ssh here. */
 export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([
@@ -20,6 +37,8 @@ export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([
 
 export class ConnectionPool {
   private readonly open = new Map<string, Promise<Connection>>();
+  /** Handshakes under way per sshd, and the connects waiting for a slot. */
+  private readonly handshakes = new Map<string, { active: number; waiting: Array<() => void> }>();
 
   constructor(private readonly factories: Map<string, ConnectionFactory> = CONNECTION_FACTORIES) {}
 
@@ -41,8 +60,23 @@ export class ConnectionPool {
     const factory = this.factories.get(transport);
     if (!factory) throw new UnreachableError(host, `the connection plugin '${transport}' is not available (known: ${[...this.factories.keys()].join(', ')})`);
     const conn = factory(host, vars);
-    await conn.connect();
+    const sshd = firstHop.get(conn);
+    await (sshd === undefined ? conn.connect() : this.throttled(sshd, () => conn.connect()));
     return conn;
+  }
+
+  private async throttled(sshd: string, connect: () => Promise<void>): Promise<void> {
+    let slots = this.handshakes.get(sshd);
+    if (!slots) this.handshakes.set(sshd, (slots = { active: 0, waiting: [] }));
+    if (slots.active < HANDSHAKES_PER_SSHD) slots.active++;
+    else await new Promise<void>((resolve) => slots.waiting.push(resolve)); // the slot is handed over
+    try {
+      await connect();
+    } finally {
+      const next = slots.waiting.shift();
+      if (next) next();
+      else if (--slots.active === 0) this.handshakes.delete(sshd);
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -81,8 +81,11 @@ const MAKE_DIRS = [
   'owner=$1 group=$2 mode=$3; shift 3; umask',
   'for d; do',
   '  [ -e "$d" ] && continue',
-  '  printf "%s\\n" "$d"',
-  '  mkdir -- "$d" || exit 1',
+  // Made by another process meanwhile (hosts sharing a machine): no error, as in Ansible.
+  '  if mkdir -- "$d" 2>/dev/null; then printf "%s\\n" "$d"',
+  '  elif [ -d "$d" ]; then continue',
+  // Again, for its own error message (or success, if the obstacle has gone).
+  '  else printf "%s\\n" "$d"; mkdir -- "$d" || exit 1; fi',
   '  if [ -n "$owner" ]; then chown -- "$owner" "$d" || exit 2; fi',
   '  if [ -n "$group" ]; then chgrp -- "$group" "$d" || exit 3; fi',
   '  if [ -n "$mode" ]; then chmod -- "$mode" "$d" || exit 4; fi',

@@ -68,6 +68,9 @@ function connectHop(hop: SshEndpoint, sock: Duplex | undefined, options: SshOpti
   return new Promise((resolve, reject) => {
     const { client } = state;
     client.once('ready', () => {
+      // Nagle's algorithm would hold each small request back for the peer's delayed ACK (about
+      // 40 ms) whenever the previous one is unacknowledged: consecutive commands on one link.
+      client.setNoDelay(true);
       client.removeAllListeners('error');
       // After the handshake an error means the link dropped; commands in flight report it.
       client.on('error', () => {});

@@ -7,6 +7,7 @@ import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { type BecomeSession, BecomeWatcher, becomeSession } from './become-command.js';
 import { parseStat, statScript } from './remote-stat.js';
 import { Semaphore } from './semaphore.js';
+import { PersistentShell } from './ssh-shell.js';
 import { DialError, dial } from './ssh-dial.js';
 import { MISSING_FILE_RC, chownCommand, commandScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
 import { quote } from './shell.js';
@@ -73,9 +74,22 @@ export class SshConnection implements Connection {
       if (this.client !== client) return;
       // The link dropped: the next command dials again (and fails as UNREACHABLE if the host is gone).
       this.client = undefined;
-      this.sftpChannel = undefined;
+      this.dropLongLived();
       for (const j of jumps) j.end();
     });
+  }
+
+  /** The SFTP channel and the persistent shell hold session slots for as long as the link lives. */
+  private longLivedSlots: Array<() => void> = [];
+
+  private dropLongLived(): void {
+    this.sftpChannel = undefined;
+    this.shellChannel = undefined;
+    for (const release of this.longLivedSlots.splice(0)) release();
+  }
+
+  private async longLivedSlot(): Promise<void> {
+    this.longLivedSlots.push(await this.sessions.acquire());
   }
 
   async close(): Promise<void> {
@@ -84,7 +98,7 @@ export class SshConnection implements Connection {
     const jumps = this.jumps;
     this.client = undefined;
     this.jumps = [];
-    this.sftpChannel = undefined;
+    this.dropLongLived();
     if (client) {
       await new Promise<void>((resolve) => {
         client.once('close', () => resolve());
@@ -184,16 +198,48 @@ export class SshConnection implements Connection {
   }
 
   async stat(file: string, options: FileOptions & { follow?: boolean; checksum?: boolean } = {}): Promise<FileStat | null> {
-    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum)), undefined, options.become);
+    const script = statScript(file, Boolean(options.follow), Boolean(options.checksum));
+    if (!options.become) {
+      // Without become, on the open shell: no new session on the host for the commonest operation.
+      const r = await (await this.shell()).run(script).catch(async (e: unknown) => {
+        await new Promise((settle) => setTimeout(settle, 50)); // the link's close event may follow the channel's
+        if (!this.client) throw new UnreachableError(this.host, `ssh connection to ${this.target} was lost while a command was running`, { cause: e });
+        throw e;
+      });
+      if (r.rc !== 0) throw new Error(`stat ${file} on ${this.host} failed: ${r.output.toString('utf8').trim() || `rc=${String(r.rc)}`}`);
+      return parseStat(file, r.output.toString('utf8'));
+    }
+    const r = await this.run(script, undefined, options.become);
     if (r.rc !== 0) throw new Error(`stat ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
     return parseStat(file, r.stdout.toString('utf8'));
+  }
+
+  private shellChannel: Promise<PersistentShell> | undefined;
+
+  private shell(): Promise<PersistentShell> {
+    const open = this.shellChannel;
+    if (open) {
+      // A shell whose channel closed (but not the link) is replaced.
+      return open.then((sh) => (sh.isOpen ? sh : ((this.shellChannel = undefined), this.shell())));
+    }
+    const pending = (async () => {
+      const client = await this.ready();
+      await this.longLivedSlot();
+      const channel = await new Promise<ClientChannel>((resolve, reject) => client.exec('/bin/sh', (err, ch) => (err ? reject(err) : resolve(ch))));
+      return new PersistentShell(channel);
+    })();
+    this.shellChannel = pending;
+    pending.catch(() => {
+      if (this.shellChannel === pending) this.shellChannel = undefined;
+    });
+    return pending;
   }
 
   private sftp(): Promise<SFTPWrapper> {
     this.sftpChannel ??= (async () => {
       const client = await this.ready();
       // The SFTP channel lives for the whole run and holds one of the MaxSessions slots.
-      await this.sessions.acquire();
+      await this.longLivedSlot();
       return new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
     })();
     const pending = this.sftpChannel;

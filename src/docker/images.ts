@@ -1,7 +1,12 @@
-/** What the image recipes share: lookup by tag, progress reporting, the build lock around a build. */
+/** What the image recipes share: lookup by tag, progress reporting, the build lock around a build, a layer from a Dockerfile. */
+import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { statusOf } from './engine.js';
 import { withBuildLock } from './build-lock.js';
+import { followJsonStream } from './json-stream.js';
+import { MANAGED_LABEL } from './labels.js';
+import type { RecipeFile } from './recipe.js';
+import { createTar } from './tar.js';
 
 export interface ImageOptions {
   /** The engine; connectEngine() when absent. */
@@ -45,4 +50,28 @@ export async function cachedImage(docker: Docker, tag: string, what: string, bui
     },
     { onWait: (pid) => onProgress(`waiting for process ${pid ?? '?'}, which is building ${tag}…`) },
   );
+}
+
+/** A build context of recipe files, with their executable bits, fixed timestamps and root owner. */
+export function buildContext(files: readonly RecipeFile[]): Buffer {
+  return createTar(files.map((f) => ({ name: f.name, data: f.data, mode: f.mode & 0o111 ? 0o755 : 0o644 })));
+}
+
+/**
+ * Builds `tag` from recipe files holding a Dockerfile that starts `FROM ${BASE}`, with the engine's
+ * builder, labelled as ours (`dev.playbook.image=<kind>`); each Dockerfile step is a progress line.
+ */
+export async function buildLayer(docker: Docker, layer: { tag: string; base: string; files: readonly RecipeFile[]; kind: string; what: string }, onProgress: (line: string) => void): Promise<void> {
+  onProgress(`building ${layer.what} ${layer.tag} on ${layer.base}…`);
+  const stream = await docker.buildImage(Readable.from([buildContext(layer.files)]), {
+    t: layer.tag,
+    buildargs: { BASE: layer.base },
+    labels: { [MANAGED_LABEL]: 'true', 'dev.playbook.image': layer.kind },
+    rm: true,
+    forcerm: true,
+  });
+  await followJsonStream(stream, (m) => {
+    const line = m.stream?.trim();
+    if (line && /^Step \d+\/\d+/.test(line)) onProgress(`  ${line}`);
+  });
 }

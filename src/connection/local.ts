@@ -3,7 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Connection, ExecOptions, ExecResult, FileAttributes, FileOptions, FileStat } from './types.js';
 
 let passwdCache: { users: Map<number, string>; groups: Map<number, string>; uidByName: Map<string, number>; gidByName: Map<string, number> } | undefined;
@@ -79,6 +78,8 @@ export class LocalConnection implements Connection {
       if (password !== undefined) input = `${password}\n${input === undefined ? '' : input.toString()}`;
     }
     const [file = '/bin/sh', ...args] = argv;
+    // execa loads on first use: a run over SSH never needs it, and it costs start-up time.
+    const { execa } = await import('execa');
     const result = await execa(file, args, {
       reject: false,
       cwd: options.cwd,

@@ -7,18 +7,22 @@ import { quote } from './shell.js';
 
 const FORMAT = '%f|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%i|%d|%h';
 
-/** The script printing `S:<fields>`, then `L:<link target>` and `C:<sha1>` when relevant; nothing when absent. */
+/**
+ * The script printing `S:<fields>`, then `L:<link target>` and `C:<sha1>  -` when relevant;
+ * nothing when absent. Each line comes straight from one program (no command substitution, no
+ * pipe): every process costs the host about half a millisecond.
+ */
 export function statScript(file: string, follow: boolean, checksum: boolean): string {
   const f = quote(file);
   const lines = [
     // Following links, a dangling link does not exist (as stat(2) says ENOENT); without, it does.
-    follow ? `if [ ! -e ${f} ]; then exit 0; fi` : `if [ ! -e ${f} ] && [ ! -L ${f} ]; then exit 0; fi`,
-    `s=$(stat ${follow ? '-L ' : ''}-c '${FORMAT}' -- ${f}) || exit 1`,
-    `printf 'S:%s\\n' "$s"`,
+    follow ? `if [ -e ${f} ]; then` : `if [ -e ${f} ] || [ -L ${f} ]; then`,
+    `stat ${follow ? '-L ' : ''}-c 'S:${FORMAT}' -- ${f} || exit 1`,
   ];
-  if (!follow) lines.push(`if [ -L ${f} ]; then printf 'L:%s\\n' "$(readlink -- ${f})"; fi`);
+  if (!follow) lines.push(`if [ -L ${f} ]; then printf 'L:'; readlink -- ${f}; fi`);
   // test -f follows links: without follow, a link has no checksum (it is not a regular file).
-  if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]${follow ? '' : ` && [ ! -L ${f} ]`}; then printf 'C:%s\\n' "$(sha1sum < ${f} | cut -d' ' -f1)"; fi`);
+  if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]${follow ? '' : ` && [ ! -L ${f} ]`}; then printf 'C:'; sha1sum < ${f}; fi`);
+  lines.push('fi');
   return lines.join('\n');
 }
 
@@ -56,7 +60,7 @@ export function parseStat(file: string, output: string): FileStat | null {
   };
   const link = line('L:');
   if (link !== undefined) out.linkTarget = link;
-  const sum = line('C:');
+  const sum = line('C:')?.split(' ')[0];
   if (sum) out.checksum = sum;
   return out;
 }

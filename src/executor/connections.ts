@@ -1,11 +1,16 @@
 /** One connection per host for the whole run, created on first use, by transport name. */
 import { DockerConnection, dockerOptionsFromVars } from '../connection/docker.js';
 import { LocalConnection } from '../connection/local.js';
-import { SshConnection } from '../connection/ssh.js';
+import { SshConnection, SshLinks } from '../connection/ssh.js';
 import { sshOptionsFromVars } from '../connection/ssh-options.js';
 import { type Connection, UnreachableError } from '../connection/types.js';
 
-export type ConnectionFactory = (host: string, vars: (name: string) => unknown) => Connection;
+/** What the connections of one run share: SSH links, so that aliases of one machine use one. */
+export interface SharedLinks {
+  ssh: SshLinks;
+}
+
+export type ConnectionFactory = (host: string, vars: (name: string) => unknown, shared: SharedLinks) => Connection;
 
 /**
  * sshd drops unauthenticated connections beyond MaxStartups (OpenSSH's default 10:30:100 starts
@@ -18,9 +23,9 @@ export const HANDSHAKES_PER_SSHD = 8;
 /** The sshd a connection's handshake reaches first (the first bastion, else the host). */
 const firstHop = new WeakMap<Connection, string>();
 
-const ssh: ConnectionFactory = (host, vars) => {
+const ssh: ConnectionFactory = (host, vars, shared) => {
   const options = sshOptionsFromVars(host, vars);
-  const conn = new SshConnection(host, options);
+  const conn = new SshConnection(host, options, shared.ssh);
   const hop = options.jumps[0] ?? options;
   firstHop.set(conn, `${hop.address}:${hop.port}`);
   return conn;
@@ -39,6 +44,7 @@ export class ConnectionPool {
   private readonly open = new Map<string, Promise<Connection>>();
   /** Handshakes under way per sshd, and the connects waiting for a slot. */
   private readonly handshakes = new Map<string, { active: number; waiting: Array<() => void> }>();
+  private readonly shared: SharedLinks = { ssh: new SshLinks() };
 
   constructor(private readonly factories: Map<string, ConnectionFactory> = CONNECTION_FACTORIES) {}
 
@@ -59,9 +65,15 @@ export class ConnectionPool {
     const transport = typeof declared === 'string' && declared !== 'smart' ? declared : host === 'localhost' || host === '127.0.0.1' ? 'local' : 'ssh';
     const factory = this.factories.get(transport);
     if (!factory) throw new UnreachableError(host, `the connection plugin '${transport}' is not available (known: ${[...this.factories.keys()].join(', ')})`);
-    const conn = factory(host, vars);
+    const conn = factory(host, vars, this.shared);
     const sshd = firstHop.get(conn);
-    await (sshd === undefined ? conn.connect() : this.throttled(sshd, () => conn.connect()));
+    try {
+      await (sshd === undefined ? conn.connect() : this.throttled(sshd, () => conn.connect()));
+    } catch (e) {
+      // Let go of what it holds (a shared SSH link stays open while any host uses it).
+      await conn.close().catch(() => {});
+      throw e;
+    }
     return conn;
   }
 

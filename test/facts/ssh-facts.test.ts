@@ -166,8 +166,8 @@ describe('facts gathered over ssh', () => {
     const calls: string[] = [];
     const ssh = CONNECTION_FACTORIES.get('ssh')!;
     // Every operation a module asks of the connection, counted on the way to the real one.
-    CONNECTION_FACTORIES.set('ssh', (host, vars) => {
-      const conn = ssh(host, vars);
+    CONNECTION_FACTORIES.set('ssh', (host, vars, shared) => {
+      const conn = ssh(host, vars, shared);
       return new Proxy(conn, {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver) as unknown;

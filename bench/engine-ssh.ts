@@ -9,6 +9,7 @@
  * Run: npm run bench:ssh [-- --hosts 8 --rounds 3 --scale 100]
  * Other options: --tools ansible,pyinfra,playbook  --profile (node --cpu-prof on our re-runs, with
  * a summary)  --local-sshd (sshd processes on this machine instead of containers, for debugging)
+ * --published-ports (dial the containers through Docker's loopback port proxy, not their addresses)
  * --keep (leave the work directory)  --no-build (run dist/ as it is instead of a private build).
  *
  * Every run is checked: the re-run must report nothing changed (PLAY RECAP, pyinfra's results
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { summarizeProfile } from './cpuprofile.js';
-import { nodeSet, type SshNode } from './ssh/nodes.js';
+import { nodeSet, nodesCpuSeconds, type SshNode } from './ssh/nodes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cache = path.join(process.env['HOME'] ?? '/root', '.cache', 'playbook-engine');
@@ -39,6 +40,7 @@ const { values: opts } = parseArgs({
     tools: { type: 'string', default: 'ansible,pyinfra,playbook' },
     profile: { type: 'boolean', default: false },
     'local-sshd': { type: 'boolean', default: false },
+    'published-ports': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -74,6 +76,10 @@ interface Ran {
   stderr: string;
   seconds: number;
   rssMb: number;
+  /** The tool's CPU (user + system, its children included), for timed runs. */
+  cpuSeconds: number;
+  /** The hosts' CPU during the run (their containers' cgroups), when it can be read. */
+  hostsCpuSeconds?: number;
 }
 
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
@@ -81,11 +87,12 @@ const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
 /** The 1-minute load average at the start of each timed run: the machine is shared, so the report says how busy it was. */
 const loads: number[] = [];
 
-/** Runs a command to completion; with `rss`, under /usr/bin/time for the child's peak RSS. */
-function run(cmd: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; rss?: boolean; timed?: boolean } = {}): Promise<Ran> {
+/** Runs a command to completion; timed, under /usr/bin/time for the child's CPU and peak RSS, and with the hosts' CPU. */
+function run(cmd: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timed?: boolean; nodes?: readonly SshNode[] } = {}): Promise<Ran> {
   if (options.timed) loads.push(loadavg()[0]!);
-  const timeFile = options.rss ? path.join(tmpdir(), `pb-bench-time-${randomBytes(4).toString('hex')}`) : undefined;
-  const argv = timeFile ? ['/usr/bin/time', '-f', '%M', '-o', timeFile, ...cmd] : cmd;
+  const timeFile = options.timed ? path.join(tmpdir(), `pb-bench-time-${randomBytes(4).toString('hex')}`) : undefined;
+  const argv = timeFile ? ['/usr/bin/time', '-f', '%U %S %M', '-o', timeFile, ...cmd] : cmd;
+  const hostsBefore = options.nodes ? nodesCpuSeconds(options.nodes) : undefined;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -99,11 +106,16 @@ function run(cmd: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; rs
       const seconds = (performance.now() - started) / 1000;
       current = undefined;
       let rssMb = 0;
+      let cpuSeconds = 0;
       if (timeFile) {
-        rssMb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
+        const [user = 0, system = 0, rssKb = 0] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+        [cpuSeconds, rssMb] = [user + system, rssKb / 1024];
         rmSync(timeFile, { force: true });
       }
-      resolve({ code, stdout: stripAnsi(Buffer.concat(out).toString('utf8')), stderr: stripAnsi(Buffer.concat(err).toString('utf8')), seconds, rssMb });
+      const ran: Ran = { code, stdout: stripAnsi(Buffer.concat(out).toString('utf8')), stderr: stripAnsi(Buffer.concat(err).toString('utf8')), seconds, rssMb, cpuSeconds };
+      const hostsAfter = options.nodes ? nodesCpuSeconds(options.nodes) : undefined;
+      if (hostsBefore !== undefined && hostsAfter !== undefined) ran.hostsCpuSeconds = hostsAfter - hostsBefore;
+      resolve(ran);
     });
   });
 }
@@ -135,7 +147,8 @@ const nodeIp = (i: number): string => `10.0.${Math.floor(i / 250)}.${i % 250}`;
 function writeProject(dir: string, nodes: SshNode[], build: string): Project {
   const key = path.join(dir, 'id_ed25519');
   const knownHosts = path.join(dir, 'known_hosts');
-  writeFileSync(knownHosts, nodes.map((n) => `[${n.host}]:${n.port} ${n.hostPublicKey}`).join('\n') + '\n');
+  // OpenSSH writes port 22 entries without brackets and looks them up so.
+  writeFileSync(knownHosts, nodes.map((n) => `${n.port === 22 ? n.host : `[${n.host}]:${n.port}`} ${n.hostPublicKey}`).join('\n') + '\n');
   const groupVars = [
     '[nodes:vars]',
     `out=${OUT}`,
@@ -303,6 +316,9 @@ interface Timings {
   again: number[];
   rss: number;
   states: Map<string, string>;
+  /** Re-runs: the tool's CPU and the hosts' CPU. */
+  cpuAgain: number[];
+  hostsCpuAgain: number[];
 }
 
 const LABEL: Record<Tool, string> = { ansible: 'ansible-playbook', pyinfra: 'pyinfra', playbook: 'playbook' };
@@ -350,7 +366,7 @@ async function main(): Promise<number> {
   if (!opts.keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'playbook-bench', '-f', path.join(dir, 'id_ed25519')]);
   const publicKey = readFileSync(path.join(dir, 'id_ed25519.pub'), 'utf8').trim();
-  const hosts = nodeSet({ count: HOSTS, local: opts['local-sshd'], dir: path.join(dir, 'nodes'), authorizedKey: publicKey, onProgress: (m) => log(m) });
+  const hosts = nodeSet({ count: HOSTS, local: opts['local-sshd'], dir: path.join(dir, 'nodes'), authorizedKey: publicKey, publishedPorts: opts['published-ports'], onProgress: (m) => log(m) });
   cleanups.push(async () => {
     log(opts['local-sshd'] ? 'stopping the local sshds' : 'removing the containers');
     await hosts.remove();
@@ -370,22 +386,24 @@ async function main(): Promise<number> {
   const machines = opts['local-sshd'] ? nodes.slice(0, 1) : nodes;
 
   // 3. Rounds, tools alternating (the order rotates each round).
-  const results = new Map<Tool, Timings>(TOOLS.map((t) => [t, { first: [], again: [], rss: 0, states: new Map() }]));
+  const results = new Map<Tool, Timings>(TOOLS.map((t) => [t, { first: [], again: [], rss: 0, states: new Map(), cpuAgain: [], hostsCpuAgain: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = TOOLS.map((_, i) => TOOLS[(i + round) % TOOLS.length]!);
     for (const tool of order) {
       const t = results.get(tool)!;
       const { cmd, env } = command(tool, p, p.inventory, HOSTS);
       await clean(p, machines);
-      const first = await run(cmd, { cwd: dir, env, rss: tool === 'playbook', timed: true });
+      const first = await run(cmd, { cwd: dir, env, timed: true, nodes });
       verify(tool, first, HOSTS, false);
-      const again = await run(cmd, { cwd: dir, env, rss: tool === 'playbook', timed: true });
+      const again = await run(cmd, { cwd: dir, env, timed: true, nodes });
       verify(tool, again, HOSTS, true);
       const state = await snapshot(p, machines);
       if (state.files !== HOSTS * 6) throw new Error(`${tool} left ${state.files} files on the hosts, expected ${HOSTS * 6}:\n${state.text}`);
       t.first.push(first.seconds);
       t.again.push(again.seconds);
       t.rss = Math.max(t.rss, first.rssMb, again.rssMb);
+      t.cpuAgain.push(again.cpuSeconds);
+      if (again.hostsCpuSeconds !== undefined) t.hostsCpuAgain.push(again.hostsCpuSeconds);
       t.states.set(state.digest, state.text);
       log(`round ${round + 1}/${ROUNDS} ${LABEL[tool].padEnd(16)} first ${first.seconds.toFixed(2)} s, re-run ${again.seconds.toFixed(2)} s  (state ${state.digest})`);
     }
@@ -399,20 +417,22 @@ async function main(): Promise<number> {
   }
 
   // 4. The scale run: `playbook` on SCALE aliases.
-  const scale = { first: [] as number[], again: [] as number[], rss: 0 };
+  const scale = { first: [] as number[], again: [] as number[], rss: 0, cpuAgain: [] as number[], hostsCpuAgain: [] as number[] };
   if (SCALE > 0) {
     const { cmd, env } = command('playbook', p, p.scaleInventory, SCALE);
     for (let round = 0; round < ROUNDS; round++) {
       await clean(p, machines);
-      const first = await run(cmd, { cwd: dir, env, rss: true, timed: true });
+      const first = await run(cmd, { cwd: dir, env, timed: true, nodes });
       verify('playbook', first, SCALE, false);
-      const again = await run(cmd, { cwd: dir, env, rss: true, timed: true });
+      const again = await run(cmd, { cwd: dir, env, timed: true, nodes });
       verify('playbook', again, SCALE, true);
       const state = await snapshot(p, machines);
       if (state.files !== SCALE * 6) throw new Error(`playbook left ${state.files} files for ${SCALE} aliases, expected ${SCALE * 6}`);
       scale.first.push(first.seconds);
       scale.again.push(again.seconds);
       scale.rss = Math.max(scale.rss, first.rssMb, again.rssMb);
+      scale.cpuAgain.push(again.cpuSeconds);
+      if (again.hostsCpuSeconds !== undefined) scale.hostsCpuAgain.push(again.hostsCpuSeconds);
       log(`round ${round + 1}/${ROUNDS} playbook, ${SCALE} aliases: first ${first.seconds.toFixed(2)} s, re-run ${again.seconds.toFixed(2)} s, peak ${Math.max(first.rssMb, again.rssMb).toFixed(0)} MB`);
     }
   }
@@ -422,14 +442,15 @@ async function main(): Promise<number> {
   console.log(`\n20 tasks (command, file, copy, lineinfile) on ${where}; median of ${ROUNDS} rounds, tools alternating\n`);
   if (loads.length) console.log(`machine load average (1 min) at the start of the timed runs: median ${median(loads).toFixed(1)}, ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores\n`);
   const ours = results.get('playbook');
-  const rows: string[][] = [['tool', 'first run', 're-run', 'first run vs playbook', 're-run vs playbook']];
+  const rows: string[][] = [['tool', 'first run', 're-run', 'first run vs playbook', 're-run vs playbook', 're-run CPU: tool / hosts']];
+  const cpu = (t: Timings): string => `${median(t.cpuAgain).toFixed(2)} s / ${t.hostsCpuAgain.length ? `${median(t.hostsCpuAgain).toFixed(2)} s` : '?'}`;
   for (const tool of TOOLS) {
     const t = results.get(tool)!;
     const f = median(t.first);
     const a = median(t.again);
     const how = tool === 'ansible' ? `${versions.ansible}, pipelining, ControlPersist, forks=${HOSTS}` : tool === 'pyinfra' ? `${versions.pyinfra}, --parallel ${HOSTS}` : versions.playbook;
     const ratio = (x: number, y: number): string => (ours && tool !== 'playbook' ? `${(x / y).toFixed(1)}x slower` : '');
-    rows.push([how, `${f.toFixed(2)} s`, `${a.toFixed(2)} s`, ours ? ratio(f, median(ours.first)) : '', ours ? ratio(a, median(ours.again)) : '']);
+    rows.push([how, `${f.toFixed(2)} s`, `${a.toFixed(2)} s`, ours ? ratio(f, median(ours.first)) : '', ours ? ratio(a, median(ours.again)) : '', cpu(t)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('   ').trimEnd());
@@ -450,6 +471,7 @@ async function main(): Promise<number> {
     const a = median(scale.again);
     const ok = Math.max(f, a) < 5 && scale.rss < 300;
     console.log(`\n${SCALE} inventory hosts (aliases over the ${HOSTS} ${opts['local-sshd'] ? 'sshds' : 'containers'}), playbook -f ${SCALE}: first run ${f.toFixed(2)} s, re-run ${a.toFixed(2)} s, peak memory ${scale.rss.toFixed(0)} MB (target: under 5 s and 300 MB) ${ok ? 'ok' : 'SHORT'}`);
+    console.log(`re-run CPU: playbook ${median(scale.cpuAgain).toFixed(2)} s, hosts ${scale.hostsCpuAgain.length ? `${median(scale.hostsCpuAgain).toFixed(2)} s` : '?'}`);
   }
 
   // 6. Where our time goes.

@@ -22,6 +22,10 @@ export interface SshNode {
   user: typeof NODE_USER;
   /** "ssh-ed25519 AAAA…", the node's own host key, for known_hosts. */
   hostPublicKey: string;
+  /** The container's own address on the nodes' network: sshd answers on port 22 there, without Docker's port proxy in between. */
+  address: string;
+  /** The container's ID (its cgroup, for CPU accounting). */
+  id: string;
 }
 
 export interface SshNodesOptions {
@@ -69,7 +73,7 @@ export async function startSshNodes(options: SshNodesOptions): Promise<SshNode[]
       const pub = await container.exec(['cat', HOST_KEY_PUB]);
       const hostPublicKey = pub.stdout.trim().split(/\s+/).slice(0, 2).join(' ');
       if (pub.rc !== 0 || !hostPublicKey.startsWith('ssh-ed25519 ')) throw new Error(`node ${container.name}: cannot read its host key ${HOST_KEY_PUB}: ${pub.stderr.trim()}`);
-      const node: SshNode = { name: container.name, host: '127.0.0.1', port: container.mappedPort(22), user: NODE_USER, hostPublicKey };
+      const node: SshNode = { name: container.name, host: '127.0.0.1', port: container.mappedPort(22), user: NODE_USER, hostPublicKey, address: container.ipAddress(network.name), id: container.id };
       return node;
     }),
   );

@@ -4,9 +4,20 @@ export class Semaphore {
 
   constructor(private free: number) {}
 
+  /** A slot now, or undefined when none is free. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.free <= 0) return undefined;
+    this.free--;
+    return this.releaser();
+  }
+
   async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

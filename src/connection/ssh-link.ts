@@ -169,7 +169,8 @@ export class SshLink {
   private async execChannel(host: string, script: string, { stdin, become, timeoutMs }: ScriptOptions): Promise<ScriptResult> {
     const client = await this.ready(host);
     const session = become ? becomeSession(script, become) : undefined;
-    const release = await this.sessions.acquire();
+    // Idle shells hold slots for nothing while an exec channel waits: one gives its slot up.
+    const release = this.sessions.tryAcquire() ?? (this.shells.closeIdle(), await this.sessions.acquire());
     try {
       const escalation = become && session ? { become, session } : undefined;
       return await this.openChannel(host, client, session?.command ?? `/bin/sh -c ${quote(script)}`, (channel) => this.collect(host, channel, stdin, escalation, timeoutMs));
@@ -301,6 +302,13 @@ class ShellPool {
     readonly capacity: number,
     private readonly openShell: () => Promise<PersistentShell>,
   ) {}
+
+  /** Closes one idle shell (freeing its session slot once the channel has closed); false when none is idle. */
+  closeIdle(): boolean {
+    const shell = this.idle.pop();
+    shell?.close();
+    return shell !== undefined;
+  }
 
   async use<T>(work: (shell: PersistentShell) => Promise<T>): Promise<T> {
     const shell = await this.take();

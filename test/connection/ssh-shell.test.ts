@@ -150,6 +150,12 @@ describe('persistent shells', () => {
     const c = conn({ ansible_ssh_max_sessions: 3 });
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => c.exec(`sleep 0.1; echo ${i}`)));
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 12 }, (_, i) => `${i}\n`));
+    // The shell and the SFTP channel hold two of the three slots; sessions of their own still run.
+    expect((await c.readFile('/etc/hostname'))?.length).toBeGreaterThan(0);
+    const become = { method: 'sudo' as const, user: 'root', password: PASSWORD };
+    const escalated = await Promise.all(Array.from({ length: 4 }, (_, i) => c.exec(`echo ${i}; id -un`, { become })));
+    expect(escalated.map((r) => r.stdout)).toEqual(Array.from({ length: 4 }, (_, i) => `${i}\nroot\n`));
+    expect((await c.exec(['echo', 'shell again'])).stdout).toBe('shell again\n');
     expect(sshd.log()).not.toMatch(/open failed|no more sessions/i);
   });
 });

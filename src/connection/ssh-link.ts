@@ -303,10 +303,23 @@ class ShellPool {
     private readonly openShell: () => Promise<PersistentShell>,
   ) {}
 
+  /**
+   * A shell that is closed or tainted leaves the pool at once (a new one may open in its place);
+   * its session slot is freed when its channel closes.
+   */
+  private retire(shell: PersistentShell): void {
+    if (this.retired.has(shell)) return;
+    this.retired.add(shell);
+    this.open--;
+    shell.close();
+  }
+
+  private readonly retired = new WeakSet<PersistentShell>();
+
   /** Closes one idle shell (freeing its session slot once the channel has closed); false when none is idle. */
   closeIdle(): boolean {
     const shell = this.idle.pop();
-    shell?.close();
+    if (shell) this.retire(shell);
     return shell !== undefined;
   }
 
@@ -315,20 +328,27 @@ class ShellPool {
     try {
       return await work(shell);
     } finally {
-      if (shell.isOpen) this.idle.push(shell);
+      if (shell.isOpen && !shell.isTainted) this.idle.push(shell);
+      else this.retire(shell);
       this.waiting.shift()?.();
     }
   }
 
   private async take(): Promise<PersistentShell> {
     for (;;) {
-      for (let shell = this.idle.pop(); shell; shell = this.idle.pop()) if (shell.isOpen) return shell;
+      for (let shell = this.idle.pop(); shell; shell = this.idle.pop()) {
+        if (shell.isOpen && !shell.isTainted) return shell;
+        this.retire(shell);
+      }
       if (this.open < this.capacity) {
         this.open++;
         try {
           const shell = await this.openShell();
           shell.onClose(() => {
-            this.open--;
+            if (!this.retired.has(shell)) {
+              this.retired.add(shell);
+              this.open--;
+            }
             this.waiting.shift()?.();
           });
           return shell;

@@ -25,6 +25,8 @@ class FramedStream {
   /** Where the marker line starts (at its leading newline), once seen. */
   private markAt = -1;
   done: { data: Buffer; status: number } | undefined;
+  /** Bytes came after the marker line: something the script left running writes to the shell's output. */
+  late = false;
 
   constructor(private readonly needle: Buffer) {}
 
@@ -33,10 +35,14 @@ class FramedStream {
     this.size = 0;
     this.markAt = -1;
     this.done = undefined;
+    this.late = false;
   }
 
   feed(chunk: Buffer): void {
-    if (this.done) return; // bytes after the marker: a background process's late output, not ours
+    if (this.done) {
+      this.late = true;
+      return;
+    }
     const before = this.size;
     if (this.markAt < 0) {
       const back = Math.min(before, this.needle.length - 1);
@@ -53,6 +59,7 @@ class FramedStream {
     const end = all.indexOf(0x0a, statusAt);
     if (end < 0) return;
     this.done = { data: all.subarray(0, this.markAt), status: Number(all.subarray(statusAt, end).toString('latin1')) };
+    if (end + 1 < all.length) this.late = true;
   }
 
   private lastBytes(n: number): Buffer {
@@ -74,20 +81,15 @@ export class PersistentShell {
   private readonly err: FramedStream;
   private current: { resolve(r: ShellResult): void; reject(e: Error): void } | undefined;
   private closed: Error | undefined;
+  private lateOutput = false;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(private readonly channel: ClientChannel) {
     const needle = Buffer.from(`\n${this.marker} `, 'latin1');
     this.out = new FramedStream(needle);
     this.err = new FramedStream(needle);
-    channel.on('data', (d: Buffer) => {
-      this.out.feed(d);
-      this.settle();
-    });
-    channel.stderr.on('data', (d: Buffer) => {
-      this.err.feed(d);
-      this.settle();
-    });
+    channel.on('data', (d: Buffer) => this.onData(this.out, d));
+    channel.stderr.on('data', (d: Buffer) => this.onData(this.err, d));
     channel.on('close', () => {
       this.closed = new Error('the shell channel closed');
       this.current?.reject(this.closed);
@@ -100,8 +102,13 @@ export class PersistentShell {
     return this.closed === undefined;
   }
 
-  get isBusy(): boolean {
-    return this.current !== undefined;
+  /**
+   * Output arrived when no script was running (a process an earlier script started in the
+   * background, writing to the output it inherited). Such a shell is retired, so that the output
+   * cannot be taken for a later script's; its process keeps running.
+   */
+  get isTainted(): boolean {
+    return this.lateOutput;
   }
 
   onClose(listener: () => void): void {
@@ -122,6 +129,16 @@ export class PersistentShell {
     });
   }
 
+  private onData(stream: FramedStream, d: Buffer): void {
+    if (!this.current) {
+      this.lateOutput = true;
+      return;
+    }
+    stream.feed(d);
+    if (stream.late) this.lateOutput = true;
+    this.settle();
+  }
+
   private settle(): void {
     const out = this.out.done;
     const err = this.err.done;
@@ -131,6 +148,7 @@ export class PersistentShell {
     done.resolve({ rc: out.status, stdout: out.data, stderr: err.data });
   }
 
+  /** Ends the shell's input: the shell exits; sshd closes the channel once nothing holds its output. */
   close(): void {
     this.channel.end();
   }

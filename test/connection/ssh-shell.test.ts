@@ -123,6 +123,18 @@ describe('persistent shells', () => {
     expect((await c.exec(['echo', 'next'])).stdout).toBe('next\n');
   });
 
+  it("never mixes a background process's late output into a later command's", async () => {
+    const c = conn();
+    await c.exec('true');
+    const before = sessions();
+    expect((await c.exec('(sleep 0.3; echo late; sleep 0.3; echo later) & echo now')).stdout).toBe('now\n');
+    await new Promise((r) => setTimeout(r, 450)); // "late" arrives while the shell is idle
+    const next = await Promise.all([c.exec('sleep 0.4; echo next'), c.exec('echo other')]);
+    expect(next.map((r) => r.stdout)).toEqual(['next\n', 'other\n']);
+    // The shell that received it was retired for a fresh one.
+    expect(sessions() - before).toBeGreaterThanOrEqual(1);
+  });
+
   it('survives a command that kills its shell: that command fails, the next runs', async () => {
     const c = conn();
     await c.exec('true');

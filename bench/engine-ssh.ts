@@ -198,9 +198,9 @@ function writeProject(dir: string, nodes: SshNode[], build: string): Project {
       '',
     ].join('\n'),
   );
-  // What bin/playbook.js runs, from the benchmark's own build (see main()).
+  // What bin/playbook.js runs (the bundle), from the benchmark's own build (see main()).
   const runner = path.join(dir, 'playbook.mjs');
-  writeFileSync(runner, `import { main } from ${JSON.stringify(pathToFileURL(path.join(build, 'cli', 'main.js')).href)};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  writeFileSync(runner, `import { main } from ${JSON.stringify(pathToFileURL(path.join(build, existsSync(path.join(build, 'bundle', 'playbook.mjs')) ? 'bundle/playbook.mjs' : 'cli/main.js')).href)};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
   return { dir, key, knownHosts, inventory, scaleInventory, pyinfraInventory, ansibleCfg, runner };
 }
 
@@ -346,6 +346,7 @@ async function main(): Promise<number> {
     const tsc = await run([process.execPath, path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', build, '--declaration', 'false', '--sourceMap', 'false'], { cwd: root });
     if (!existsSync(path.join(build, 'cli', 'main.js'))) throw new Error(`the build failed:\n${tail(tsc.stdout)}`);
     if (tsc.code !== 0) log(`tsc reported errors (the emitted build is used):\n${tail(tsc.stdout, 10)}`);
+    await mustRun('the CLI bundle', [process.execPath, path.join(root, 'scripts', 'bundle-cli.mjs'), '--dist', build], { cwd: root });
   }
   if (TOOLS.includes('ansible')) {
     log('ansible venv (scripts/install-ansible.sh)');

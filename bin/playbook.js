@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// The `playbook` command. An installed package runs its build (dist/). A checkout runs dist/ only
-// when it is newer than every source file, and otherwise the TypeScript sources through tsx, so a
-// stale build is never what runs.
+// The `playbook` command. It runs the build: the one-file bundle (dist/bundle/playbook.mjs, the
+// quickest to load) or dist/cli/main.js, whichever is newer. In a checkout, a build older than any
+// source file is not run: the TypeScript sources run through tsx instead.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const built = path.join(root, 'dist', 'cli', 'main.js');
 const sources = path.join(root, 'src');
 
 function newestSource(dir) {
@@ -19,8 +18,10 @@ function newestSource(dir) {
   return newest;
 }
 
-let entry = built;
-if (existsSync(sources) && (!existsSync(built) || statSync(built).mtimeMs < newestSource(sources))) {
+const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : -1);
+const builds = [path.join(root, 'dist', 'bundle', 'playbook.mjs'), path.join(root, 'dist', 'cli', 'main.js')].sort((a, b) => mtime(b) - mtime(a));
+let entry = builds[0];
+if (mtime(entry) < 0 || (existsSync(sources) && mtime(entry) < newestSource(sources))) {
   const { register } = await import('tsx/esm/api');
   register();
   entry = path.join(sources, 'cli', 'main.ts');

@@ -15,6 +15,7 @@ import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions
 import type { Block, Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
 import { isDict, pyStr, truthy } from '../template/values.js';
+import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { OMIT, type PlayContext } from './vars.js';
@@ -261,12 +262,18 @@ export class TaskRunner {
     const delegate = this.delegateFor(task, bound);
     const target = delegate ?? host;
     const ctx = await this.moduleContext(pc, task, host, target, bound, checkMode, diffMode);
+    const asyncKw = task.keywords['async'];
+    const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
+    if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };
+    const info = this.rc.taskInfo(task);
+    const call = (): Promise<ModuleResult> =>
+      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.rc.emit({ type: 'host_async', task: info, host, jid, phase })) : this.callModule(module, args, ctx);
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
     const retries = untilConditions.length ? Number(retriesKw === undefined ? 3 : bound.templateValue(retriesKw)) : 0;
     const delay = Number(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
     for (let attempt = 1; ; attempt++) {
-      const result = await this.callModule(module, args, ctx);
+      const result = await call();
       if (!untilConditions.length) return result;
       const register = task.keywords['register'];
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: result } : {}) };

@@ -1,6 +1,7 @@
 /** command and shell: run a program (argv, no shell) or a shell line; creates/removes for idempotence. */
 import path from 'node:path';
 import type { ArgumentSpec } from './args.js';
+import { jobFields, jobResult, launchJob, newJobId, readJob } from './support/async-job.js';
 import { shlexSplit } from './support/shlex.js';
 import { pyDatetime, pyTimedelta } from './support/timing.js';
 import { type ModuleContext, type ModuleDefinition, type ModuleResult, defineModule } from './types.js';
@@ -88,6 +89,11 @@ async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boo
     return out;
   }
   const stdin = args['stdin'] as string | null;
+  if (ctx.async) {
+    if (stdin !== null) return { ...r, failed: true, msg: 'stdin cannot be given to an async task (the job runs detached, with no input)' };
+    const argv = typeof command === 'string' ? [(shell && (args['executable'] as string | null)) || '/bin/sh', '-c', command] : command;
+    return runJob(ctx, ctx.async, argv, chdir, { changed: true, cmd: r['cmd'] }, Boolean(args['strip_empty_ends']));
+  }
   const start = new Date();
   const result = await ctx.conn.exec(command, {
     ...(chdir ? { cwd: chdir } : {}),
@@ -127,11 +133,34 @@ async function run(args: Record<string, unknown>, ctx: ModuleContext, shell: boo
   return out;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * async: starts the job; with poll 0 returns at once. Otherwise checks every `poll` seconds for as
+ * long as `async` allows, as Ansible's controller does: the job's own watchdog ends it at the
+ * limit ("Timeout exceeded"); a last check that still finds it running fails the task.
+ */
+async function runJob(ctx: ModuleContext, settings: { seconds: number; poll: number }, argv: string[], chdir: string | null, base: ModuleResult, strip: boolean): Promise<ModuleResult> {
+  const jid = newJobId();
+  const dir = await launchJob(ctx, jid, argv, { limitSeconds: settings.seconds, base, ...(chdir ? { cwd: chdir } : {}) });
+  if (settings.poll <= 0) return { ...jobFields(jid, dir, false), changed: true };
+  for (let left = settings.seconds; left > 0; left -= settings.poll) {
+    await sleep(settings.poll * 1000);
+    const job = await readJob(ctx, jid);
+    if (job.state === 'missing') return { ...jobFields(jid, dir, true), failed: true, msg: `the results of async job ${jid} are gone from ${dir}` };
+    if (job.state !== 'running') return jobResult(ctx, jid, job, strip);
+    ctx.asyncPoll?.(jid);
+  }
+  const running = { ...jobFields(jid, dir, false), stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
+  return { changed: false, failed: true, msg: `async task did not complete within the requested time - ${settings.seconds}s`, async_result: running };
+}
+
 export const command: ModuleDefinition = defineModule({
   name: 'command',
   spec,
   freeForm: '_raw_params',
   supportsCheckMode: true,
+  supportsAsync: true,
   run: (args, ctx) => run(args, ctx, false),
 });
 
@@ -140,5 +169,6 @@ export const shell: ModuleDefinition = defineModule({
   spec,
   freeForm: '_raw_params',
   supportsCheckMode: true,
+  supportsAsync: true,
   run: (args, ctx) => run(args, ctx, true),
 });

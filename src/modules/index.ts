@@ -1,6 +1,7 @@
 /** The module registry: one file per module, listed here once. */
 import { CORE_MODULES } from './core.js';
 import type { ModuleDefinition } from './types.js';
+import asyncStatus from './async-status.js';
 import blockinfile from './blockinfile.js';
 import copy from './copy.js';
 import file from './file.js';
@@ -10,7 +11,7 @@ import tempfile from './tempfile.js';
 import template from './template.js';
 
 // Each module file default-exports its ModuleDefinition; add new ones to this list.
-const BUILTIN: ModuleDefinition<any>[] = [copy, template, file, lineinfile, blockinfile, stat, tempfile];
+const BUILTIN: ModuleDefinition<any>[] = [copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus];
 
 export class ModuleRegistry {
   private readonly byName = new Map<string, ModuleDefinition<any>>();

@@ -52,6 +52,10 @@ export interface ModuleContext {
   evaluate(expression: string): unknown;
   /** -v level, for modules whose output depends on it (debug verbosity). */
   readonly verbosity: number;
+  /** The task's `async:` seconds and `poll:` interval, given only to modules with supportsAsync. */
+  readonly async?: { seconds: number; poll: number };
+  /** Says that a poll found the async job still running (Ansible's "ASYNC POLL" line). */
+  asyncPoll?(jid: string): void;
 }
 
 export interface TemplateFileOptions {
@@ -85,6 +89,11 @@ export interface ModuleDefinition<Args extends Record<string, unknown> = Record<
   controllerOnly?: boolean;
   /** In check mode, modules without check support are skipped, as in Ansible. */
   supportsCheckMode: boolean;
+  /**
+   * `async:` runs the module's work as a job on the host (ctx.async tells it how). Other modules
+   * run in the controller: `async:` with `poll:` above 0 limits their time, `poll: 0` is refused.
+   */
+  supportsAsync?: boolean;
   run(args: Args, ctx: ModuleContext): Promise<ModuleResult>;
 }
 

@@ -47,6 +47,8 @@ export type RunEvent =
   /** include_tasks/include_role: which hosts include which file (one line per file and item). */
   | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }
   | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown> }
+  /** An async task with poll > 0: a poll found the job running, or the job ended (ok or failed). */
+  | { type: 'host_async'; task: TaskInfo; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats> };

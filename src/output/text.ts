@@ -68,6 +68,10 @@ export class TextReporter implements Reporter {
       case 'host_retry':
         this.line(this.c('failed', `FAILED - RETRYING: [${e.host}]: ${e.task.title} (${e.retries} retries left).`));
         return;
+      case 'host_async':
+        // Ansible's default callback, in its debug colour.
+        this.line(this.c('skipped', e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=True finished=False` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`));
+        return;
       case 'host_result':
         this.hostResult(e);
         return;

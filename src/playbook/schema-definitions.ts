@@ -47,6 +47,8 @@ export const EXPECTED: Record<string, string> = {
   listen: 'a topic or a list of topics',
   retries: 'an integer',
   delay: 'an integer',
+  async: 'a whole number of seconds',
+  poll: 'a whole number of seconds',
   environment: 'a mapping of variables (or a template)',
   delegate_to: 'a host name',
   args: 'a mapping of arguments',

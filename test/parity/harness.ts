@@ -199,6 +199,9 @@ export function ansibleEnv(tmp: string, python: string): Record<string, string> 
     ANSIBLE_PYTHON_INTERPRETER: python,
     ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
     ANSIBLE_REMOTE_TEMP: path.join(tmp, 'ansible-remote'),
+    // async jobs: an absolute directory, since Ansible's async wrapper and async_status expand `~`
+    // differently when HOME is not the user's home from passwd (as here).
+    ANSIBLE_ASYNC_DIR: path.join(tmp, 'home', '.ansible_async'),
     ANSIBLE_CONFIG: path.join(tmp, 'ansible.cfg'),
     ANSIBLE_STDOUT_CALLBACK: 'default',
     HOME: path.join(tmp, 'home'),

@@ -17,6 +17,7 @@ import { type BoundTemplar, TemplateError } from '../template/index.js';
 import { isDict, pyStr, truthy } from '../template/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
+import { taskTimeout, withTimeout } from './task-timeout.js';
 import type { RunContext } from './context.js';
 import { OMIT, type PlayContext } from './vars.js';
 
@@ -265,9 +266,13 @@ export class TaskRunner {
     const asyncKw = task.keywords['async'];
     const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
     if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };
+    const timeoutKw = inherited(task, 'timeout', pc);
+    const timeout = timeoutKw === undefined ? undefined : taskTimeout(bound.templateValue(timeoutKw));
+    if (typeof timeout === 'string') return { failed: true, changed: false, msg: timeout };
     const info = this.rc.taskInfo(task);
-    const call = (): Promise<ModuleResult> =>
+    const once = (): Promise<ModuleResult> =>
       settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.rc.emit({ type: 'host_async', task: info, host, jid, phase })) : this.callModule(module, args, ctx);
+    const call = timeout === undefined ? once : () => withTimeout(timeout, once);
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
     const retries = untilConditions.length ? Number(retriesKw === undefined ? 3 : bound.templateValue(retriesKw)) : 0;

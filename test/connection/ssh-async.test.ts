@@ -2,7 +2,8 @@
  * async over SSH: a `poll: 0` job outlives the run that started it (the connection closes, the
  * job goes on), runs as the become user, and a later run's async_status reads its result.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -55,4 +56,7 @@ test('a poll: 0 job outlives the run, runs as the become user, and a later run r
   const status = await cli(['run', '-i', 'inventory.ini', 'status.yml'], dir);
   expect(recapLine(status.stdout, 'node1'), status.stdout).toMatch(/ok=2\s+changed=2\s+unreachable=0\s+failed=0/);
   expect(JSON.parse(readFileSync(path.join(shared, 'status'), 'utf8'))).toEqual([true, 0, 'finished']);
+  // The job's output lives in the become user's home, private to that user.
+  const home = execFileSync('getent', ['passwd', OTHER], { encoding: 'utf8' }).split(':')[5] ?? '';
+  expect(statSync(path.join(home, '.ansible_async')).mode & 0o777).toBe(0o700);
 });

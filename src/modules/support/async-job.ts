@@ -1,7 +1,8 @@
 /**
  * Background jobs for `async:` tasks (command and shell): the job runs on the host detached from
  * the connection, in its own session, with its output, exit status and times in
- * `$HOME/.ansible_async/<jid>/` (Ansible's async_dir; the become user's HOME under become). A
+ * `$HOME/.ansible_async/<jid>/` (Ansible's async_dir; the become user's HOME under become; private
+ * to that user, since the output may hold secrets). A
  * watchdog ends it after the task's `async:` seconds, as Ansible's async_wrapper does. The
  * controller polls (`poll:`) or async_status reads the directory later.
  */
@@ -11,7 +12,7 @@ import { pyDatetime, pyTimedelta } from './timing.js';
 
 /** $1 = jid, $2 = time limit (s), $3 = the module's result skeleton (JSON), then the argv to run. Prints the job directory. */
 const LAUNCH = `d="$HOME/.ansible_async/$1"; limit=$2; base=$3; shift 3
-mkdir -p "$d" && : > "$d/stdout" && : > "$d/stderr" && printf '%s' "$base" > "$d/module.json" || exit 1
+(umask 077; mkdir -p "$d") && chmod 700 "\${d%/*}" && : > "$d/stdout" && : > "$d/stderr" && printf '%s' "$base" > "$d/module.json" || exit 1
 date +%s.%N > "$d/start"
 setsid /bin/sh -c '
 d=$1; limit=$2; shift 2

@@ -2,9 +2,9 @@
  * Background jobs for `async:` tasks (command and shell): the job runs on the host detached from
  * the connection, in its own session, with its output, exit status and times in
  * `$HOME/.ansible_async/<jid>/` (Ansible's async_dir; the become user's HOME under become; private
- * to that user, since the output may hold secrets). A
- * watchdog ends it after the task's `async:` seconds, as Ansible's async_wrapper does. The
- * controller polls (`poll:`) or async_status reads the directory later.
+ * to that user, since the output may hold secrets). A watchdog ends it after the task's `async:`
+ * seconds, as Ansible's async_wrapper does. The controller polls (`poll:`) or async_status reads
+ * the directory later.
  */
 import { randomInt } from 'node:crypto';
 import type { ModuleContext, ModuleResult } from '../types.js';
@@ -12,6 +12,7 @@ import { pyDatetime, pyTimedelta } from './timing.js';
 
 /** $1 = jid, $2 = time limit (s), $3 = the module's result skeleton (JSON), then the argv to run. Prints the job directory. */
 const LAUNCH = `d="$HOME/.ansible_async/$1"; limit=$2; base=$3; shift 3
+command -v setsid > /dev/null || { echo 'async needs setsid on the host (util-linux)' >&2; exit 1; }
 (umask 077; mkdir -p "$d") && chmod 700 "\${d%/*}" && : > "$d/stdout" && : > "$d/stderr" && printf '%s' "$base" > "$d/module.json" || exit 1
 date +%s.%N > "$d/start"
 setsid /bin/sh -c '

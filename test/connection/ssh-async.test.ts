@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { cli, project, recapLine } from '../engine/helpers.js';
-import { OTHER, type Sshd, USER, startSshd } from './sshd.js';
+import { OTHER, type Sshd, inventoryLine, startSshd } from './sshd.js';
 
 let sshd: Sshd;
 
@@ -23,9 +23,8 @@ afterAll(async () => {
 test('a poll: 0 job outlives the run, runs as the become user, and a later run reads its result', { timeout: 60_000 }, async () => {
   const shared = mkdtempSync(path.join(tmpdir(), 'pb-ssh-async-'));
   chmodSync(shared, 0o777);
-  const inventory = `node1 ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${USER} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHosts}"\n`;
   const dir = project({
-    'inventory.ini': inventory,
+    'inventory.ini': inventoryLine(sshd, 'node1') + '\n',
     'start.yml': `- hosts: node1
   gather_facts: false
   become: true

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, project, recapLine } from '../engine/helpers.js';
-import { OTHER, PASSWORD, type Sshd, USER, startSshd } from './sshd.js';
+import { OTHER, PASSWORD, type Sshd, inventoryLine, startSshd } from './sshd.js';
 
 let sshd: Sshd;
 
@@ -19,8 +19,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-const inventory = (extra = ''): string =>
-  `node1 ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${USER} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args='-o UserKnownHostsFile=${sshd.knownHosts}' ${extra}\n`;
+const inventory = (extra = ''): string => `${inventoryLine(sshd, 'node1', extra)}\n`;
 
 /** Samples every process's command line until stopped: the password must never appear in one. */
 function watchProcessTable(): { stop(): Promise<string[]> } {

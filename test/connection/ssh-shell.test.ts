@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection, SshLinks } from '../../src/connection/ssh.js';
 import { sshOptionsFromVars } from '../../src/connection/ssh-options.js';
 import { project, recapLine, run } from '../engine/helpers.js';
-import { OTHER, PASSWORD, type Sshd, USER, startSshd } from './sshd.js';
+import { OTHER, PASSWORD, type Sshd, connectionVars, inventoryLine, startSshd } from './sshd.js';
 
 let sshd: Sshd;
 const open: SshConnection[] = [];
@@ -27,20 +27,8 @@ const count = (pattern: RegExp): number => sshd.log().split('\n').filter((l) => 
 const logins = (): number => count(/Accepted publickey/);
 const sessions = (): number => count(/Starting session: /);
 
-function vars(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    ansible_host: '127.0.0.1',
-    ansible_port: sshd.port,
-    ansible_user: USER,
-    ansible_ssh_private_key_file: sshd.clientKey,
-    ansible_ssh_common_args: `-o UserKnownHostsFile=${sshd.knownHosts}`,
-    ansible_ssh_retries: 0,
-    ...extra,
-  };
-}
-
 function conn(extra: Record<string, unknown> = {}, links?: SshLinks, host = 'node1'): SshConnection {
-  const all = vars(extra);
+  const all = connectionVars(sshd, extra);
   const c = new SshConnection(host, sshOptionsFromVars(host, (n) => all[n], {}), links);
   open.push(c);
   return c;
@@ -69,10 +57,8 @@ describe('shared links', () => {
 
   it('runs a play over three aliases of one machine on one login', async () => {
     const before = logins();
-    const line = (name: string): string =>
-      `${name} ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${USER} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHosts}"`;
     const dir = project({
-      'inventory.ini': ['a1', 'a2', 'a3'].map(line).join('\n') + '\n',
+      'inventory.ini': ['a1', 'a2', 'a3'].map((name) => inventoryLine(sshd, name)).join('\n') + '\n',
       'pb.yml': `- hosts: all
   gather_facts: false
   tasks:

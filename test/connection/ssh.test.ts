@@ -8,7 +8,7 @@ import { SshConnection } from '../../src/connection/ssh.js';
 import { sshOptionsFromVars } from '../../src/connection/ssh-options.js';
 import { UnreachableError } from '../../src/connection/types.js';
 import { project, recapLine, run } from '../engine/helpers.js';
-import { OTHER, PASSWORD, type Sshd, USER, startSshd } from './sshd.js';
+import { OTHER, PASSWORD, type Sshd, USER, connectionVars, startSshd } from './sshd.js';
 
 let sshd: Sshd;
 const open: SshConnection[] = [];
@@ -23,15 +23,7 @@ afterAll(async () => {
 });
 
 function conn(vars: Record<string, unknown> = {}): SshConnection {
-  const all: Record<string, unknown> = {
-    ansible_host: '127.0.0.1',
-    ansible_port: sshd.port,
-    ansible_user: USER,
-    ansible_ssh_private_key_file: sshd.clientKey,
-    ansible_ssh_common_args: `-o UserKnownHostsFile=${sshd.knownHosts}`,
-    ansible_ssh_retries: 0,
-    ...vars,
-  };
+  const all = connectionVars(sshd, vars);
   const c = new SshConnection('node1', sshOptionsFromVars('node1', (n) => all[n], {}));
   open.push(c);
   return c;

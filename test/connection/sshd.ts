@@ -38,6 +38,24 @@ export interface SshdOptions {
   config?: string[];
 }
 
+/** The connection variables that reach `sshd` with its client key and known_hosts (no retries), plus `extra`. */
+export function connectionVars(sshd: Sshd, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ansible_host: '127.0.0.1',
+    ansible_port: sshd.port,
+    ansible_user: USER,
+    ansible_ssh_private_key_file: sshd.clientKey,
+    ansible_ssh_common_args: `-o UserKnownHostsFile=${sshd.knownHosts}`,
+    ansible_ssh_retries: 0,
+    ...extra,
+  };
+}
+
+/** An INI inventory line for host `name` on `sshd` (client key, known_hosts), plus `extra` variables. */
+export function inventoryLine(sshd: Sshd, name: string, extra = ''): string {
+  return `${name} ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${USER} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args='-o UserKnownHostsFile=${sshd.knownHosts}'${extra ? ` ${extra}` : ''}`;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -30,7 +30,7 @@ export class SshLinks {
 
   async release(link: SshLink): Promise<void> {
     if (--link.users > 0) return;
-    for (const [key, l] of this.byKey) if (l === link) this.byKey.delete(key);
+    this.byKey.delete(JSON.stringify(link.options));
     await link.close();
   }
 }

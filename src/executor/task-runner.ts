@@ -269,9 +269,8 @@ export class TaskRunner {
     const timeoutKw = inherited(task, 'timeout', pc);
     const timeout = timeoutKw === undefined ? undefined : taskTimeout(bound.templateValue(timeoutKw));
     if (typeof timeout === 'string') return { failed: true, changed: false, msg: timeout };
-    const info = this.rc.taskInfo(task);
     const once = (): Promise<ModuleResult> =>
-      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.rc.emit({ type: 'host_async', task: info, host, jid, phase })) : this.callModule(module, args, ctx);
+      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.rc.emit({ type: 'host_async', task: this.rc.taskInfo(task), host, jid, phase })) : this.callModule(module, args, ctx);
     const call = timeout === undefined ? once : () => withTimeout(timeout, once);
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];

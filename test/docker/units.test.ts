@@ -157,7 +157,10 @@ describe('build lock', () => {
       order.push(`${id}-`);
       return id;
     };
-    const results = await Promise.all([withBuildLock(name, job('a')), withBuildLock(name, job('b'), { onWait: (pid) => waits.push(pid) })]);
+    // b asks once a holds the lock: started together, either may win the rename.
+    const first = withBuildLock(name, job('a'));
+    while (!order.includes('a+')) await new Promise((r) => setTimeout(r, 5));
+    const results = await Promise.all([first, withBuildLock(name, job('b'), { onWait: (pid) => waits.push(pid) })]);
     expect(results).toEqual(['a', 'b']);
     expect(order).toEqual(['a+', 'a-', 'b+', 'b-']);
     expect(waits).toEqual([process.pid]);

@@ -12,7 +12,7 @@ import { JsonLinesReporter, TextReporter } from '../output/text.js';
 import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import type { Block, Playbook, TaskNode } from '../playbook/model.js';
 import { TemplateError } from '../template/errors.js';
-import { pyStr } from '../template/values.js';
+import { pyStr } from '../python/values.js';
 
 const EXIT = { ok: 0, error: 1, failed: 2, parser: 4, badOption: 5, interrupted: 99, unknown: 250 } as const;
 

@@ -6,7 +6,7 @@
  * or the output.
  */
 import { randomBytes } from 'node:crypto';
-import { quote } from './shell.js';
+import { quote } from '../python/shlex.js';
 import type { Become } from './types.js';
 
 export interface BecomeSession {

@@ -19,10 +19,10 @@ import type Docker from 'dockerode';
 import { connectEngine, engineAddress, engineMessage, statusOf } from '../docker/engine.js';
 import { type ContainerExec, type ContainerExecResult, execInContainer } from '../docker/exec.js';
 import { createTar } from '../docker/tar.js';
-import { becomeSession } from './become-command.js';
+import { BecomeWatcher, becomeSession } from './become-command.js';
 import { MISSING_FILE_RC, commandScript, commitScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
 import { parseStat, statScript } from './remote-stat.js';
-import { quote } from './shell.js';
+import { quote } from '../python/shlex.js';
 import { type Become, type Connection, type ExecOptions, type ExecResult, type FileAttributes, type FileOptions, type FileStat, UnreachableError } from './types.js';
 
 export interface DockerConnectionOptions {
@@ -133,7 +133,7 @@ export class DockerConnection implements Connection {
   }
 
   /** One exec; the engine's failures (container gone or stopped) make the host unreachable. */
-  private async raw(argv: readonly string[], user: string | undefined, extra: Pick<ContainerExec, 'stdin' | 'timeoutMs' | 'become'> = {}): Promise<ContainerExecResult> {
+  private async raw(argv: readonly string[], user: string | undefined, extra: Pick<ContainerExec, 'stdin' | 'timeoutMs' | 'respond'> = {}): Promise<ContainerExecResult> {
     const container = this.container ?? (await this.ready());
     try {
       const r = await execInContainer(container, { argv, ...(user !== undefined ? { user } : {}), ...extra });
@@ -154,7 +154,7 @@ export class DockerConnection implements Connection {
     if (!become || (this.login?.uid === 0 && become.user === 'root')) return this.raw(['/bin/sh', '-c', script], this.options.user, extra);
     if (this.login?.uid === 0) return this.raw(['/bin/sh', '-c', script], become.user, extra);
     const session = becomeSession(script, become);
-    return this.raw(['/bin/sh', '-c', session.command], this.options.user, { ...extra, become: { session, become } });
+    return this.raw(['/bin/sh', '-c', session.command], this.options.user, { ...extra, respond: (io, startInput) => new BecomeWatcher(session, become, io, startInput) });
   }
 
   async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { quote, quoteArgv } from './shell.js';
+import { join as quoteArgv, quote } from '../python/shlex.js';
 import type { ExecOptions, FileAttributes } from './types.js';
 
 /** Exit code of readFileScript when the file does not exist. */

@@ -3,7 +3,7 @@
  * link target, checksum), and it works under become, where SFTP would run as the login user.
  */
 import type { FileStat } from './types.js';
-import { quote } from './shell.js';
+import { quote } from '../python/shlex.js';
 
 const FORMAT = '%f|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%i|%d|%h';
 

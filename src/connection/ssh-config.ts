@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { fnmatchRegExp } from '../python/fnmatch.js';
 
 export interface SshConfigEntry {
   hostName?: string;
@@ -40,8 +41,9 @@ function expandTilde(p: string, home: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(home, p.slice(1)) : p;
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+/** OpenSSH's Host patterns: `*` and `?` only, case-insensitive. */
+function sshPattern(pattern: string): RegExp {
+  return fnmatchRegExp(pattern, { classes: false, ignoreCase: true });
 }
 
 /** A Host line's patterns: any positive match and no negated match. */
@@ -49,8 +51,8 @@ export function hostPatternsMatch(patterns: readonly string[], host: string): bo
   let hit = false;
   for (const p of patterns) {
     if (p.startsWith('!')) {
-      if (globToRegExp(p.slice(1)).test(host)) return false;
-    } else if (globToRegExp(p).test(host)) hit = true;
+      if (sshPattern(p.slice(1)).test(host)) return false;
+    } else if (sshPattern(p).test(host)) hit = true;
   }
   return hit;
 }
@@ -84,7 +86,7 @@ function expandGlob(pattern: string): string[] {
   const base = path.basename(pattern);
   if (!/[*?]/.test(base)) return [pattern];
   try {
-    const re = globToRegExp(base);
+    const re = fnmatchRegExp(base);
     return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
   } catch {
     return [];

@@ -13,7 +13,7 @@ import { type BecomeSession, BecomeWatcher, becomeSession } from './become-comma
 import { Semaphore } from './semaphore.js';
 import { PersistentShell } from './ssh-shell.js';
 import { DialError, dial } from './ssh-dial.js';
-import { quote } from './shell.js';
+import { quote } from '../python/shlex.js';
 import type { SshOptions } from './ssh-options.js';
 import { type Become, UnreachableError } from './types.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { quote } from '../connection/shell.js';
+import { quote } from '../python/shlex.js';
 import { debianSources } from './debian-mirror.js';
 import { connectEngine } from './engine.js';
 import { type ImageOptions, cachedImage, megabytes } from './images.js';

@@ -1,7 +1,8 @@
 /**
  * One command in a running container through the engine's exec API: argv (no shell of ours),
  * stdin written and then half-closed, stdout and stderr demultiplexed byte for byte, the exit code
- * from the exec's inspect. Under become, a BecomeWatcher answers sudo/su before stdin flows.
+ * from the exec's inspect. A command that prompts first (sudo, su) gets a PromptResponder, which
+ * answers the prompt and lets stdin flow only once the command itself runs.
  * A command with a timeout runs under a small /bin/sh parent whose command line carries a tag; at
  * the timeout a root exec finds that parent in /proc and kills it with all its descendants (the
  * parent links in /proc/<pid>/stat, which every user may read, unlike the environment).
@@ -9,8 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { type BecomeSession, BecomeWatcher } from '../connection/become-command.js';
-import type { Become } from '../connection/types.js';
 import { StreamDemuxer } from './demux.js';
 
 export interface ContainerExec {
@@ -21,10 +20,33 @@ export interface ContainerExec {
   workingDir?: string;
   stdin?: Buffer;
   timeoutMs?: number;
-  /** A command line made by becomeSession(): its prompts are answered, its marker stripped. */
-  become?: { session: BecomeSession; become: Become };
+  /** For a command that prompts before it runs (sudo, su): answers, and strips what it printed. */
+  respond?: (io: PromptIo, startInput: () => void) => PromptResponder;
   /** The tag a timeout kills by (a new one when absent). */
   execId?: string;
+}
+
+/** The command's stdin, for a responder to answer a prompt on. */
+export interface PromptIo {
+  write(data: string | Buffer): void;
+  end(): void;
+}
+
+/**
+ * Follows an interactive command's output until the command itself starts: answers its prompts
+ * through PromptIo, holds back what the prompting program printed, and calls startInput (given
+ * at creation) once the command's own stdin may flow.
+ */
+export interface PromptResponder {
+  readonly isStarted: boolean;
+  /** Feeds stdout; returns the bytes that belong to the command. */
+  stdout(chunk: Buffer): Buffer;
+  /** Feeds stderr; returns the text that belongs to the command. */
+  stderr(chunk: Buffer): string;
+  /** stderr held back before the command started. */
+  heldStderr(): string;
+  /** Output seen before the command started, when it never did. */
+  leftover(): Buffer;
 }
 
 export interface ContainerExecResult {
@@ -94,7 +116,7 @@ function collect(socket: Duplex, spec: ContainerExec, interactive: boolean, onTi
       if (spec.stdin !== undefined) socket.write(spec.stdin);
       socket.end(); // half-close: the engine closes the command's stdin, output keeps coming
     };
-    const watcher = spec.become ? new BecomeWatcher(spec.become.session, spec.become.become, { write: (d) => socket.write(d), end: () => socket.end() }, startInput) : undefined;
+    const watcher = spec.respond?.({ write: (d) => socket.write(d), end: () => socket.end() }, startInput);
     const demux = new StreamDemuxer((kind, payload) => {
       if (kind === 'stdout') out.push(watcher ? watcher.stdout(payload) : payload);
       else err += watcher ? watcher.stderr(payload) : payload.toString('utf8');
@@ -131,7 +153,7 @@ function collect(socket: Duplex, spec: ContainerExec, interactive: boolean, onTi
 
 /** Runs one command and collects its result (errors of the engine itself reject). */
 export async function execInContainer(container: Docker.Container, spec: ContainerExec): Promise<ContainerExecResult> {
-  const interactive = spec.stdin !== undefined || spec.become !== undefined;
+  const interactive = spec.stdin !== undefined || spec.respond !== undefined;
   const execId = spec.execId ?? (spec.timeoutMs ? newExecId() : undefined);
   // A parent that stays (no exec): `"$@"; exit $?` keeps dash from replacing itself by the command.
   const argv = execId ? ['/bin/sh', '-c', '"$@"; exit $?', tagOf(execId), ...spec.argv] : [...spec.argv];

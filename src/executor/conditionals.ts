@@ -1,6 +1,6 @@
 /** when / changed_when / failed_when / until: lists of expressions, all must hold (Ansible's rules). */
 import type { BoundTemplar } from '../template/index.js';
-import { truthy } from '../template/values.js';
+import { truthy } from '../python/values.js';
 import type { Location } from '../playbook/errors.js';
 
 export type Conditional = unknown;

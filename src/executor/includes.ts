@@ -4,7 +4,7 @@ import { PlaybookError } from '../playbook/errors.js';
 import type { Block, Task, TaskNode } from '../playbook/model.js';
 import { resolveTaskFile } from '../playbook/loader.js';
 import { loadVarsFile } from '../playbook/roles.js';
-import { isDict, pyStr } from '../template/values.js';
+import { isDict, pyStr } from '../python/values.js';
 import type { RunContext } from './context.js';
 import type { Feedback } from './walker.js';
 import type { PlayContext } from './vars.js';

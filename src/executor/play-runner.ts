@@ -6,7 +6,7 @@ import PQueue from 'p-queue';
 import type { Block, Play, Task, TaskNode } from '../playbook/model.js';
 import type { HostStats } from '../output/events.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
-import { isDict, pyStr, truthy } from '../template/values.js';
+import { isDict, pyStr, truthy } from '../python/values.js';
 import { evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { IncludeHandler } from './includes.js';

@@ -17,7 +17,7 @@ import { parseYaml } from '../playbook/yaml.js';
 import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import { validatePlaybook } from '../playbook/validate.js';
 import { Templar } from '../template/index.js';
-import { isDict, pyStr } from '../template/values.js';
+import { isDict, pyStr } from '../python/values.js';
 import { ConnectionPool } from './connections.js';
 import type { RunContext } from './context.js';
 import { PlayRunner } from './play-runner.js';

@@ -1,6 +1,6 @@
 /** Ansible's tag selection: --tags / --skip-tags with all, always, never, tagged, untagged. */
 import type { Block, Task } from '../playbook/model.js';
-import { pyStr } from '../template/values.js';
+import { pyStr } from '../python/values.js';
 import type { PlayContext } from './vars.js';
 
 export interface TagFilter {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
-import { pyDatetime } from '../modules/support/timing.js';
+import { pyDatetime } from '../python/datetime.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Become } from '../connection/types.js';
@@ -13,8 +13,9 @@ import { UnreachableError } from '../connection/types.js';
 import { ArgumentError, validateArgs } from '../modules/args.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions } from '../modules/types.js';
 import type { Block, Task } from '../playbook/model.js';
+import { loadVarsFile } from '../playbook/roles.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
-import { isDict, pyStr, truthy } from '../template/values.js';
+import { isDict, pyStr, truthy } from '../python/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
@@ -353,6 +354,7 @@ export class TaskRunner {
       environment,
       verbosity: pc.verbosity,
       findFile: (kind, name) => findFile(searchPath, kind, name),
+      loadVarsFile,
       renderTemplateFile: async (file, options) => renderTemplateFile(bound, file, searchPath, options),
       variable: (name) => bound.variable(name),
       evaluate: (expression) => bound.evaluateExpression(expression, { escapeBackslashes: false }),

@@ -5,7 +5,7 @@
  */
 import type { Block, Play, RoleInstance, Task } from '../playbook/model.js';
 import { MISSING, type Templar, type VariableSource } from '../template/index.js';
-import { isDict } from '../template/values.js';
+import { isDict } from '../python/values.js';
 
 /** What the executor needs from an inventory. */
 export interface InventoryView {

@@ -4,7 +4,7 @@
  * parsed document so that callers can point at the line and column of a key they reject.
  */
 import YAML, { LineCounter, isAlias, isMap, isScalar, type Node, type ScalarTag } from 'yaml';
-import { PyFloat, floatRepr, mkFloat, pyStr, setKey } from '../template/values.js';
+import { PyFloat, floatRepr, mkFloat, pyStr, setKey } from '../python/values.js';
 import { PYYAML_OPTIONS } from '../yaml/pyyaml.js';
 import { InventoryError } from './errors.js';
 

@@ -4,7 +4,7 @@
  * place, so that a user sees where without reading fields; the fields are there for tools.
  */
 import path from 'node:path';
-import { distance } from '../template/suggest.js';
+import { distance } from '../python/suggest.js';
 
 export interface InventoryErrorPosition {
   /** The file as shown to the user (relative to the working directory when inside it). */

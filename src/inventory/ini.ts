@@ -5,11 +5,11 @@
  * Python's literal_eval (`4` is an int, `true` stays a string, `"a b"` loses its quotes), in
  * `[g:vars]` as well as on host lines. Comments start with `#` or `;`.
  */
-import { pyLiteralEval } from './pyliteral.js';
+import { pyLiteralEval } from '../python/literal.js';
 import { InventoryError, didYouMean } from './errors.js';
 import { expandHostPattern } from './hostrange.js';
 import { invalidGroupNameWarning, type InventoryData } from './model.js';
-import { ShlexError, shlexSplit } from './shlex.js';
+import { ShlexError, split as shlexSplit } from '../python/shlex.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/u;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/u;
@@ -120,7 +120,7 @@ export function parseIniInventory(text: string, file: string, data: InventoryDat
 function parseHostLine(line: string, group: string, data: InventoryData, fail: (message: string) => never): void {
   let tokens: string[];
   try {
-    tokens = shlexSplit(line);
+    tokens = shlexSplit(line, { comments: true });
   } catch (e) {
     if (!(e instanceof ShlexError)) throw e;
     return fail(`Error parsing host definition '${line}': ${e.message}`);

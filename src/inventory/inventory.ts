@@ -11,7 +11,7 @@
  * Layers merge by replacing top-level keys (Ansible's hash_behaviour=replace). Returned variable
  * objects are shared with the inventory: treat them as read-only.
  */
-import { setKey } from '../template/values.js';
+import { setKey } from '../python/values.js';
 import { InventoryError, didYouMean } from './errors.js';
 import { LOCALHOST_NAMES, sortGroups, type Group, type Host, type InventoryData, type Vars } from './model.js';
 import { formatInventoryJson, graphText, listJson, sortKeysDeep, withoutInternalVars, type VarsLookup } from './output.js';

@@ -5,7 +5,7 @@
  * they belong to, ancestors included. Parsers fill it; `reconcile()` applies Ansible's rules at
  * the end (every top-level group under `all`, group-less hosts into `ungrouped`).
  */
-import { setKey } from '../template/values.js';
+import { setKey } from '../python/values.js';
 import { InventoryError } from './errors.js';
 
 export type Vars = Record<string, unknown>;

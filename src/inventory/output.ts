@@ -4,8 +4,8 @@
  * Ansible prints JSON with sorted keys, an indent of 4 and non-ASCII text as is;
  * `formatInventoryJson` does the same, floats included (1.0 stays 1.0).
  */
-import { pyJsonDumps } from '../template/filters/serialize.js';
-import { isDict, pyStr, setKey } from '../template/values.js';
+import { pyJsonDumps } from '../python/serialize.js';
+import { isDict, pyStr, setKey } from '../python/values.js';
 import { compareText, type Group, type Host, type InventoryData, type Vars } from './model.js';
 
 /** Variables ansible-inventory never prints (Ansible's INTERNAL_STATIC_VARS). */

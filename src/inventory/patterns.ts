@@ -11,6 +11,8 @@ import path from 'node:path';
 import { InventoryError, didYouMean } from './errors.js';
 import { parseAddress } from './hostrange.js';
 import { LOCALHOST_NAMES, type Host, type InventoryData } from './model.js';
+import { fnmatchRegExp } from '../python/fnmatch.js';
+import { translatePattern } from '../python/regex.js';
 
 const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$/s;
 
@@ -147,53 +149,13 @@ function matcher(pattern: string): (name: string) => boolean {
   let regex: RegExp;
   try {
     if (pattern.startsWith('~')) {
-      const { source, flags } = pythonRegex(pattern.slice(1));
+      const { source, flags } = translatePattern(pattern.slice(1));
       regex = new RegExp(`^(?:${source})`, flags);
-    } else regex = new RegExp(`^(?:${globToRegex(pattern)})$`, 's');
+    } else regex = fnmatchRegExp(pattern);
   } catch {
     throw new InventoryError(`Invalid host list pattern: ${pattern}`);
   }
   return (name) => regex.test(name);
-}
-
-/** The few spellings where Python's re differs from JavaScript's (named groups, \A, \Z, leading flags). */
-function pythonRegex(python: string): { source: string; flags: string } {
-  const inline = /^\(\?([aiLmsux]+)\)/.exec(python);
-  const flags = [...new Set((inline?.[1] ?? '').replace(/[aLux]/g, ''))].join('');
-  const source = python
-    .slice(inline ? inline[0].length : 0)
-    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
-    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
-    .replace(/\\A/g, '^')
-    .replace(/\\Z/g, '$');
-  return { source, flags };
-}
-
-/** Python's fnmatch.translate. */
-export function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] ?? '';
-    if (ch === '*') {
-      if (!out.endsWith('.*')) out += '.*';
-    } else if (ch === '?') out += '.';
-    else if (ch === '[') {
-      let j = i + 1;
-      if (glob[j] === '!') j++;
-      if (glob[j] === ']') j++;
-      while (j < glob.length && glob[j] !== ']') j++;
-      if (j >= glob.length) {
-        out += '\\[';
-        continue;
-      }
-      let set = glob.slice(i + 1, j).replace(/\\/g, '\\\\');
-      if (set.startsWith('!')) set = '^' + set.slice(1);
-      else if (set.startsWith('^')) set = '\\' + set;
-      out += set === '' ? '(?!)' : set === '^' ? '.' : `[${set}]`;
-      i = j;
-    } else out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return out;
 }
 
 function dedupe(hosts: Host[]): Host[] {

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isDict } from '../template/values.js';
+import { isDict } from '../python/values.js';
 import { parseDataText } from './datafile.js';
 import { InventoryError, displayPath } from './errors.js';
 import { compareText, type Vars } from './model.js';

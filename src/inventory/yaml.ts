@@ -4,7 +4,7 @@
  * `children` (groups again, nested to any depth). Keys are processed in document order. Unknown
  * keys and non-mapping groups are skipped with a warning, as Ansible does.
  */
-import { isDict, typeName } from '../template/values.js';
+import { isDict, typeName } from '../python/values.js';
 import type { DataFile } from './datafile.js';
 import { InventoryError, didYouMean } from './errors.js';
 import { expandHostPattern } from './hostrange.js';

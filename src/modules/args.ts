@@ -3,8 +3,8 @@
  * defaults, choices, aliases, mutually_exclusive, required_if...), with Ansible's messages and a
  * nearest-name suggestion for unknown arguments.
  */
-import { suggest } from '../template/suggest.js';
-import { PyFloat, isDict, pyStr, toPlain } from '../template/values.js';
+import { suggest } from '../python/suggest.js';
+import { PyFloat, isDict, pyStr, toPlain } from '../python/values.js';
 
 export type ArgType = 'str' | 'bool' | 'int' | 'float' | 'list' | 'dict' | 'path' | 'raw' | 'jsonarg';
 

@@ -1,7 +1,7 @@
 /** ansible.builtin.blockinfile: a block of lines between marker lines, inserted, updated or removed. */
 import { defineModule } from './types.js';
 import type { Diff, ModuleResult } from './types.js';
-import { pyRegex, pySub } from '../template/filters/pyregex.js';
+import { pyRegex, pySub } from '../python/regex.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
 import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { asBytes } from './support/line-edit.js';

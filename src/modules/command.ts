@@ -2,8 +2,8 @@
 import path from 'node:path';
 import type { ArgumentSpec } from './args.js';
 import { jobFields, jobResult, launchJob, newJobId, readJob } from './support/async-job.js';
-import { shlexSplit } from './support/shlex.js';
-import { pyDatetime, pyTimedelta } from './support/timing.js';
+import { split as shlexSplit } from '../python/shlex.js';
+import { pyDatetime, pyTimedelta } from '../python/datetime.js';
 import { type ModuleContext, type ModuleDefinition, type ModuleResult, defineModule } from './types.js';
 
 const spec: ArgumentSpec = {

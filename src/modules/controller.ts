@@ -5,10 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { loadVarsFile } from '../playbook/roles.js';
-import { Undefined, isDict, pyStr } from '../template/values.js';
+import { Undefined, isDict, pyStr } from '../python/values.js';
 import { ArgumentError, type ArgumentSpec, type ArgType, validateArgs } from './args.js';
-import { pyDatetime, pyTimedelta } from './support/timing.js';
+import { pyDatetime, pyTimedelta } from '../python/datetime.js';
 import { type ModuleDefinition, type ModuleResult, defineModule } from './types.js';
 
 export const debug: ModuleDefinition = defineModule({
@@ -175,7 +174,7 @@ export const includeVars: ModuleDefinition = defineModule({
       files.push(file);
     }
     const loaded: Record<string, unknown> = {};
-    for (const file of files) Object.assign(loaded, loadVarsFile(file));
+    for (const file of files) Object.assign(loaded, ctx.loadVarsFile(file));
     const facts = args['name'] !== null ? { [String(args['name'])]: loaded } : loaded;
     return { changed: false, ansible_facts: facts, ansible_included_var_files: files };
   },

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import { defineModule } from './types.js';
 import type { ModuleResult } from './types.js';
-import { isDict } from '../template/values.js';
+import { isDict } from '../python/values.js';
 import { type CopyOptions, copyOneFile } from './support/copy-file.js';
 import { copyRemote } from './support/copy-remote.js';
 import { copyTree } from './support/copy-tree.js';

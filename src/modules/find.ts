@@ -1,16 +1,7 @@
 /** find: files under paths matching patterns, with one listing command per path on the host. */
 import { formatOutput } from './stat.js';
+import { fnmatchRegExp } from '../python/fnmatch.js';
 import { type ModuleDefinition, defineModule } from './types.js';
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 function sizeBytes(spec: string): number {
   const m = /^(-?\d+)([bkmgt]?)b?$/i.exec(spec.trim());
@@ -55,7 +46,7 @@ export const find: ModuleDefinition = defineModule({
   },
   async run(args, ctx) {
     const toMatchers = (list: string[] | null): RegExp[] =>
-      (list ?? []).map((p) => (args['use_regex'] ? new RegExp(`^(?:${p})$`) : globToRegExp(p)));
+      (list ?? []).map((p) => (args['use_regex'] ? new RegExp(`^(?:${p})$`) : fnmatchRegExp(p)));
     const patterns = toMatchers(args['patterns'] as string[]);
     const excludes = toMatchers(args['excludes'] as string[] | null);
     const fileType = String(args['file_type']);

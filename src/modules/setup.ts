@@ -1,11 +1,8 @@
 /** setup (gather_facts): every fact in one command on the host, then gather_subset and filter. */
 import { FACTS_SCRIPT } from '../facts/script.js';
 import { parseFactLines } from '../facts/parse.js';
+import { fnmatchRegExp } from '../python/fnmatch.js';
 import { type ModuleDefinition, defineModule } from './types.js';
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
 
 const MINIMAL = ['hostname', 'nodename', 'fqdn', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'os_family', 'kernel', 'architecture', 'machine', 'system', 'user_id', 'user_uid', 'user_gid', 'user_dir', 'env', 'python', 'python_version', 'date_time'];
 const HARDWARE = ['processor_vcpus', 'processor_nproc', 'memtotal_mb', 'mounts'];
@@ -67,7 +64,7 @@ export const setup: ModuleDefinition = defineModule({
     // pattern matches a fact's name with or without the ansible_ prefix.
     const filters = (args['filter'] as string[]).filter(Boolean);
     if (filters.length) {
-      const res = filters.map(globToRegExp);
+      const res = filters.map((f) => fnmatchRegExp(f));
       facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(`ansible_${k}`))));
     }
     return { changed: false, ansible_facts: facts };

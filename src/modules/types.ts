@@ -44,6 +44,8 @@ export interface ModuleContext {
    * playbook's `files/` or `templates/` (kind), then as given. Undefined when not found.
    */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
+  /** A controller-side vars file (YAML or JSON mapping), as include_vars and vars_files read it. */
+  loadVarsFile(file: string): Record<string, unknown>;
   /** Renders a template file with the task's variables, as the template module does. */
   renderTemplateFile(file: string, options?: TemplateFileOptions): Promise<string>;
   /** The task's variables (lazily templated), for modules that need them (debug var=). */

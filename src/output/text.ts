@@ -1,6 +1,6 @@
 /** Ansible's default stdout callback, line for line: banners, host results, diffs, the recap. */
-import { pyJsonDumps } from '../template/filters/serialize.js';
-import { pyStr } from '../template/values.js';
+import { pyJsonDumps } from '../python/serialize.js';
+import { pyStr } from '../python/values.js';
 import { unifiedDiff } from './diff.js';
 import type { HostStats, Reporter, RunEvent } from './events.js';
 

@@ -5,8 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { suggest } from '../template/suggest.js';
-import { isDict } from '../template/values.js';
+import { suggest } from '../python/suggest.js';
+import { isDict } from '../python/values.js';
 import { type Location, PlaybookError, PlaybookErrors } from './errors.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS } from './keywords.js';
 import { checkKeywordTypes } from './schema.js';

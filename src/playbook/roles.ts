@@ -1,7 +1,7 @@
 /** Roles: where Ansible looks for them, and what a role directory holds. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isDict } from '../template/values.js';
+import { isDict } from '../python/values.js';
 import { PlaybookError } from './errors.js';
 import { loadYamlFile, locationOf } from './yaml.js';
 

@@ -2,8 +2,8 @@
  * One task or block as written in YAML, normalised: which module it runs, its arguments (dict,
  * `k=v` string or `args:`), its keywords, its loop. Every problem names file:line:column.
  */
-import { suggest } from '../template/suggest.js';
-import { isDict } from '../template/values.js';
+import { suggest } from '../python/suggest.js';
+import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from './kv.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { ArgumentError, validateArgs } from '../modules/args.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { TemplateError, type Templar } from '../template/index.js';
-import { isDict } from '../template/values.js';
+import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import type { Play, Playbook, RoleInstance, Task, TaskNode } from './model.js';
 

@@ -18,7 +18,7 @@ import {
   missingAttribute,
   pyStr,
   toNumber,
-} from './values.js';
+} from '../python/values.js';
 
 function method<T>(table: Record<string, (self: T, call: { args: unknown[]; kwargs: Record<string, unknown> }) => unknown>, self: T, name: string): PyCallable | undefined {
   if (!Object.prototype.hasOwnProperty.call(table, name)) return undefined;

@@ -1,6 +1,7 @@
 /** Python's binary operators, and its two string formatting languages (`%` and str.format). */
 import type { BinaryOperator } from './ast.js';
 import { PluginError, typeError } from './errors.js';
+import type { PyError } from '../python/errors.js';
 import {
   PyFloat,
   PyTuple,
@@ -13,9 +14,9 @@ import {
   pyStr,
   toNumber,
   typeName,
-} from './values.js';
+} from '../python/values.js';
 
-function unsupported(op: string, a: unknown, b: unknown): PluginError {
+function unsupported(op: string, a: unknown, b: unknown): PyError {
   return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 

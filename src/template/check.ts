@@ -3,7 +3,7 @@ import type { Expr, Pos, Stmt } from './ast.js';
 import type { TemplateEnvironment } from './environment.js';
 import { type SourcePosition, UnknownPluginError } from './errors.js';
 import { shortName } from './plugins.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../python/suggest.js';
 
 /** Checks at compile time that every filter and test exists; the error suggests the nearest name. */
 export function checkPlugins(env: TemplateEnvironment, body: Stmt[], position: (pos: Pos) => SourcePosition): void {

@@ -10,7 +10,7 @@ import { ANSIBLE_SYNTAX, Lexer, type Syntax } from './lexer.js';
 import { Parser } from './parser.js';
 import type { FilterRegistry, LookupRegistry, TestRegistry } from './plugins.js';
 import { checkPlugins } from './check.js';
-import { dictKeys, isDict } from './values.js';
+import { dictKeys, isDict } from '../python/values.js';
 
 export interface CompileOptions {
   /** The file (or label) errors name. */

@@ -1,3 +1,5 @@
+import { PyError, typeError } from '../python/errors.js';
+
 /** Where a template construct sits: the template's file (or a label), 1-based line and column. */
 export interface SourcePosition {
   file: string;
@@ -91,18 +93,15 @@ export class TemplateRuntimeError extends TemplateError {
 
 /**
  * Thrown by filters, tests, lookups and methods, which do not know where they were called from;
- * the evaluator catches it and rethrows a TemplateError at the call's position.
+ * the evaluator catches it (and the value model's PyError it extends) and rethrows a
+ * TemplateError at the call's position.
  */
-export class PluginError extends Error {
+export class PluginError extends PyError {
   override name = 'PluginError';
-  readonly kind: TemplateErrorKind;
+  declare readonly kind: TemplateErrorKind;
   constructor(kind: TemplateErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.kind = kind;
+    super(kind, message, options);
   }
 }
 
-/** A type error raised inside a filter/test/method: "wrong argument type". */
-export function typeError(message: string): PluginError {
-  return new PluginError('type', message);
-}
+export { typeError };

@@ -1,9 +1,10 @@
 /** The functions a template can call by name: range, lookup/query/q, dict, namespace, cycler, joiner, now, undef. */
 import { PluginError } from './errors.js';
-import { suggest } from './suggest.js';
+import { PyError } from '../python/errors.js';
+import { suggest } from '../python/suggest.js';
 import type { LookupRegistry, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
-import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from './values.js';
+import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
 
 /** A global that needs the calling template's context (lookups read variables and search paths). */
 export class ContextualGlobal {
@@ -66,7 +67,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs,
   } catch (e) {
     const mode = pyStr(errors ?? 'strict');
     if (mode === 'ignore' || mode === 'warn') return list ? [] : null;
-    if (e instanceof PluginError && e.kind === 'undefined') throw e;
+    if (e instanceof PyError && e.kind === 'undefined') throw e;
     const message = e instanceof Error ? e.message : String(e);
     throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
   }

@@ -12,7 +12,7 @@ import type { FilterDef, LookupDef, TestDef } from './plugins.js';
 import { Evaluation, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { TemplateSyntaxError } from './errors.js';
-import { dictKeys, isDict, newDict, pyStr, setKey, toPlain } from './values.js';
+import { dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
 
 export interface TemplateOptions extends CompileOptions {
   /** Directories for relative paths in lookups and includes (each also searched with templates/ or files/). */
@@ -188,5 +188,5 @@ export type { CompileOptions, TemplateLoader, LoadedTemplate } from './environme
 export * from './errors.js';
 export type { FilterDef, LookupDef, PluginContext, TestDef } from './plugins.js';
 export { MISSING, type VariableSource } from './runtime.js';
-export { PyFloat, Undefined, pyRepr, pyStr } from './values.js';
+export { PyFloat, Undefined, pyRepr, pyStr } from '../python/values.js';
 export type { Syntax } from './lexer.js';

@@ -7,7 +7,8 @@ import { PyRandom } from './filters/pyrandom.js';
 import { passwordHash } from './filters/crypt.js';
 import type { Syntax } from './lexer.js';
 import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
-import { Undefined, dictKeys, isDict, pyIter, pyStr, truthy } from './values.js';
+import { Undefined, dictKeys, isDict, pyIter, pyStr, truthy } from '../python/values.js';
+import { fnmatchRegExp } from '../python/fnmatch.js';
 
 type Lookups = Record<string, LookupDef>;
 
@@ -23,30 +24,12 @@ export function findInSearchPath(ctx: PluginContext, subdir: string, name: strin
   return undefined;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += '[' + pattern.slice(i + 1, end).replace(/^!/, '^') + ']';
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Files (not directories) matching a glob in one directory level, as Python's glob.glob. */
 function globFiles(pattern: string): string[] {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!existsSync(dir) || /[*?[]/.test(dir)) return [];
-  const re = globToRegExp(base);
+  const re = fnmatchRegExp(base);
   return readdirSync(dir)
     .filter((name) => re.test(name) && (base.startsWith('.') || !name.startsWith('.')))
     .map((name) => path.join(dir, name))

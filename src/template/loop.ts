@@ -1,6 +1,6 @@
 /** The `loop` variable inside `{% for %}`: index, first, last, cycle(), changed(), previtem... */
 import { PluginError } from './errors.js';
-import { PyCallable, PyObject, missingAttribute, pyEquals } from './values.js';
+import { PyCallable, PyObject, missingAttribute, pyEquals } from '../python/values.js';
 
 export class LoopInfo extends PyObject {
   index0 = 0;

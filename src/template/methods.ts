@@ -18,7 +18,7 @@ import {
   pyStr,
   setKey,
   typeName,
-} from './values.js';
+} from '../python/values.js';
 
 type Method<T> = (self: T, call: CallArgs) => unknown;
 

@@ -2,7 +2,7 @@
 import type { BinaryOperator, CallArgsNode, CompareOperator, Expr, MacroSignature, Pos, Stmt, Target } from './ast.js';
 import { TemplateSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
-import { mkFloat } from './values.js';
+import { mkFloat } from '../python/values.js';
 
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const TEST_ARG_START = new Set(['name', 'string', 'integer', 'float']);

@@ -1,7 +1,7 @@
 /** What filters, tests and lookups are, and what they may ask of the template that calls them. */
 import { PluginError, typeError } from './errors.js';
 import type { Syntax } from './lexer.js';
-import { Undefined } from './values.js';
+import { Undefined } from '../python/values.js';
 
 export interface PluginContext {
   callFilter(name: string, value: unknown, args?: unknown[], kwargs?: Record<string, unknown>): unknown;

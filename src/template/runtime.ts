@@ -13,6 +13,7 @@ import {
   TemplateTypeError,
   UndefinedVariableError,
 } from './errors.js';
+import { PyError } from '../python/errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
 import type { Syntax } from './lexer.js';
 import { ContextualGlobal } from './globals.js';
@@ -40,7 +41,7 @@ import {
   truthy,
   typeName,
   undefinedVariable,
-} from './values.js';
+} from '../python/values.js';
 
 /** An output value with the place it was printed from, kept native until the render ends. */
 class OutputChunk {
@@ -279,13 +280,13 @@ export class Evaluation implements PluginContext {
   private wrap(e: unknown, pos: Pos): never {
     if (e instanceof TemplateError) throw e;
     const at = this.position(pos);
-    if (e instanceof PluginError) {
+    if (e instanceof PyError) {
       if (e.kind === 'undefined') {
-        const variable = (e as PluginError & { variable?: string }).variable ?? /'([^']+)'/.exec(e.message)?.[1] ?? '';
+        const variable = (e as PyError & { variable?: string }).variable ?? /'([^']+)'/.exec(e.message)?.[1] ?? '';
         throw new UndefinedVariableError(variable, e.message, at);
       }
       if (e.kind === 'type') throw new TemplateTypeError(e.message, at);
-      throw new TemplateRuntimeError(e.kind, e.message, at, { cause: e });
+      throw new TemplateRuntimeError(e instanceof PluginError ? e.kind : 'runtime', e.message, at, { cause: e });
     }
     if (e instanceof RangeError) throw new TemplateRuntimeError('runtime', `maximum recursion depth exceeded: ${e.message}`, at);
     const message = e instanceof Error ? e.message : String(e);
@@ -738,7 +739,7 @@ export class Evaluation implements PluginContext {
     try {
       return this.callFilter(expr.name, value, args, kwargs);
     } catch (e) {
-      if (e instanceof PluginError && value instanceof Undefined && e.message === value.message) {
+      if (e instanceof PyError && value instanceof Undefined && e.message === value.message) {
         throw this.undefinedError(value, expr.node?.pos ?? expr.pos);
       }
       this.wrap(e, expr.pos);

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PluginError, typeError } from './errors.js';
-import { pyRegex } from './filters/pyregex.js';
+import { pyRegex } from '../python/regex.js';
 import { bind, type TestDef, type TestRegistry } from './plugins.js';
 import { compareVersions } from './version.js';
 import {
@@ -20,7 +20,7 @@ import {
   toNumber,
   truthy,
   typeName,
-} from './values.js';
+} from '../python/values.js';
 
 type Tests = Record<string, TestDef>;
 

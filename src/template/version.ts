@@ -1,6 +1,6 @@
 /** The `version` test: LooseVersion, StrictVersion, SemanticVersion and PEP 440 ordering. */
 import { PluginError } from './errors.js';
-import { pyCompare } from './values.js';
+import { pyCompare } from '../python/values.js';
 
 const OPERATORS: Record<string, (c: number) => boolean> = {
   '==': (c) => c === 0, '=': (c) => c === 0, eq: (c) => c === 0,

@@ -4,7 +4,7 @@
  * Ansible reads playbooks, inventories and `from_yaml` this way.
  */
 import YAML, { type ScalarTag } from 'yaml';
-import { mkFloat } from '../template/values.js';
+import { mkFloat } from '../python/values.js';
 
 const nullTag: ScalarTag = {
   tag: 'tag:yaml.org,2002:null',

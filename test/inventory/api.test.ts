@@ -4,7 +4,7 @@
  * implicit localhost, and the magic variables that come from the inventory.
  */
 import { describe, expect, test } from 'vitest';
-import { PyFloat } from '../../src/template/values.js';
+import { PyFloat } from '../../src/python/values.js';
 import { loadInventory, readEntityVars } from '../../src/inventory/index.js';
 import { fixture } from './support.js';
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { parseIniValue } from '../../src/inventory/ini.js';
-import { PyFloat, floatRepr } from '../../src/template/values.js';
+import { PyFloat, floatRepr } from '../../src/python/values.js';
 import { ansiblePython } from '../support/ansible.js';
 
 const texts = [

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
 import { validateArgs } from '../../src/modules/args.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions } from '../../src/modules/types.js';
+import { loadVarsFile } from '../../src/playbook/roles.js';
 import { type Syntax, renderTemplate } from '../../src/template/index.js';
 
 /** The mode the host gives a new file or directory (0666/0777 minus the umask), as '0%03o'. */
@@ -51,6 +52,7 @@ export async function createSandbox(): Promise<Sandbox> {
     become: undefined,
     environment: {},
     verbosity: 0,
+    loadVarsFile,
     findFile(kind, name) {
       // Like the engine: the kind's directory first, then the name as given; a trailing slash stays.
       for (const candidate of [path.join(dirs[kind], name), path.resolve(base, name)]) {

@@ -8,7 +8,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { ModuleContext, ModuleResult } from '../types.js';
-import { pyDatetime, pyTimedelta } from './timing.js';
+import { pyDatetime, pyTimedelta } from '../../python/datetime.js';
 
 /** $1 = jid, $2 = time limit (s), $3 = the module's result skeleton (JSON), then the argv to run. Prints the job directory. */
 const LAUNCH = `d="$HOME/.ansible_async/$1"; limit=$2; base=$3; shift 3

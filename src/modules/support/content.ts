@@ -11,7 +11,8 @@ import { modeFailure, umaskFor } from './attributes.js';
 import { backupFile } from './backup.js';
 import { ModeError, resolveMode } from './mode.js';
 import { baseName, dirName, joinPath } from './paths.js';
-import { runScript, shlexSplit } from './shell.js';
+import { split as shlexSplit } from '../../python/shlex.js';
+import { runScript } from './shell.js';
 
 export interface InstallRequest extends WantedAttributes {
   /** Where the bytes go; links are replaced, so callers that follow them pass the resolved path. */

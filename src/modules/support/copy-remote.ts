@@ -13,7 +13,8 @@ import { validateOptionError } from './content.js';
 import { ensureDirectory } from './file-states.js';
 import { ModeError } from './mode.js';
 import { baseName, dirName, joinPath, realPath } from './paths.js';
-import { commandError, runCommands, runScript, shlexSplit } from './shell.js';
+import { split as shlexSplit } from '../../python/shlex.js';
+import { commandError, runCommands, runScript } from './shell.js';
 
 export interface RemoteCopyOptions extends CopyOptions {
   src: string;

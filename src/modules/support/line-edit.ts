@@ -2,7 +2,7 @@
  * lineinfile's edit on a list of lines, as bytes (each byte a char of a latin1 string, so Python's
  * bytes regexes and lengths carry over). Lines keep their '\n'.
  */
-import { expandReplacement, parseReplacement, pyRegex } from '../../template/filters/pyregex.js';
+import { expandReplacement, parseReplacement, pyRegex } from '../../python/regex.js';
 
 export interface PresentOptions {
   regexp: string | null;

@@ -3,16 +3,13 @@
  * several argv commands are joined into one `sh -c` line so they cost one round trip.
  */
 import type { ExecResult } from '../../connection/types.js';
-import { shellQuote } from '../../template/filters/ansible.js';
+import { join } from '../../python/shlex.js';
 import type { ModuleContext } from '../types.js';
 
-export { shellQuote };
-// Validate commands are split like the command module's lines (run_command with a string).
-export { shlexSplit } from './shlex.js';
 
 /** `a && b && c`, every argument quoted. */
 export function andThen(commands: readonly (readonly string[])[]): string {
-  return commands.map((argv) => argv.map(shellQuote).join(' ')).join(' && ');
+  return commands.map(join).join(' && ');
 }
 
 /** Runs the commands in order in one round trip, stopping at the first failure. */

@@ -20,13 +20,14 @@ import {
   toNumber,
   truthy,
   typeName,
-} from '../values.js';
+} from '../../python/values.js';
 import { pySplit } from '../methods.js';
 import { parsePyYaml, parsePyYamlAll } from '../../yaml/pyyaml.js';
 import { passwordHash } from './crypt.js';
 import { PyRandom } from './pyrandom.js';
-import { pyEscape, pyRegex, pySub } from './pyregex.js';
-import { pyJsonDumps, pyYamlDump } from './serialize.js';
+import { pyEscape, pyRegex, pySub } from '../../python/regex.js';
+import { pyJsonDumps, pyYamlDump } from '../../python/serialize.js';
+import { quote } from '../../python/shlex.js';
 import { uniqueBy } from './jinja.js';
 
 type Filters = Record<string, FilterDef>;
@@ -103,12 +104,6 @@ function pyRealpath(p: string): string {
       return abs;
     }
   }
-}
-
-export function shellQuote(s: string): string {
-  if (s === '') return "''";
-  if (!/[^\w@%+=:,./-]/.test(s)) return s;
-  return `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 
 function hashData(data: unknown, algorithm: string): string {
@@ -478,7 +473,7 @@ export const ANSIBLE_FILTERS: Filters = {
       return parts.reduce((acc, p) => (p.startsWith('/') ? p : acc === '' || acc.endsWith('/') ? acc + p : `${acc}/${p}`), '');
     },
   },
-  quote: { fn: (_c, v) => shellQuote(v === null ? '' : pyStr(v)) },
+  quote: { fn: (_c, v) => quote(v === null ? '' : pyStr(v)) },
   b64encode: {
     fn: (_c, v, a, k) => {
       const { encoding, urlsafe } = bind('b64encode', a, k, ['encoding', 'urlsafe'], { encoding: 'utf-8', urlsafe: false });

@@ -22,8 +22,8 @@ import {
   toNumber,
   truthy,
   typeName,
-} from '../values.js';
-import { pyJsonDumps } from './serialize.js';
+} from '../../python/values.js';
+import { pyJsonDumps } from '../../python/serialize.js';
 
 type Filters = Record<string, FilterDef>;
 

@@ -4,7 +4,7 @@
  * become lists), dicts, unary +/- on numbers. Anything else, valid Python or not, is "not a
  * literal", and the INI plugin then keeps the text as written. Complex numbers are kept as text.
  */
-import { PyFloat, floatRepr, mkFloat, setKey } from '../template/values.js';
+import { PyFloat, floatRepr, mkFloat, setKey } from './values.js';
 
 export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 

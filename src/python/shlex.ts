@@ -1,14 +1,24 @@
 /**
- * Python's shlex.split(line, comments=True) in POSIX mode, which splits INI host lines into the
- * host and its key=value pairs: quotes group and are removed, a backslash escapes, `#` starts a
- * comment even in the middle of a word (`a#b` is `a`), and inside double quotes a backslash only
- * escapes `"` and `\`.
+ * Python's shlex in POSIX mode: split() as the command module and INI inventory lines use it, and
+ * quote()/join() for every command line sent to a remote /bin/sh (ssh carries a string, not argv).
  */
-export class ShlexError extends Error {}
+
+export class ShlexError extends Error {
+  override name = 'ShlexError';
+}
 
 const WHITESPACE = ' \t\r\n';
 
-export function shlexSplit(line: string): string[] {
+export interface SplitOptions {
+  /** shlex.split(line, comments=True): `#` starts a comment, even inside a word (`a#b` is `a`). */
+  comments?: boolean;
+}
+
+/**
+ * shlex.split: quotes group and are removed, a backslash escapes the next character, and inside
+ * double quotes a backslash escapes only `"` and `\` (elsewhere it stays).
+ */
+export function split(line: string, options: SplitOptions = {}): string[] {
   const tokens: string[] = [];
   let token = '';
   let quoted = false;
@@ -27,8 +37,7 @@ export function shlexSplit(line: string): string[] {
     if (WHITESPACE.includes(ch)) {
       if (inToken) emit();
       i++;
-    } else if (ch === '#') {
-      // The rest of the line is a comment.
+    } else if (ch === '#' && options.comments) {
       break;
     } else if (ch === '\\') {
       if (i + 1 >= line.length) throw new ShlexError('No escaped character');
@@ -68,4 +77,16 @@ function readQuoted(line: string, start: number, quote: string, append: (text: s
     i++;
   }
   throw new ShlexError('No closing quotation');
+}
+
+/** shlex.quote: one word that /bin/sh reads back unchanged. */
+export function quote(word: string): string {
+  if (word === '') return "''";
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** shlex.join: an argv as one shell line. */
+export function join(argv: readonly string[]): string {
+  return argv.map(quote).join(' ');
 }

@@ -1,6 +1,6 @@
 /** Python's json.dumps and PyYAML's dump, as to_json / to_yaml print them. */
-import { typeError } from '../errors.js';
-import { PyFloat, Undefined, dictKeys, floatRepr, isDict, typeName } from '../values.js';
+import { typeError } from './errors.js';
+import { PyFloat, Undefined, dictKeys, floatRepr, isDict, typeName } from './values.js';
 
 export interface JsonOptions {
   indent?: number | string | null;

@@ -1,5 +1,5 @@
 /** Python `re` patterns and replacement strings, translated to JavaScript RegExp. */
-import { PluginError } from '../errors.js';
+import { PyError } from './errors.js';
 
 export interface PyRegexFlags {
   ignorecase?: boolean;
@@ -9,14 +9,12 @@ export interface PyRegexFlags {
 
 const cache = new Map<string, RegExp>();
 
-/** Compiles a Python pattern. The result is global (for findall/sub); reset lastIndex before use. */
-export function pyRegex(pattern: string, flags: PyRegexFlags = {}): RegExp {
-  const key = `${flags.ignorecase ? 'i' : ''}${flags.multiline ? 'm' : ''}${flags.dotall ? 's' : ''}\u0000${pattern}`;
-  const cached = cache.get(key);
-  if (cached) {
-    cached.lastIndex = 0;
-    return cached;
-  }
+/**
+ * A Python pattern as JavaScript RegExp source and flags (i, m, s from `flags` and a leading
+ * `(?ims)`), with Python's spellings translated: `(?P<name>`, `(?P=name)`, `\A`, `\Z`, and `$`
+ * also matching before a final newline.
+ */
+export function translatePattern(pattern: string, flags: PyRegexFlags = {}): { source: string; flags: string } {
   let source = pattern;
   let i = !!flags.ignorecase;
   let m = !!flags.multiline;
@@ -29,12 +27,23 @@ export function pyRegex(pattern: string, flags: PyRegexFlags = {}): RegExp {
     s ||= f.includes('s');
     source = source.slice(inline[0].length);
   }
-  source = translate(source, m);
+  return { source: translate(source, m), flags: `${i ? 'i' : ''}${m ? 'm' : ''}${s ? 's' : ''}` };
+}
+
+/** Compiles a Python pattern. The result is global (for findall/sub); reset lastIndex before use. */
+export function pyRegex(pattern: string, flags: PyRegexFlags = {}): RegExp {
+  const key = `${flags.ignorecase ? 'i' : ''}${flags.multiline ? 'm' : ''}${flags.dotall ? 's' : ''}\u0000${pattern}`;
+  const cached = cache.get(key);
+  if (cached) {
+    cached.lastIndex = 0;
+    return cached;
+  }
+  const translated = translatePattern(pattern, flags);
   let re: RegExp;
   try {
-    re = new RegExp(source, `g${i ? 'i' : ''}${m ? 'm' : ''}${s ? 's' : ''}`);
+    re = new RegExp(translated.source, `g${translated.flags}`);
   } catch (e) {
-    throw new PluginError('runtime', `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+    throw new PyError('runtime', `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
   }
   if (cache.size > 1000) cache.clear();
   cache.set(key, re);
@@ -117,7 +126,7 @@ export function parseReplacement(repl: string): ReplPart[] {
       k += digits.length;
     } else if (next === 'g') {
       const m = /^g<([^>]+)>/.exec(repl.slice(k + 1));
-      if (!m) throw new PluginError('runtime', 'missing group name in replacement');
+      if (!m) throw new PyError('runtime', 'missing group name in replacement');
       flush();
       const g = m[1]!;
       parts.push({ group: /^\d+$/.test(g) ? Number(g) : g });
@@ -125,7 +134,7 @@ export function parseReplacement(repl: string): ReplPart[] {
     } else {
       const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', a: '\x07', f: '\f', v: '\v', b: '\b' };
       if (next in escapes) text += escapes[next];
-      else if (/[A-Za-z]/.test(next)) throw new PluginError('runtime', `bad escape \\${next} in replacement`);
+      else if (/[A-Za-z]/.test(next)) throw new PyError('runtime', `bad escape \\${next} in replacement`);
       else text += '\\' + next;
       k++;
     }
@@ -139,11 +148,11 @@ export function expandReplacement(parts: ReplPart[], match: RegExpExecArray): st
   for (const part of parts) {
     if (typeof part === 'string') out += part;
     else if (typeof part.group === 'number') {
-      if (part.group >= match.length) throw new PluginError('runtime', `invalid group reference ${part.group}`);
+      if (part.group >= match.length) throw new PyError('runtime', `invalid group reference ${part.group}`);
       out += match[part.group] ?? '';
     } else {
       const groups = match.groups ?? {};
-      if (!(part.group in groups)) throw new PluginError('runtime', `unknown group name '${part.group}'`);
+      if (!(part.group in groups)) throw new PyError('runtime', `unknown group name '${part.group}'`);
       out += groups[part.group] ?? '';
     }
   }

@@ -6,7 +6,7 @@
  * list = Array, dict = a plain object (insertion ordered, string keys). Anything else a template can
  * hold is one of the classes below (Undefined, PyCallable, Namespace, ...).
  */
-import { PluginError, typeError } from './errors.js';
+import { PyError, typeError } from './errors.js';
 
 /** A float whose value happens to be integral (3.0): keeps Python's float-ness through arithmetic. */
 export class PyFloat {
@@ -261,7 +261,7 @@ export function truthy(v: unknown): boolean {
   if (v instanceof PyFloat) return v.value !== 0;
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (v instanceof Undefined) throw new PluginError('undefined', v.message);
+  if (v instanceof Undefined) throw new PyError('undefined', v.message);
   if (isDict(v)) return dictKeys(v).length > 0;
   return true;
 }
@@ -299,8 +299,8 @@ export function pyCompare(a: unknown, b: unknown, op = '<'): number {
     }
     return a.length - b.length;
   }
-  if (a instanceof Undefined) throw new PluginError('undefined', a.message);
-  if (b instanceof Undefined) throw new PluginError('undefined', b.message);
+  if (a instanceof Undefined) throw new PyError('undefined', a.message);
+  if (b instanceof Undefined) throw new PyError('undefined', b.message);
   throw typeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }
 
@@ -316,7 +316,7 @@ export function pyContains(container: unknown, item: unknown): boolean {
   if (isDict(container)) {
     return typeof item === 'string' ? hasOwn(container, item) : isNumeric(item) && hasOwn(container, pyStr(item));
   }
-  if (container instanceof Undefined) throw new PluginError('undefined', container.message);
+  if (container instanceof Undefined) throw new PyError('undefined', container.message);
   throw typeError(`argument of type '${typeName(container)}' is not iterable`);
 }
 
@@ -325,7 +325,7 @@ export function pyIter(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return Array.from(v);
   if (isDict(v)) return dictKeys(v);
-  if (v instanceof Undefined) throw new PluginError('undefined', v.message);
+  if (v instanceof Undefined) throw new PyError('undefined', v.message);
   throw typeError(`'${typeName(v)}' object is not iterable`);
 }
 
@@ -333,7 +333,7 @@ export function pyLen(v: unknown): number {
   if (typeof v === 'string') return Array.from(v).length;
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return dictKeys(v).length;
-  if (v instanceof Undefined) throw new PluginError('undefined', v.message);
+  if (v instanceof Undefined) throw new PyError('undefined', v.message);
   throw typeError(`object of type '${typeName(v)}' has no len()`);
 }
 

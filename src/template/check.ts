@@ -1,12 +1,11 @@
 /** Compile-time check, as Jinja2 makes it: every filter and test a template names must exist. */
 import type { Expr, Pos, Stmt } from './ast.js';
-import type { TemplateEnvironment } from './environment.js';
 import { type SourcePosition, UnknownPluginError } from './errors.js';
-import { shortName } from './plugins.js';
+import { type FilterRegistry, type TestRegistry, shortName } from './plugins.js';
 import { suggest } from '../python/suggest.js';
 
 /** Checks at compile time that every filter and test exists; the error suggests the nearest name. */
-export function checkPlugins(env: TemplateEnvironment, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
+export function checkPlugins(env: { filters: FilterRegistry; tests: TestRegistry }, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
   const visitExpr = (e: Expr | null): void => {
     if (!e) return;
     switch (e.kind) {

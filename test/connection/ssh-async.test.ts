@@ -49,7 +49,9 @@ test('a poll: 0 job outlives the run, runs as the become user, and a later run r
   const started = await cli(['run', '-i', 'inventory.ini', 'start.yml'], dir);
   expect(started.code, started.stdout + started.stderr).toBe(0);
   expect(existsSync(path.join(shared, 'who'))).toBe(false); // the run did not wait for the job
-  for (let i = 0; i < 100 && !existsSync(path.join(shared, 'who')); i++) await new Promise((r) => setTimeout(r, 100));
+  // The shell creates the file before `id` writes into it: wait for the line, not the file.
+  const who = (): string => (existsSync(path.join(shared, 'who')) ? readFileSync(path.join(shared, 'who'), 'utf8') : '');
+  for (let i = 0; i < 100 && !who().endsWith('\n'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(readFileSync(path.join(shared, 'who'), 'utf8')).toBe(`${OTHER}\n`);
   await new Promise((r) => setTimeout(r, 300)); // the job's wrapper writes the status after the command
   const status = await cli(['run', '-i', 'inventory.ini', 'status.yml'], dir);

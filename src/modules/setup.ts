@@ -1,28 +1,7 @@
-/** setup (gather_facts): every fact in one command on the host, then gather_subset and filter. */
-import { FACTS_SCRIPT } from '../facts/script.js';
-import { parseFactLines } from '../facts/parse.js';
+/** setup (gather_facts): the facts gather_subset selects, in one command on the host, then filter. */
+import { FactError, SETUP_SUBSETS, type SetupFact, gatherFacts } from '../facts/index.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
 import { type ModuleDefinition, defineModule } from './types.js';
-
-const MINIMAL = ['hostname', 'nodename', 'fqdn', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'os_family', 'kernel', 'architecture', 'machine', 'system', 'user_id', 'user_uid', 'user_gid', 'user_dir', 'env', 'python', 'python_version', 'date_time'];
-const HARDWARE = ['processor_vcpus', 'processor_nproc', 'memtotal_mb', 'mounts'];
-const GPUS = ['gpus', 'gpu_count', 'gpu_processes'];
-
-/** The facts of each subset name (sub-subsets such as `interfaces` stand for their whole subset). */
-function subsetFacts(facts: Record<string, unknown>): Map<string, string[]> {
-  const network = Object.keys(facts).filter((k) => /ipv4|ipv6|interfaces/.test(k) || (typeof facts[k] === 'object' && facts[k] !== null && 'device' in (facts[k] as object)));
-  const hardware = [...HARDWARE, ...GPUS];
-  return new Map([
-    ['min', MINIMAL],
-    ['network', network],
-    ['interfaces', network],
-    ['default_ipv4', network],
-    ['all_ipv4_addresses', network],
-    ['hardware', hardware],
-    ['mounts', hardware],
-    ['gpus', GPUS],
-  ]);
-}
 
 /**
  * gather_subset as Ansible reads it: `all` or the named subsets, minus the `!` ones (`!all`
@@ -51,14 +30,18 @@ export const setup: ModuleDefinition = defineModule({
     },
   },
   async run(args, ctx) {
-    // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
-    const r = await ctx.conn.exec(FACTS_SCRIPT, { timeoutMs: Number(args['gather_timeout']) * 1000, env: ctx.environment, become: ctx.become });
-    if (r.rc !== 0 && r.stdout === '') return { changed: false, failed: true, msg: `fact gathering failed: ${r.stderr.trim()}` };
-    let facts = parseFactLines(r.stdout);
     const subset = (args['gather_subset'] as string[]).map((s) => s.trim()).filter(Boolean);
-    const groups = subsetFacts(facts);
-    const wanted = new Set([...selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus'])].flatMap((s) => groups.get(s) ?? []));
-    facts = Object.fromEntries(Object.entries(facts).filter(([k]) => wanted.has(k)));
+    const chosen = selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus']);
+    const wanted = [...new Set([...chosen].flatMap((s): readonly SetupFact[] => SETUP_SUBSETS.get(s) ?? []))];
+    let values: unknown[];
+    try {
+      // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
+      values = await gatherFacts(ctx.conn, wanted.map((f) => f.with()), { timeoutMs: Number(args['gather_timeout']) * 1000, env: ctx.environment, become: ctx.become });
+    } catch (e) {
+      if (e instanceof FactError) return { changed: false, failed: true, msg: `fact gathering failed: ${e.stderr.trim()}` };
+      throw e;
+    }
+    let facts: Record<string, unknown> = Object.assign({}, ...values);
     facts = { ...facts, gather_subset: subset, module_setup: true };
     // The filter applies to every returned fact, gather_subset and module_setup included; a
     // pattern matches a fact's name with or without the ansible_ prefix.

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseDefaultRoute, parseFactLines, parseGpuCsv, parseGpuProcessCsv, parseIpAddr } from '../../src/facts/parse.js';
+import { SETUP_SUBSETS } from '../../src/facts/index.js';
+import { parseGpuCsv, parseGpuProcessCsv } from '../../src/facts/gpus.js';
+import { parseDefaultRoute, parseIpAddr } from '../../src/facts/network.js';
 import { ROOT } from '../engine/helpers.js';
 
 const fixtures = path.join(ROOT, '..', 'shared', 'fixtures');
@@ -65,6 +67,12 @@ describe('ip -j', () => {
     expect(parseDefaultRoute('', read('ip/container-ip-j-route.json'), ip.perInterface)).toMatchObject({ address: '172.30.0.2', interface: 'eth0', gateway: '172.30.0.1' });
   });
 });
+
+/** The setup facts' `key<TAB>value` lines, each parsed by the fact that prints them. */
+function parseFactLines(output: string): Record<string, unknown> {
+  const facts = new Set([...SETUP_SUBSETS.values()].flat());
+  return Object.assign({}, ...[...facts].map((f) => f.parse(output))) as Record<string, unknown>;
+}
 
 test('the fact script output becomes Ansible fact names', () => {
   const out = [

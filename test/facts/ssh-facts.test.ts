@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Connection } from '../../src/connection/types.js';
 import { CONNECTION_FACTORIES } from '../../src/executor/connections.js';
-import { parseGpuCsv, parseGpuProcessCsv } from '../../src/facts/parse.js';
+import { parseGpuCsv, parseGpuProcessCsv } from '../../src/facts/gpus.js';
 import { type Sshd, startSshd } from '../connection/sshd.js';
 import { ROOT, cli, project, run } from '../engine/helpers.js';
 import { ansibleEnv } from '../parity/harness.js';

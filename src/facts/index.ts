@@ -1,0 +1,40 @@
+/**
+ * The facts registry: every built-in fact, one file per subject. A module reads them through
+ * ctx.facts (HostFacts); setup gathers the SETUP_FACTS its gather_subset selects, in one round trip.
+ */
+import { date } from './date.js';
+import { env } from './env.js';
+import type { Fact } from './fact.js';
+import { gpus } from './gpus.js';
+import { hardware } from './hardware.js';
+import { mounts } from './mounts.js';
+import { network } from './network.js';
+import { platform } from './platform.js';
+import { user } from './user.js';
+
+export { defineFact, FactError } from './fact.js';
+export type { Fact, FactDefinition, FactRequest } from './fact.js';
+export { FactCache } from './host-facts.js';
+export type { FactValues, HostFacts } from './host-facts.js';
+export { gatherFacts } from './gather.js';
+
+/** A fact setup reports: Ansible fact names (without the ansible_ prefix) and their values. */
+export type SetupFact = Fact<Record<string, unknown>>;
+
+/**
+ * What setup gathers for each gather_subset name (Ansible's subsets, and the sub-subsets that
+ * stand for their whole subset: `interfaces` for network, `mounts` for hardware).
+ */
+export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map([
+  ['min', [platform, user, env, date]],
+  ['network', [network]],
+  ['interfaces', [network]],
+  ['default_ipv4', [network]],
+  ['all_ipv4_addresses', [network]],
+  ['hardware', [hardware, mounts, gpus]],
+  ['mounts', [hardware, mounts, gpus]],
+  ['gpus', [gpus]],
+]);
+
+/** Every built-in fact, by name. */
+export const FACTS: ReadonlyMap<string, Fact<unknown>> = new Map([platform, hardware, user, env, date, network, mounts, gpus].map((f) => [f.name, f]));

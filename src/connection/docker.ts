@@ -23,7 +23,7 @@ import { BecomeWatcher, becomeSession } from './become-command.js';
 import { MISSING_FILE_RC, commandScript, commitScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
 import { parseStat, statScript } from './remote-stat.js';
 import { quote } from '../python/shlex.js';
-import { type Become, type Connection, type ExecOptions, type ExecResult, type FileAttributes, type FileOptions, type FileStat, UnreachableError } from './types.js';
+import { type Become, type Connection, type ExecOptions, type ExecResult, type FileAttributes, type FileOptions, type FileStat, type StatOptions, UnreachableError } from './types.js';
 
 export interface DockerConnectionOptions {
   /** Container name or id. */
@@ -165,10 +165,10 @@ export class DockerConnection implements Connection {
     return result;
   }
 
-  async stat(file: string, options: FileOptions & { follow?: boolean; checksum?: boolean } = {}): Promise<FileStat | null> {
-    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum)), undefined, options.become);
+  async stat(file: string, options: StatOptions = {}): Promise<FileStat | null> {
+    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum), Boolean(options.content)), undefined, options.become);
     if (r.rc !== 0) throw new Error(`stat ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
-    return parseStat(file, r.stdout.toString('utf8'));
+    return parseStat(file, r.stdout);
   }
 
   async readFile(file: string, options: FileOptions = {}): Promise<Buffer | null> {

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Connection, ExecOptions, ExecResult, FileAttributes, FileOptions, FileStat } from './types.js';
+import type { Connection, ExecOptions, ExecResult, FileAttributes, FileStat, StatOptions } from './types.js';
 
 let passwdCache: { users: Map<number, string>; groups: Map<number, string>; uidByName: Map<string, number>; gidByName: Map<string, number> } | undefined;
 
@@ -101,7 +101,7 @@ export class LocalConnection implements Connection {
     return out;
   }
 
-  async stat(file: string, options: FileOptions & { follow?: boolean; checksum?: boolean } = {}): Promise<FileStat | null> {
+  async stat(file: string, options: StatOptions = {}): Promise<FileStat | null> {
     let s: import('node:fs').Stats;
     try {
       s = options.follow ? await fs.stat(file) : await fs.lstat(file);
@@ -128,6 +128,7 @@ export class LocalConnection implements Connection {
     };
     if (s.isSymbolicLink()) out.linkTarget = await fs.readlink(file);
     if (options.checksum && s.isFile()) out.checksum = await sha1File(file);
+    if (options.content && s.isFile()) out.content = await fs.readFile(file);
     return out;
   }
 

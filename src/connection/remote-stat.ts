@@ -8,11 +8,11 @@ import { quote } from '../python/shlex.js';
 const FORMAT = '%f|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%i|%d|%h';
 
 /**
- * The script printing `S:<fields>`, then `L:<link target>` and `C:<sha1>  -` when relevant;
- * nothing when absent. Each line comes straight from one program (no command substitution, no
- * pipe): every process costs the host about half a millisecond.
+ * The script printing `S:<fields>`, then `L:<link target>`, `C:<sha1>  -` and, last, `D:` and
+ * the file's bytes when relevant; nothing when absent. Each line comes straight from one program
+ * (no command substitution, no pipe): every process costs the host about half a millisecond.
  */
-export function statScript(file: string, follow: boolean, checksum: boolean): string {
+export function statScript(file: string, follow: boolean, checksum: boolean, content = false): string {
   const f = quote(file);
   const lines = [
     // Following links, a dangling link does not exist (as stat(2) says ENOENT); without, it does.
@@ -22,6 +22,8 @@ export function statScript(file: string, follow: boolean, checksum: boolean): st
   if (!follow) lines.push(`if [ -L ${f} ]; then printf 'L:'; readlink -- ${f}; fi`);
   // test -f follows links: without follow, a link has no checksum (it is not a regular file).
   if (checksum) lines.push(`if [ -f ${f} ] && [ -r ${f} ]${follow ? '' : ` && [ ! -L ${f} ]`}; then printf 'C:'; sha1sum < ${f}; fi`);
+  // Last, as it is bytes, not a line; an unreadable file gets none (the reader then says why).
+  if (content) lines.push(`if [ -f ${f} ] && [ -r ${f} ]${follow ? '' : ` && [ ! -L ${f} ]`}; then printf 'D:'; cat < ${f}; fi`);
   lines.push('fi');
   return lines.join('\n');
 }
@@ -36,7 +38,12 @@ const TYPES: Array<[number, FileStat['type']]> = [
   [0o010000, 'fifo'],
 ];
 
-export function parseStat(file: string, output: string): FileStat | null {
+export function parseStat(file: string, raw: Buffer | string): FileStat | null {
+  const bytes = Buffer.from(raw);
+  // The content (D:) follows the last line: the lines before it are text.
+  const marker = bytes.indexOf('\nD:');
+  const data = marker >= 0 ? marker + 1 : -1;
+  const output = (data >= 0 ? bytes.subarray(0, data) : bytes).toString('utf8');
   const line = (tag: string): string | undefined => output.split('\n').find((l) => l.startsWith(tag))?.slice(tag.length);
   const s = line('S:');
   if (s === undefined) return null;
@@ -62,5 +69,6 @@ export function parseStat(file: string, output: string): FileStat | null {
   if (link !== undefined) out.linkTarget = link;
   const sum = line('C:')?.split(' ')[0];
   if (sum) out.checksum = sum;
+  if (data >= 0) out.content = bytes.subarray(data + 2);
   return out;
 }

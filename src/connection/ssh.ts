@@ -9,7 +9,7 @@ import { parseStat, statScript } from './remote-stat.js';
 import { type ScriptOptions, type ScriptResult, SshLink } from './ssh-link.js';
 import { MISSING_FILE_RC, chownCommand, commandScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
 import type { SshOptions } from './ssh-options.js';
-import type { Connection, ExecOptions, ExecResult, FileAttributes, FileOptions, FileStat } from './types.js';
+import type { Connection, ExecOptions, ExecResult, FileAttributes, FileOptions, FileStat, StatOptions } from './types.js';
 import { UnreachableError } from './types.js';
 
 /**
@@ -81,10 +81,10 @@ export class SshConnection implements Connection {
     return result;
   }
 
-  async stat(file: string, options: FileOptions & { follow?: boolean; checksum?: boolean } = {}): Promise<FileStat | null> {
-    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum)), options.become ? { become: options.become } : {});
+  async stat(file: string, options: StatOptions = {}): Promise<FileStat | null> {
+    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum), Boolean(options.content)), options.become ? { become: options.become } : {});
     if (r.rc !== 0) throw new Error(`stat ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
-    return parseStat(file, r.stdout.toString('utf8'));
+    return parseStat(file, r.stdout);
   }
 
   async readFile(file: string, options: FileOptions = {}): Promise<Buffer | null> {

@@ -54,6 +54,11 @@ export interface FileStat {
   linkTarget?: string;
   /** sha1 of the content, when asked for and the path is a regular file. */
   checksum?: string;
+  /**
+   * The bytes of a regular file, when asked for (`content`): read in the same round trip as the
+   * stat. A connection may leave it out; callers then read the file.
+   */
+  content?: Buffer;
 }
 
 export interface FileAttributes {
@@ -64,6 +69,15 @@ export interface FileAttributes {
 
 export interface FileOptions {
   become?: Become;
+}
+
+export interface StatOptions extends FileOptions {
+  /** stat(2) (follow links) instead of lstat(2). */
+  follow?: boolean;
+  /** Also the sha1 of a regular file's content. */
+  checksum?: boolean;
+  /** Also a regular file's bytes, in the same round trip (the file editors read and stat at once). */
+  content?: boolean;
 }
 
 export interface Connection {
@@ -78,7 +92,7 @@ export interface Connection {
    */
   exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** lstat (follow=false) or stat; null when the path does not exist. */
-  stat(path: string, options?: FileOptions & { follow?: boolean; checksum?: boolean }): Promise<FileStat | null>;
+  stat(path: string, options?: StatOptions): Promise<FileStat | null>;
   /** The file's bytes; null when it does not exist. */
   readFile(path: string, options?: FileOptions): Promise<Buffer | null>;
   /**

@@ -38,3 +38,18 @@ test('a dangling link is absent when followed and a link when not', () => {
   expect(shellStat(file, true)).toBeNull();
   expect(shellStat(file, false)).toMatchObject({ type: 'link', linkTarget: 'does-not-exist' });
 });
+
+test('content comes with the stat, byte for byte, for regular files only', async () => {
+  const bytes = Buffer.from([0x44, 0x3a, 0x0a, 0x53, 0x3a, 0x00, 0xff, 0x0a, 0x44, 0x3a, 0x78]); // "D:\nS:\0\xff\nD:x"
+  writeFileSync(path.join(dir, 'binary'), bytes);
+  const shell = (file: string, follow: boolean): ReturnType<typeof parseStat> => parseStat(file, execFileSync('/bin/sh', ['-c', statScript(file, follow, false, true)]));
+  expect(shell(path.join(dir, 'binary'), false)?.content).toEqual(bytes);
+  expect((await local.stat(path.join(dir, 'binary'), { content: true }))?.content).toEqual(bytes);
+  expect(shell(path.join(dir, 'file.txt'), false)).toMatchObject({ size: 8, content: Buffer.from('content\n') });
+  // Without following, a link has no content; following, it has its target's.
+  expect(shell(path.join(dir, 'link'), false)?.content).toBeUndefined();
+  expect(shell(path.join(dir, 'link'), true)?.content).toEqual(Buffer.from('content\n'));
+  expect(shell(dir, true)?.content).toBeUndefined();
+  writeFileSync(path.join(dir, 'empty'), '');
+  expect(shell(path.join(dir, 'empty'), false)?.content).toEqual(Buffer.alloc(0));
+});

@@ -22,16 +22,18 @@ export interface EditTarget {
   content: Buffer | null;
 }
 
+/** The file as it is: one round trip (stat with content) unless the path is a link. */
 export async function openEditTarget(ctx: ModuleContext, path: string): Promise<EditTarget> {
-  const lstat = await ctx.conn.stat(path, { become: ctx.become, follow: false });
+  const lstat = await ctx.conn.stat(path, { become: ctx.become, follow: false, content: true });
   if (!lstat) return { path, realPath: path, lstat, stat: null, content: null };
   let real = path;
   let stat: FileStat | null = lstat;
   if (lstat.type === 'link') {
     real = await realPath(ctx, path);
-    stat = await ctx.conn.stat(real, { become: ctx.become, follow: false });
+    stat = await ctx.conn.stat(real, { become: ctx.become, follow: false, content: true });
   }
-  const content = stat && stat.type !== 'directory' ? await ctx.conn.readFile(real, { become: ctx.become }) : null;
+  // A connection may not send content with the stat (and devices or fifos have none): read it.
+  const content = !stat || stat.type === 'directory' ? null : (stat.content ?? (await ctx.conn.readFile(real, { become: ctx.become })));
   return { path, realPath: real, lstat, stat, content };
 }
 

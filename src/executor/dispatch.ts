@@ -19,7 +19,7 @@ import type { PlayContext } from './vars.js';
 const isInclude = (task: Task): boolean => task.action === 'include_tasks' || task.action === 'include_role';
 
 export class TaskDispatcher {
-  readonly includes: IncludeHandler;
+  private readonly includes: IncludeHandler;
   private readonly runner: TaskRunner;
 
   constructor(

@@ -1,14 +1,11 @@
 /** include_tasks, include_role and meta: tasks that change what a host runs next. */
-import path from 'node:path';
 import { PlaybookError } from '../playbook/errors.js';
 import type { Block, Task, TaskNode } from '../playbook/model.js';
 import { resolveTaskFile } from '../playbook/loader.js';
-import { loadVarsFile } from '../playbook/roles.js';
 import { isDict, pyStr } from '../python/values.js';
 import type { RunContext } from './context.js';
 import { type Feedback, type IncludedFile, isMetaAction } from './feedback.js';
 import type { PlayContext } from './vars.js';
-import { existsSync } from 'node:fs';
 
 function markIncluded(nodes: TaskNode[], from: Task, vars: Record<string, unknown>): void {
   for (const n of nodes) {
@@ -31,14 +28,6 @@ export class IncludeHandler {
   private readonly loaded = new Map<string, { block: Block; files: string[] }>();
 
   constructor(private readonly runContext: RunContext) {}
-
-  loadFirstVarsFile(candidates: string[], baseDir: string): Record<string, unknown> | undefined {
-    for (const c of candidates) {
-      const file = path.resolve(baseDir, c);
-      if (existsSync(file)) return loadVarsFile(file);
-    }
-    return undefined;
-  }
 
   async run(pc: PlayContext, task: Task, host: string, whenHolds: (extra?: Record<string, unknown>) => boolean): Promise<Feedback> {
     const { vm, loader } = this.runContext;

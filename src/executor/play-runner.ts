@@ -3,9 +3,12 @@
  * tasks, post_tasks, each a section that the play's strategy drives, with handlers flushed after
  * each; run_once, include lines, any_errors_fatal and max_fail_percentage.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import PQueue from 'p-queue';
 import type { TaskInfo } from '../output/events.js';
 import type { Play, Task, TaskNode } from '../playbook/model.js';
+import { loadVarsFile } from '../playbook/roles.js';
 import { TemplateError } from '../template/index.js';
 import { pyStr, truthy } from '../python/values.js';
 import type { RunContext } from './context.js';
@@ -31,6 +34,15 @@ export interface PlayRunOptions {
   startAtTask: string | undefined;
   inventorySources: string[];
   forceHandlers: boolean;
+}
+
+/** A vars_files entry: the first of its candidates that exists (a list names alternatives). */
+function loadFirstVarsFile(candidates: string[], baseDir: string): Record<string, unknown> | undefined {
+  for (const c of candidates) {
+    const file = path.resolve(baseDir, c);
+    if (existsSync(file)) return loadVarsFile(file);
+  }
+  return undefined;
 }
 
 export class PlayRunner {
@@ -159,7 +171,7 @@ export class PlayRunner {
       for (const entry of pc.play.varsFiles) {
         const bound = this.runContext.vm.bind(pc, host, undefined);
         const candidates = (Array.isArray(entry) ? entry : [entry]).map((e) => pyStr(bound.templateValue(e)));
-        const loaded = this.dispatcher.includes.loadFirstVarsFile(candidates, pc.play.baseDir);
+        const loaded = loadFirstVarsFile(candidates, pc.play.baseDir);
         if (!loaded) throw new TemplateError('runtime', `vars file ${candidates.join(', ')} was not found`, { file: pc.play.file, line: pc.play.location.line, column: pc.play.location.column });
         Object.assign(state.varsFiles, loaded);
       }

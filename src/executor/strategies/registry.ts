@@ -1,6 +1,5 @@
 /** The strategies a play may name in `strategy:` (linear when it names none). */
-import type { Location } from '../../playbook/errors.js';
-import { PlaybookError } from '../../playbook/errors.js';
+import { type Location, PlaybookError } from '../../playbook/errors.js';
 import { free } from './free.js';
 import { linear } from './linear.js';
 import type { Strategy } from './strategy.js';

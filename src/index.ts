@@ -8,10 +8,11 @@ export { runPlaybook, playbookEvents, loadPlaybook, parseExtraVars } from './exe
 export type { RunPlaybookOptions, RunPlaybookResult } from './executor/run.js';
 export { loadInventory, Inventory, InventoryError } from './inventory/index.js';
 export { defineModule } from './modules/types.js';
-export type { ModuleDefinition, ModuleContext, ModuleResult, Diff } from './modules/types.js';
+export type { ModuleDefinition, ModuleContext, ModuleResult, Diff, RenderOptions } from './modules/types.js';
 export type { ArgumentSpec, ArgumentOption, ArgType } from './modules/args.js';
 export type { Connection, ExecOptions, ExecResult, FileStat, Become } from './connection/types.js';
 export { UnreachableError } from './connection/types.js';
+export type { ConnectionFactory, SharedLinks } from './connection/registry.js';
 export { LocalConnection } from './connection/local.js';
 export { TextReporter, JsonLinesReporter } from './output/text.js';
 export type { Reporter, RunEvent, HostStats, HostStatus, TaskInfo } from './output/events.js';

@@ -7,10 +7,12 @@ import { readHidden } from '../connection/passphrase.js';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { registerLabCommands } from './lab.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
+import { withOwnTags } from '../executor/tags.js';
+import { taskTitle } from '../executor/task-title.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
 import { JsonLinesReporter, TextReporter } from '../output/text.js';
 import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
-import type { Block, Playbook, TaskNode } from '../playbook/model.js';
+import type { Playbook, TaskNode } from '../playbook/model.js';
 import { TemplateError } from '../template/errors.js';
 import { pyStr } from '../python/values.js';
 
@@ -42,25 +44,24 @@ function listTasks(playbooks: Playbook[], tags: boolean): string {
   for (const pb of playbooks) {
     out += `\nplaybook: ${pb.file}\n`;
     pb.plays.forEach((play, i) => {
-      const playTags = ([] as unknown[]).concat(play.keywords['tags'] ?? []).map(pyStr);
+      const playTags = withOwnTags([], play.keywords['tags']);
       out += `\n  play #${i + 1} (${pyStr(play.hosts)}): ${play.name ?? pyStr(play.hosts)}\tTAGS: [${playTags.join(', ')}]\n`;
       const allTags = new Set(playTags);
       if (!tags) out += '    tasks:\n';
-      const visit = (nodes: TaskNode[], inherited: string[]): void => {
+      const visit = (nodes: TaskNode[], outer: string[]): void => {
         for (const n of nodes) {
-          const own = ([] as unknown[]).concat(n.keywords['tags'] ?? []).map(pyStr);
-          const effective = [...new Set([...inherited, ...own])];
+          const effective = withOwnTags(outer, n.keywords['tags']);
           if (n.kind === 'block') {
-            visit((n as Block).block, effective);
+            visit(n.block, effective);
             visit(n.rescue, effective);
             visit(n.always, effective);
           } else {
             effective.forEach((t) => allTags.add(t));
-            if (!tags) out += `      ${n.role ? `${n.role.name} : ` : ''}${n.name ?? n.action}\tTAGS: [${effective.join(', ')}]\n`;
+            if (!tags) out += `      ${taskTitle(n)}\tTAGS: [${effective.join(', ')}]\n`;
           }
         }
       };
-      for (const role of play.roles) visit(role.tasks, ([] as unknown[]).concat(role.keywords['tags'] ?? []).map(pyStr));
+      for (const role of play.roles) visit(role.tasks, withOwnTags([], role.keywords['tags']));
       visit([...play.preTasks, ...play.tasks, ...play.postTasks], playTags);
       if (tags) out += `      TASK TAGS: [${[...allTags].sort().join(', ')}]\n`;
     });

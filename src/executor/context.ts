@@ -1,10 +1,9 @@
 /** What every part of a run shares: variables, templating, modules, connections, events. */
 import type { ModuleRegistry } from '../modules/index.js';
-import type { Task } from '../playbook/model.js';
 import type { PlaybookLoader } from '../playbook/loader.js';
-import type { RunEvent, TaskInfo } from '../output/events.js';
+import type { RunEvent } from '../output/events.js';
 import type { Templar } from '../template/index.js';
-import type { ConnectionPool } from './connections.js';
+import type { ConnectionPool } from './connection-pool.js';
 import type { VariableManager } from './vars.js';
 
 export interface RunOptions {
@@ -25,5 +24,4 @@ export interface RunContext {
   loader: PlaybookLoader;
   options: RunOptions;
   emit(event: RunEvent): void;
-  taskInfo(task: Task, title?: string): TaskInfo;
 }

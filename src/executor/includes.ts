@@ -1,18 +1,11 @@
 /** include_tasks, include_role and meta: tasks that change what a host runs next. */
-import path from 'node:path';
 import { PlaybookError } from '../playbook/errors.js';
 import type { Block, Task, TaskNode } from '../playbook/model.js';
 import { resolveTaskFile } from '../playbook/loader.js';
-import { loadVarsFile } from '../playbook/roles.js';
 import { isDict, pyStr } from '../python/values.js';
 import type { RunContext } from './context.js';
-import type { Feedback } from './walker.js';
+import { type Feedback, type IncludedFile, isMetaAction } from './feedback.js';
 import type { PlayContext } from './vars.js';
-import { existsSync } from 'node:fs';
-
-const META_ACTIONS = new Set([
-  'flush_handlers', 'end_play', 'end_host', 'end_batch', 'end_role', 'noop', 'clear_facts', 'clear_host_errors', 'refresh_inventory', 'reset_connection',
-]);
 
 function markIncluded(nodes: TaskNode[], from: Task, vars: Record<string, unknown>): void {
   for (const n of nodes) {
@@ -32,34 +25,26 @@ export class IncludeHandler {
    * Hosts that include the same file with the same variables share the loaded tasks, so the
    * linear strategy runs them together (Ansible groups them the same way).
    */
-  private readonly loaded = new Map<string, Block>();
+  private readonly loaded = new Map<string, { block: Block; files: string[] }>();
 
-  constructor(private readonly rc: RunContext) {}
-
-  loadFirstVarsFile(candidates: string[], baseDir: string): Record<string, unknown> | undefined {
-    for (const c of candidates) {
-      const file = path.resolve(baseDir, c);
-      if (existsSync(file)) return loadVarsFile(file);
-    }
-    return undefined;
-  }
+  constructor(private readonly runContext: RunContext) {}
 
   async run(pc: PlayContext, task: Task, host: string, whenHolds: (extra?: Record<string, unknown>) => boolean): Promise<Feedback> {
-    const bound = this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task)), { keepPythonTypes: true });
+    const { vm, loader } = this.runContext;
+    const bound = vm.bind(pc, host, task, undefined, { keepPythonTypes: true });
     if (task.action === 'meta') {
       const action = pyStr(bound.templateValue(task.args['_raw_params'] ?? ''));
-      if (!META_ACTIONS.has(action)) {
+      if (!isMetaAction(action)) {
         return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `invalid meta action requested: ${action}` } };
       }
       if (task.keywords['when'] !== undefined && !whenHolds()) {
         return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
       }
-      const st = this.rc.vm.state(host);
+      const st = vm.state(host);
       if (action === 'clear_facts') st.facts = {};
       if (action === 'clear_host_errors') st.failed = false;
-      const feedback: Feedback = { status: 'ok', ignored: false, result: { changed: false, _meta: action } };
+      const feedback: Feedback = { status: 'ok', ignored: false, result: { changed: false }, meta: action };
       if (action === 'end_host' || action === 'end_play' || action === 'end_batch') feedback.endHost = true;
-      if (action === 'end_batch') feedback.result['_meta'] = 'end_play';
       return feedback;
     }
     const loop = task.keywords['loop'];
@@ -73,13 +58,13 @@ export class IncludeHandler {
     } else items.push(undefined);
     const included: TaskNode[] = [];
     const files: string[] = [];
-    const lines: Array<{ file: string; item?: { label: unknown } }> = [];
+    const lines: IncludedFile[] = [];
     const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
     const loopVar = String(control['loop_var'] ?? 'item');
     for (const locals of items) {
       const itemLabel = locals ? { label: locals[loopVar] } : undefined;
       if (!whenHolds(locals)) continue;
-      const itemBound = locals ? this.rc.templar.bind(this.rc.vm.source(this.rc.vm.layers(pc, host, task, locals)), { keepPythonTypes: true }) : bound;
+      const itemBound = locals ? vm.bind(pc, host, task, locals, { keepPythonTypes: true }) : bound;
       const args = itemBound.templateValue(task.args) as Record<string, unknown>;
       const taskVars = isDict(task.keywords['vars']) ? (itemBound.templateValue(task.keywords['vars']) as Record<string, unknown>) : {};
       const vars = { ...taskVars, ...(locals ?? {}) };
@@ -87,9 +72,9 @@ export class IncludeHandler {
       const cacheKey = `${task.id}\u0000${JSON.stringify(args)}\u0000${JSON.stringify(vars)}`;
       const cached = this.loaded.get(cacheKey);
       if (cached) {
-        included.push(cached);
-        files.push(...(cached.keywords['_files'] as string[]));
-        for (const f of cached.keywords['_files'] as string[]) lines.push({ file: f, ...(itemLabel ? { item: itemLabel } : {}) });
+        included.push(cached.block);
+        files.push(...cached.files);
+        for (const f of cached.files) lines.push({ file: f, ...(itemLabel ? { item: itemLabel } : {}) });
         continue;
       }
       const wrapper: Block = {
@@ -99,15 +84,15 @@ export class IncludeHandler {
       const before = files.length;
       if (task.action === 'include_tasks') {
         const name = pyStr(args['file'] ?? args['_raw_params'] ?? '');
-        const file = resolveTaskFile(name, task, this.rc.vm.playbookDir);
+        const file = resolveTaskFile(name, task, vm.playbookDir);
         if (!file) {
           return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `Could not find or access '${name}'` } };
         }
         files.push(file);
-        wrapper.block = this.rc.loader.loadTasksFile(file, task.role, wrapper, task.isHandler, this.rc.vm.playbookDir);
+        wrapper.block = loader.loadTasksFile(file, task.role, wrapper, task.isHandler, vm.playbookDir);
       } else {
         const name = pyStr(args['name'] ?? args['_raw_params'] ?? '');
-        const role = this.rc.loader.loadRoleForInclude({ role: name, ...vars }, task.location, this.rc.vm.playbookDir, task.role, {
+        const role = loader.loadRoleForInclude({ role: name, ...vars }, task.location, vm.playbookDir, task.role, {
           tasksFrom: args['tasks_from'] === undefined ? undefined : pyStr(args['tasks_from']),
           varsFrom: args['vars_from'] === undefined ? undefined : pyStr(args['vars_from']),
           defaultsFrom: args['defaults_from'] === undefined ? undefined : pyStr(args['defaults_from']),
@@ -116,20 +101,19 @@ export class IncludeHandler {
         role.params = { ...role.params, ...vars };
         files.push(role.name);
         wrapper.role = role;
-        wrapper.block = this.rc.loader.roleTasks(role, wrapper);
+        wrapper.block = loader.roleTasks(role, wrapper);
         // A role included several times contributes its handlers once (they run once per flush).
         const known = new Set(pc.play.handlers.map((h) => `${h.role?.path ?? ''}\u0000${h.kind === 'task' ? h.name : h.id}`));
         pc.play.handlers.push(...role.handlers.filter((h) => !known.has(`${role.path}\u0000${h.kind === 'task' ? h.name : h.id}`)));
       }
       markIncluded([wrapper], task, vars);
-      Object.defineProperty(wrapper.keywords, '_files', { value: files.slice(before), enumerable: false });
       for (const f of files.slice(before)) lines.push({ file: f, ...(itemLabel ? { item: itemLabel } : {}) });
-      this.loaded.set(cacheKey, wrapper);
+      this.loaded.set(cacheKey, { block: wrapper, files: files.slice(before) });
       included.push(wrapper);
     }
     if (included.length === 0) {
       return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     }
-    return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', '), _included: lines }, included };
+    return { status: 'ok', ignored: false, result: { changed: false, include: files.join(', ') }, includedTasks: included, includedFiles: lines };
   }
 }

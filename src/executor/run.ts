@@ -9,18 +9,20 @@ import { type AnsibleConfig, loadAnsibleConfig } from '../config/ansible-cfg.js'
 import { type Inventory, loadInventory } from '../inventory/index.js';
 import { ModuleRegistry } from '../modules/index.js';
 import type { ModuleDefinition } from '../modules/types.js';
-import type { HostStats, Reporter, RunEvent, TaskInfo } from '../output/events.js';
+import type { HostStats, Reporter, RunEvent } from '../output/events.js';
 import { PlaybookLoader } from '../playbook/loader.js';
-import type { Playbook, Task } from '../playbook/model.js';
+import type { Playbook } from '../playbook/model.js';
 import { parseKv } from '../playbook/kv.js';
 import { parseYaml } from '../playbook/yaml.js';
 import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import { validatePlaybook } from '../playbook/validate.js';
 import { Templar } from '../template/index.js';
 import { isDict, pyStr } from '../python/values.js';
-import { ConnectionPool } from './connections.js';
+import { BUILTIN_CONNECTIONS, type ConnectionFactory } from '../connection/registry.js';
+import { ConnectionPool } from './connection-pool.js';
 import type { RunContext } from './context.js';
 import { PlayRunner } from './play-runner.js';
+import { RecapCounters } from './recap.js';
 import { VariableManager } from './vars.js';
 
 export interface RunPlaybookOptions {
@@ -48,6 +50,8 @@ export interface RunPlaybookOptions {
   onEvent?: (event: RunEvent) => void;
   /** User modules, added to (or replacing) the built-in ones. */
   modules?: ModuleDefinition<any>[];
+  /** User transports by `ansible_connection` name, added to (or replacing) the built-in local, ssh and docker. */
+  connections?: Record<string, ConnectionFactory>;
   config?: AnsibleConfig;
 }
 
@@ -142,15 +146,15 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const inventory: Inventory = await loadInventory(sources, { cwd });
   for (const message of inventory.warnings) emit({ type: 'warning', message });
   const templar = new Templar();
-  const connections = new ConnectionPool();
-  const stats = new Map<string, HostStats>();
+  const connections = new ConnectionPool(new Map([...BUILTIN_CONNECTIONS, ...Object.entries(options.connections ?? {})]));
+  const stats = new RecapCounters();
   const everFailed = new Set<string>();
   const everUnreachable = new Set<string>();
   try {
     for (const playbook of playbooks) {
       emit({ type: 'playbook_start', file: playbook.file });
       const vm = new VariableManager(inventory, templar, path.dirname(playbook.file));
-      const rc: RunContext = {
+      const runContext: RunContext = {
         vm,
         templar,
         modules,
@@ -162,19 +166,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
           ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
         },
         emit,
-        taskInfo: (task: Task, title?: string): TaskInfo => ({
-          id: task.id,
-          title: title ?? (task.role ? `${task.role.name} : ${task.name ?? task.action}` : (task.name ?? task.action)),
-          name: task.name,
-          action: task.action,
-          role: task.role?.name,
-          file: task.location.file,
-          line: task.location.line,
-          column: task.location.column,
-          isHandler: task.isHandler,
-        }),
       };
-      const runner = new PlayRunner(rc, {
+      const runner = new PlayRunner(runContext, {
         checkMode: options.check ?? false,
         diffMode: options.diff ?? false,
         verbosity: options.verbosity ?? 0,
@@ -204,16 +197,12 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         }
         if (runner.runAborted) break;
       }
-      for (const [host, s] of runner.stats) {
-        const total = stats.get(host) ?? { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
-        for (const k of Object.keys(s) as Array<keyof HostStats>) total[k] += s[k];
-        stats.set(host, total);
-      }
+      stats.add(runner.stats);
     }
   } finally {
     await connections.closeAll();
   }
-  const statsObject = Object.fromEntries(stats);
+  const statsObject = stats.toRecord();
   emit({ type: 'recap', stats: statsObject });
   const exitCode = everUnreachable.size ? 4 : everFailed.size ? 2 : 0;
   return { exitCode, stats: statsObject, failedHosts: [...everFailed], unreachableHosts: [...everUnreachable] };

@@ -1,7 +1,6 @@
 /** Ansible's tag selection: --tags / --skip-tags with all, always, never, tagged, untagged. */
-import type { Block, Task } from '../playbook/model.js';
+import { type Play, type Task, blockChain } from '../playbook/model.js';
 import { pyStr } from '../python/values.js';
-import type { PlayContext } from './vars.js';
 
 export interface TagFilter {
   /** --tags (empty: all). */
@@ -16,19 +15,22 @@ function tagList(value: unknown): string[] {
   return list.flatMap((v) => pyStr(v).split(',')).map((t) => t.trim()).filter(Boolean);
 }
 
-/** A task's tags: its own, its blocks' (which include role entries and imports), and the play's. */
-export function effectiveTags(task: Task, pc: PlayContext): string[] {
-  const tags = new Set(tagList(task.keywords['tags']));
-  for (let b: Block | undefined = task.parent; b; b = b.parent) for (const t of tagList(b.keywords['tags'])) tags.add(t);
-  for (let inc = task.includedFrom; inc; inc = inc.includedFrom) {
-    for (let b: Block | undefined = inc.parent; b; b = b.parent) for (const t of tagList(b.keywords['tags'])) tags.add(t);
-  }
-  for (const t of tagList(pc.play.keywords['tags'])) tags.add(t);
-  return [...tags];
+/** A node's tags after its outer ones (play, role entry, blocks): outer first, each once, as --list-tasks shows them. */
+export function withOwnTags(outer: readonly string[], own: unknown): string[] {
+  return [...new Set([...outer, ...tagList(own)])];
 }
 
-export function selectedByTags(task: Task, pc: PlayContext, filter: TagFilter): boolean {
-  const tags = effectiveTags(task, pc);
+/** A task's tags: the play's, its blocks' (which include role entries and imports) and its includes' blocks', and its own. */
+export function effectiveTags(task: Task, play: Play): string[] {
+  const includes: Task[] = [];
+  for (let inc = task.includedFrom; inc; inc = inc.includedFrom) includes.unshift(inc);
+  let tags = withOwnTags([], play.keywords['tags']);
+  for (const node of [...includes, task]) for (const block of blockChain(node)) tags = withOwnTags(tags, block.keywords['tags']);
+  return withOwnTags(tags, task.keywords['tags']);
+}
+
+export function selectedByTags(task: Task, play: Play, filter: TagFilter): boolean {
+  const tags = effectiveTags(task, play);
   const only = filter.only.length ? filter.only : ['all'];
   const skip = filter.skip;
   let run = false;

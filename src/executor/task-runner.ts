@@ -2,53 +2,22 @@
  * Runs one task on one host, as Ansible's TaskExecutor: loop items, `when` per item, arguments
  * templated lazily, the module, `until` retries, `changed_when`/`failed_when`, `register`.
  */
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
-import { pyDatetime } from '../python/datetime.js';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Become } from '../connection/types.js';
 import { UnreachableError } from '../connection/types.js';
 import { ArgumentError, validateArgs } from '../modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions } from '../modules/types.js';
-import type { Block, Task } from '../playbook/model.js';
-import { loadVarsFile } from '../playbook/roles.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
+import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
 import { isDict, pyStr, truthy } from '../python/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
-import { taskTimeout, withTimeout } from './task-timeout.js';
 import type { RunContext } from './context.js';
+import { type HostTaskResult, censoredResult } from './feedback.js';
+import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
+import { moduleContext, taskSearchPath } from './module-context.js';
+import { taskInfo } from './task-title.js';
+import { taskTimeout, withTimeout } from './task-timeout.js';
 import { OMIT, type PlayContext } from './vars.js';
-
-export interface HostTaskResult {
-  status: 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
-  result: Record<string, unknown>;
-  ignored: boolean;
-  /** The host the task ran on, when delegated. */
-  delegatedTo?: string;
-}
-
-const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
-
-/** A keyword from the task, or inherited from its blocks (nearest wins), or the role entry, or the play. */
-export function inherited(task: Task, key: string, pc: PlayContext): unknown {
-  if (task.keywords[key] !== undefined) return task.keywords[key];
-  for (let b: Block | undefined = task.parent; b; b = b.parent) if (b.keywords[key] !== undefined) return b.keywords[key];
-  if (task.role && task.role.keywords[key] !== undefined) return task.role.keywords[key];
-  return pc.play.keywords[key];
-}
-
-/** `when` conditions from the blocks down to the task, all of which must hold. */
-export function allWhen(task: Task): unknown[] {
-  const out: unknown[] = [];
-  const chain: Block[] = [];
-  for (let b = task.parent; b; b = b.parent) chain.unshift(b);
-  for (const b of chain) out.push(...conditionList(b.keywords['when']));
-  out.push(...conditionList(task.keywords['when']));
-  return out;
-}
 
 function dropOmitted(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);
@@ -60,25 +29,11 @@ function dropOmitted(value: unknown): unknown {
   return value;
 }
 
-export function taskTitle(task: Task, bound?: BoundTemplar): string {
-  let name = task.name;
-  if (name && bound && name.includes('{{')) {
-    try {
-      name = pyStr(bound.templateValue(name));
-    } catch {
-      // Ansible shows the raw name when it cannot be templated yet (e.g. uses a loop var).
-    }
-  }
-  const shown = name ?? task.action;
-  return task.role ? `${task.role.name} : ${shown}` : shown;
-}
-
 export class TaskRunner {
-  constructor(private readonly rc: RunContext) {}
+  constructor(private readonly runContext: RunContext) {}
 
   private bound(pc: PlayContext, host: string, task: Task, locals?: Record<string, unknown>): BoundTemplar {
-    const { vm, templar } = this.rc;
-    return templar.bind(vm.source(vm.layers(pc, host, task, locals)), { keepPythonTypes: true, file: task.location.file, line: task.location.line, column: task.location.column });
+    return this.runContext.vm.bind(pc, host, task, locals, { keepPythonTypes: true, file: task.location.file, line: task.location.line, column: task.location.column });
   }
 
   /** Runs `task` on `host`; never throws for task-level problems (they become failed results). */
@@ -87,11 +42,10 @@ export class TaskRunner {
       return await this.runUnsafe(pc, task, host);
     } catch (e) {
       if (e instanceof UnreachableError) {
-        const ignoreKw = inherited(task, 'ignore_unreachable', pc);
-        const ignored = ignoreKw !== undefined && truthy(this.rc.templar.templateValue(ignoreKw, pc.extraVars));
+        const ignored = inheritedFlag(task, 'ignore_unreachable', pc, this.runContext.templar);
         const result = { unreachable: true, changed: false, msg: e.message };
         const register = task.keywords['register'];
-        if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = result;
+        if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = result;
         return { status: 'unreachable', result, ignored };
       }
       const msg = e instanceof TemplateError ? `Task failed: ${e.message}` : e instanceof Error ? e.message : String(e);
@@ -108,10 +62,10 @@ export class TaskRunner {
         const skipped = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         // A skipped task is registered too (`x is skipped`).
         const register = task.keywords['register'];
-        if (typeof register === 'string') this.rc.vm.state(host).runtimeVars[register] = skipped;
+        if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = skipped;
         return { status: 'skipped', result: skipped, ignored: false };
       }
-      const result = await this.runOnce(pc, task, host, undefined, base);
+      const result = await this.runItem(pc, task, host, undefined, base);
       const done = this.finish(pc, task, host, result, undefined);
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, delegatedTo: delegate } : done;
@@ -148,12 +102,12 @@ export class TaskRunner {
         itemResult = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         status = 'skipped';
       } else {
-        const r = await this.runOnce(pc, task, host, locals, bound);
+        const r = await this.runItem(pc, task, host, locals, bound);
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
         if (finished['failed'] === undefined) finished['failed'] = false;
         // set_fact in a loop: each item sees the facts the previous items set (as in Ansible).
         if (task.action === 'set_fact' && !finished['failed'] && isDict(finished['ansible_facts'])) {
-          Object.assign(this.rc.vm.state(host).runtimeVars, finished['ansible_facts']);
+          Object.assign(this.runContext.vm.state(host).runtimeVars, finished['ansible_facts']);
         }
         itemResult = finished;
         status = finished['failed'] ? 'failed' : finished['changed'] ? 'changed' : 'ok';
@@ -164,12 +118,12 @@ export class TaskRunner {
       if (control['label'] !== undefined) itemResult['_ansible_item_label'] = label;
       results.push(itemResult);
       const noLog = truthy(bound.templateValue(inherited(task, 'no_log', pc) ?? false));
-      this.rc.emit({
+      this.runContext.emit({
         type: 'host_result',
-        task: this.rc.taskInfo(task),
+        task: taskInfo(task),
         host,
         status,
-        result: noLog ? { censored: NO_LOG_MESSAGE, changed: itemResult['changed'] ?? false } : itemResult,
+        result: noLog ? censoredResult(itemResult) : itemResult,
         item: { label: noLog ? '(censored due to no_log)' : label },
         ignored: false,
         ...(this.delegateFor(task, bound) ? { delegatedTo: this.delegateFor(task, bound) } : {}),
@@ -196,7 +150,7 @@ export class TaskRunner {
     const raw = task.keywords['loop'];
     if (task.loopLookup) {
       const terms = bound.templateValue(raw);
-      const lookup = this.rc.templar.env.lookups.get(task.loopLookup);
+      const lookup = this.runContext.templar.env.lookups.get(task.loopLookup);
       if (!lookup) throw new Error(`Unexpected failure in finding the lookup named '${task.loopLookup}' in the available lookup plugins`);
       // with_X: a list is the lookup's terms, anything else is its one term.
       const termList = Array.isArray(terms) ? terms : [terms];
@@ -208,7 +162,7 @@ export class TaskRunner {
         variable: (name: string) => bound.variable(name),
         variableNames: () => [],
         render: (source: string) => bound.renderTemplate(source),
-        searchPath: this.searchPath(task),
+        searchPath: taskSearchPath(task, this.runContext.vm.playbookDir),
       };
       return lookup.fn(ctx, termList, {});
     }
@@ -219,24 +173,18 @@ export class TaskRunner {
     return value;
   }
 
-  /** Directories for relative files: the role, the task file's folder, the playbook. */
-  searchPath(task: Task): string[] {
-    const dirs: string[] = [];
-    for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
-    dirs.push(path.dirname(task.file), this.rc.vm.playbookDir);
-    return [...new Set(dirs)];
-  }
-
   private delegateFor(task: Task, bound: BoundTemplar): string | undefined {
-    const d = task.keywords['delegate_to'] ?? (task.parent ? inheritedFromBlocks(task, 'delegate_to') : undefined);
+    const d = task.keywords['delegate_to'] ?? fromBlocks(task, 'delegate_to');
     if (d === undefined || d === null) return undefined;
     return pyStr(bound.templateValue(d));
   }
 
-  /** One module call (one loop item): arguments, check mode, until/retries. */
-  /** `bound` is the templar `when` was evaluated with: same variables, so its cache is reused. */
-  private async runOnce(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
-    const module = this.rc.modules.get(task.action);
+  /**
+   * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
+   * templar `when` was evaluated with: same variables, so its cache is reused.
+   */
+  private async runItem(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
+    const module = this.runContext.modules.get(task.action);
     if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     try {
@@ -263,7 +211,7 @@ export class TaskRunner {
     }
     const delegate = this.delegateFor(task, bound);
     const target = delegate ?? host;
-    const ctx = await this.moduleContext(pc, task, host, target, bound, checkMode, diffMode);
+    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode });
     const asyncKw = task.keywords['async'];
     const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
     if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };
@@ -271,7 +219,7 @@ export class TaskRunner {
     const timeout = timeoutKw === undefined ? undefined : taskTimeout(bound.templateValue(timeoutKw));
     if (typeof timeout === 'string') return { failed: true, changed: false, msg: timeout };
     const once = (): Promise<ModuleResult> =>
-      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.rc.emit({ type: 'host_async', task: this.rc.taskInfo(task), host, jid, phase })) : this.callModule(module, args, ctx);
+      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.runContext.emit({ type: 'host_async', task: taskInfo(task), host, jid, phase })) : this.callModule(module, args, ctx);
     const call = timeout === undefined ? once : () => withTimeout(timeout, once);
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
@@ -286,7 +234,7 @@ export class TaskRunner {
       if (ok) return { ...result, attempts: attempt };
       // Ansible 2.19 tries retries+1 times and then reports attempts = retries.
       if (attempt > retries) return { ...result, failed: true, attempts: Math.max(1, retries), msg: result.msg ?? 'Retries exceeded' };
-      this.rc.emit({ type: 'host_retry', task: this.rc.taskInfo(task), host, attempt, retries: retries + 1 - attempt, result });
+      this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result });
       if (delay > 0) await sleep(delay * 1000);
     }
   }
@@ -298,67 +246,6 @@ export class TaskRunner {
       if (e instanceof UnreachableError || e instanceof TemplateError) throw e;
       return { failed: true, changed: false, msg: e instanceof Error ? e.message : String(e) };
     }
-  }
-
-  private async moduleContext(pc: PlayContext, task: Task, host: string, target: string, bound: BoundTemplar, checkMode: boolean, diffMode: boolean): Promise<ModuleContext> {
-    const { vm } = this.rc;
-    const module = this.rc.modules.get(task.action);
-    const targetVars = (name: string): unknown => {
-      // Connection variables come from the delegated host when delegating, as in Ansible.
-      if (target === host) return bound.variable(name);
-      const targetBound = this.rc.templar.bind(vm.source(vm.layers(pc, target, undefined)), { keepPythonTypes: true });
-      return targetBound.variable(name);
-    };
-    const connectionKw = inherited(task, 'connection', pc);
-    // Connection settings, highest first: the connection keyword, the host's variables, the
-    // remote_user/port keywords, then the command line and ansible.cfg.
-    const keywordFor: Record<string, string> = { ansible_user: 'remote_user', ansible_port: 'port' };
-    const connVars = (n: string): unknown => {
-      if (n === 'ansible_connection' && connectionKw !== undefined && target === host) return pyStr(bound.templateValue(connectionKw));
-      const v = plainVar(targetVars(n));
-      if (v !== undefined && v !== null) return v;
-      const kwName = keywordFor[n];
-      const kw = kwName ? inherited(task, kwName, pc) : undefined;
-      if (kw !== undefined && kw !== null) return bound.templateValue(kw);
-      return this.rc.options.connectionDefaults[n];
-    };
-    const conn = module?.controllerOnly ? undefined : await this.rc.connections.get(target, connVars);
-    const environment: Record<string, string> = {};
-    const envChain: unknown[] = [pc.play.keywords['environment']];
-    const blocks: Block[] = [];
-    for (let b = task.parent; b; b = b.parent) blocks.unshift(b);
-    for (const b of blocks) envChain.push(b.keywords['environment']);
-    envChain.push(task.keywords['environment']);
-    for (const env of envChain) {
-      if (env === undefined || env === null) continue;
-      const value = bound.templateValue(env);
-      if (isDict(value)) for (const [k, v] of Object.entries(value)) environment[k] = pyStr(v);
-    }
-    const becomeKw = inherited(task, 'become', pc) ?? plainVar(bound.variable('ansible_become'));
-    let become: Become | undefined;
-    if (becomeKw !== undefined && becomeKw !== null && truthy(bound.templateValue(becomeKw))) {
-      const user = inherited(task, 'become_user', pc) ?? plainVar(bound.variable('ansible_become_user')) ?? 'root';
-      const method = inherited(task, 'become_method', pc) ?? plainVar(bound.variable('ansible_become_method')) ?? 'sudo';
-      const password = plainVar(bound.variable('ansible_become_password')) ?? plainVar(bound.variable('ansible_become_pass')) ?? this.rc.options.becomePassword;
-      become = { user: pyStr(bound.templateValue(user)), method: pyStr(bound.templateValue(method)) === 'su' ? 'su' : 'sudo' };
-      if (password !== undefined && password !== null) become.password = pyStr(password);
-    }
-    const searchPath = this.searchPath(task);
-    return {
-      host,
-      conn: conn ?? (undefined as never),
-      connect: () => this.rc.connections.get(target, connVars),
-      checkMode,
-      diffMode,
-      become,
-      environment,
-      verbosity: pc.verbosity,
-      findFile: (kind, name) => findFile(searchPath, kind, name),
-      loadVarsFile,
-      renderTemplateFile: async (file, options) => renderTemplateFile(bound, file, searchPath, options),
-      variable: (name) => bound.variable(name),
-      evaluate: (expression) => bound.evaluateExpression(expression, { escapeBackslashes: false }),
-    };
   }
 
   /** changed_when / failed_when on one result (the result is visible under its register name). */
@@ -383,7 +270,7 @@ export class TaskRunner {
     const result = isLoop ? { ...raw } : this.applyResultKeywords(pc, task, host, raw, locals);
     // Every registered result says whether it failed, as Ansible's do.
     if (result['failed'] === undefined) result['failed'] = false;
-    const state = this.rc.vm.state(host);
+    const state = this.runContext.vm.state(host);
     const register = task.keywords['register'];
     if (typeof register === 'string') state.runtimeVars[register] = result;
     let status: HostTaskResult['status'];
@@ -402,57 +289,4 @@ export class TaskRunner {
     }
     return { status, result, ignored };
   }
-}
-
-function inheritedFromBlocks(task: Task, key: string): unknown {
-  for (let b: Block | undefined = task.parent; b; b = b.parent) if (b.keywords[key] !== undefined) return b.keywords[key];
-  return undefined;
-}
-
-/** A variable's plain value, or undefined when it is not defined. */
-function plainVar(v: unknown): unknown {
-  if (v === null) return null;
-  if (typeof v === 'object' && v !== null && v.constructor?.name === 'Undefined') return undefined;
-  return v;
-}
-
-export function findFile(searchPath: readonly string[], kind: string, name: string): string | undefined {
-  if (path.isAbsolute(name)) return existsFile(name) ? name : undefined;
-  for (const dir of searchPath) {
-    for (const candidate of [path.join(dir, kind, name), path.join(dir, name)]) if (existsFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function existsFile(p: string): boolean {
-  return existsSync(p);
-}
-
-async function renderTemplateFile(bound: BoundTemplar, file: string, searchPath: string[], options: TemplateFileOptions = {}): Promise<string> {
-  const source = await readFile(file, 'utf8');
-  const syntax: Record<string, unknown> = {};
-  if (options.variableStartString !== undefined) syntax['variableStart'] = options.variableStartString;
-  if (options.variableEndString !== undefined) syntax['variableEnd'] = options.variableEndString;
-  if (options.blockStartString !== undefined) syntax['blockStart'] = options.blockStartString;
-  if (options.blockEndString !== undefined) syntax['blockEnd'] = options.blockEndString;
-  if (options.commentStartString !== undefined) syntax['commentStart'] = options.commentStartString;
-  if (options.commentEndString !== undefined) syntax['commentEnd'] = options.commentEndString;
-  if (options.trimBlocks !== undefined) syntax['trimBlocks'] = options.trimBlocks;
-  if (options.lstripBlocks !== undefined) syntax['lstripBlocks'] = options.lstripBlocks;
-  if (options.newlineSequence !== undefined) syntax['newlineSequence'] = options.newlineSequence;
-  // What Ansible's template action adds for the template (ansible_managed only when not set).
-  const info = await stat(file);
-  const owner = (await readFile('/etc/passwd', 'utf8').catch(() => '')).split('\n').map((l) => l.split(':')).find((f) => Number(f[2]) === info.uid)?.[0];
-  const extra: Record<string, unknown> = {
-    template_host: os.hostname(),
-    template_path: options.templatePath ?? file,
-    template_fullpath: file,
-    template_destpath: options.destPath ?? null,
-    template_uid: owner ?? info.uid,
-    template_mtime: pyDatetime(info.mtime),
-    template_run_date: pyDatetime(new Date()),
-  };
-  const managed = bound.variable('ansible_managed');
-  if (managed === undefined || (typeof managed === 'object' && managed !== null && managed.constructor.name === 'Undefined')) extra['ansible_managed'] = 'Ansible managed';
-  return bound.renderTemplate(source, { file, line: 1, column: 1, searchPath: [path.dirname(file), ...searchPath], syntax, keepPythonTypes: false }, extra);
 }

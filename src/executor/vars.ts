@@ -3,8 +3,8 @@
  * highest). Values are templated lazily when a template reads them; `hostvars` is a lazy view of
  * every host's variables, templated in that host's own context.
  */
-import type { Block, Play, RoleInstance, Task } from '../playbook/model.js';
-import { MISSING, type Templar, type VariableSource } from '../template/index.js';
+import { type Block, type Play, type RoleInstance, type Task, blockChain } from '../playbook/model.js';
+import { type BoundTemplar, MISSING, type Templar, type TemplateOptions, type VariableSource } from '../template/index.js';
 import { isDict } from '../python/values.js';
 
 /** What the executor needs from an inventory. */
@@ -68,12 +68,6 @@ function allRoles(play: Play): RoleInstance[] {
   return out;
 }
 
-function blockChain(task: Task | Block | undefined): Block[] {
-  const chain: Block[] = [];
-  for (let b = task?.parent; b; b = b.parent) chain.unshift(b);
-  return chain;
-}
-
 function facts(facts: Record<string, unknown>): Record<string, unknown> {
   // Facts are also top-level variables (INJECT_FACTS_AS_VARS), and all of them under ansible_facts.
   const out: Record<string, unknown> = { ansible_facts: facts };
@@ -129,7 +123,7 @@ export class VariableManager {
     trusted(state.varsFiles);
     for (const role of allRoles(ctx.play)) trusted(role.vars);
     for (const role of chain) trusted(role.vars);
-    for (const block of blockChain(task)) if (isDict(block.keywords['vars'])) trusted(block.keywords['vars']);
+    for (const block of task ? blockChain(task) : []) if (isDict(block.keywords['vars'])) trusted(block.keywords['vars']);
     if (task?.kind === 'task' && isDict(task.keywords['vars'])) trusted(task.keywords['vars']);
     if (task?.kind === 'block' && isDict(task.keywords['vars'])) trusted(task.keywords['vars']);
     trusted(state.includeVars);
@@ -140,6 +134,11 @@ export class VariableManager {
     layers.push({ vars: this.magicVars(ctx, host, task), trusted: false });
     if (locals) layers.push({ vars: locals, trusted: false });
     return layers;
+  }
+
+  /** A templar over `host`'s variables for `task` (the play's when undefined), `locals` on top. */
+  bind(ctx: PlayContext, host: string, task: Task | Block | undefined, locals?: Record<string, unknown>, options: TemplateOptions = {}): BoundTemplar {
+    return this.templar.bind(this.source(this.layers(ctx, host, task, locals)), options);
   }
 
   private magicVars(ctx: PlayContext, host: string, task: Task | Block | undefined): Record<string, unknown> {

@@ -4,14 +4,7 @@
  * and is told how it went, so the strategy can keep hosts in lock-step (linear) or not (free).
  */
 import type { Block, Task, TaskNode } from '../playbook/model.js';
-import type { HostTaskResult } from './task-runner.js';
-
-export interface Feedback extends HostTaskResult {
-  /** Tasks an include added, to run next. */
-  included?: TaskNode[];
-  /** meta: end_host / end_play ended this host's section. */
-  endHost?: boolean;
-}
+import type { Feedback } from './feedback.js';
 
 /** A host failed and nothing rescued it: the section ends for that host. */
 export class HostFailed {
@@ -49,7 +42,7 @@ export function* walk(nodes: readonly TaskNode[], hooks: WalkHooks, rescuable = 
       if (rescuable === 0) hooks.onFailed(failure);
       throw failure;
     }
-    if (feedback.included?.length) yield* walk(feedback.included, hooks, rescuable);
+    if (feedback.includedTasks?.length) yield* walk(feedback.includedTasks, hooks, rescuable);
   }
 }
 
@@ -77,4 +70,49 @@ function* walkBlock(block: Block, hooks: WalkHooks, rescuable: number): Generato
     }
   }
   if (error !== undefined) throw error;
+}
+
+/** What a host's walk leaves in its state when it stops early. */
+export interface HostFlags {
+  failed: boolean;
+  unreachable: boolean;
+}
+
+/** A host's walk as a strategy drives it: the task it is at, and advancing with how that went. */
+export class HostWalker {
+  private readonly steps: Generator<Task, void, Feedback>;
+  private current: Task | undefined;
+
+  constructor(
+    readonly host: string,
+    nodes: readonly TaskNode[],
+    hooks: WalkHooks,
+    private readonly flags: HostFlags,
+  ) {
+    this.steps = walk(nodes, hooks);
+    this.current = this.step(() => this.steps.next());
+  }
+
+  /** The task the host runs next; undefined when its section is done. */
+  get next(): Task | undefined {
+    return this.current;
+  }
+
+  /** Tells the walk how the host's task went; `next` becomes its following task. */
+  advance(feedback: Feedback): void {
+    this.current = this.step(() => this.steps.next(feedback));
+  }
+
+  private step(resume: () => IteratorResult<Task, void>): Task | undefined {
+    try {
+      const step = resume();
+      return step.done ? undefined : step.value;
+    } catch (e) {
+      if (e instanceof HostFailed) this.flags.failed = true;
+      else if (e instanceof HostStopped) {
+        if (e.reason === 'unreachable') this.flags.unreachable = true;
+      } else throw e;
+      return undefined;
+    }
+  }
 }

@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs/promises';
 import { defineModule } from './types.js';
-import type { TemplateFileOptions } from './types.js';
 import { copyOneFile } from './support/copy-file.js';
 import { EncodingError, encodeText } from './support/encoding.js';
 import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { parseModeArg } from './support/mode.js';
 import { baseName } from './support/paths.js';
+import { type TemplateFileOptions, renderTemplateFile } from './support/template-file.js';
 
 type TemplateArgs = FileCommonArgs & {
   src: string | null;
@@ -88,7 +88,7 @@ export default defineModule<TemplateArgs>({
       newlineSequence: newline,
     };
     // Template errors propagate: the engine reports them with the template's file and line.
-    const text = await ctx.renderTemplateFile(source, options);
+    const text = await renderTemplateFile(ctx, source, options);
     let data: Buffer;
     try {
       data = encodeText(text, args.output_encoding || 'utf-8');

@@ -4,6 +4,7 @@
  * Module logic runs in the controller; only commands and file operations reach the host.
  */
 import type { Become, Connection } from '../connection/types.js';
+import type { Syntax } from '../template/index.js';
 import type { ArgumentSpec } from './args.js';
 
 export interface Diff {
@@ -46,8 +47,11 @@ export interface ModuleContext {
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
   /** A controller-side vars file (YAML or JSON mapping), as include_vars and vars_files read it. */
   loadVarsFile(file: string): Record<string, unknown>;
-  /** Renders a template file with the task's variables, as the template module does. */
-  renderTemplateFile(file: string, options?: TemplateFileOptions): Promise<string>;
+  /**
+   * Renders template text with the task's variables and `extraVars` over them. Includes and
+   * imports are looked up beside `options.file`, then in the role's and playbook's directories.
+   */
+  renderTemplate(source: string, options: RenderOptions, extraVars?: Record<string, unknown>): string;
   /** The task's variables (lazily templated), for modules that need them (debug var=). */
   variable(name: string): unknown;
   /** Templates an expression with the task's variables (assert that:, debug var=). */
@@ -60,19 +64,10 @@ export interface ModuleContext {
   asyncPoll?(jid: string): void;
 }
 
-export interface TemplateFileOptions {
-  /** `src` as written (template_path) and the destination (template_destpath). */
-  templatePath?: string;
-  destPath?: string;
-  variableStartString?: string;
-  variableEndString?: string;
-  blockStartString?: string;
-  blockEndString?: string;
-  commentStartString?: string;
-  commentEndString?: string;
-  trimBlocks?: boolean;
-  lstripBlocks?: boolean;
-  newlineSequence?: string;
+export interface RenderOptions {
+  /** The template's file: errors name it, and its directory is searched first. */
+  file: string;
+  syntax?: Partial<Syntax>;
 }
 
 export interface ModuleDefinition<Args extends Record<string, unknown> = Record<string, unknown>> {

@@ -23,7 +23,7 @@ export function banner(text: string, columns = 80): string {
 function cleanResult(result: Record<string, unknown>, action: string, verbosity: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result)) {
-    if (k.startsWith('_ansible_') || k === '_meta' || k === '_included' || k === 'diff') continue;
+    if (k.startsWith('_ansible_') || k === 'diff') continue;
     if (k === 'invocation' && verbosity < 3) continue;
     if (k === 'changed' && action === 'debug') continue;
     // The status line already says whether it failed.
@@ -172,6 +172,7 @@ export class JsonLinesReporter implements Reporter {
   constructor(private readonly write: (text: string) => void) {}
 
   event(e: RunEvent): void {
-    this.write(JSON.stringify(e, (_k, v: unknown) => (v instanceof Object && 'value' in v && v.constructor.name === 'PyFloat' ? (v as { value: number }).value : v)) + '\n');
+    // A boxed Python float (PyFloat) writes itself as its number (toJSON).
+    this.write(JSON.stringify(e) + '\n');
   }
 }

@@ -119,3 +119,10 @@ export interface Playbook {
   file: string;
   plays: Play[];
 }
+
+/** The blocks around a task or block, outermost first (role entries and imports are blocks too). */
+export function blockChain(node: TaskNode): Block[] {
+  const chain: Block[] = [];
+  for (let b = node.parent; b; b = b.parent) chain.unshift(b);
+  return chain;
+}

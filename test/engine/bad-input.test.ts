@@ -85,6 +85,14 @@ describe('runtime errors', () => {
     expect(r.exitCode).toBe(2);
     expect(r.output).toContain("argument 'verbosity' is of type str and we were unable to convert to int");
   });
+
+  test('an unknown strategy stops the run when its play starts, naming it', async () => {
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  strategy: bogus\n  tasks:\n    - debug: msg=hi\n' });
+    const events: string[] = [];
+    await expect(run(dir, 'pb.yml', { onEvent: (e) => events.push(e.type) })).rejects.toThrow(`${path.join(dir, 'pb.yml')}:1:3: Invalid play strategy specified: bogus`);
+    // As ansible-playbook: the PLAY banner, then the error; no task runs.
+    expect(events).toEqual(['playbook_start', 'play_start']);
+  });
 });
 
 describe('exit codes from the command line, as ansible-playbook', () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Connection } from '../../src/connection/types.js';
-import { CONNECTION_FACTORIES } from '../../src/executor/connections.js';
+import { BUILTIN_CONNECTIONS, type ConnectionFactory } from '../../src/connection/registry.js';
 import { parseGpuCsv, parseGpuProcessCsv } from '../../src/facts/gpus.js';
 import { type Sshd, startSshd } from '../connection/sshd.js';
 import { ROOT, cli, project, run } from '../engine/helpers.js';
@@ -164,9 +164,9 @@ describe('facts gathered over ssh', () => {
     const sessions = (): string[] => sshd.log().split('\n').filter((l) => l.includes('Starting session: '));
     const sessionsBefore = sessions().length;
     const calls: string[] = [];
-    const ssh = CONNECTION_FACTORIES.get('ssh')!;
+    const ssh = BUILTIN_CONNECTIONS.get('ssh')!;
     // Every operation a module asks of the connection, counted on the way to the real one.
-    CONNECTION_FACTORIES.set('ssh', (host, vars, shared) => {
+    const counted: ConnectionFactory = (host, vars, shared) => {
       const conn = ssh(host, vars, shared);
       return new Proxy(conn, {
         get(target, prop, receiver) {
@@ -178,22 +178,18 @@ describe('facts gathered over ssh', () => {
           };
         },
       }) satisfies Connection;
-    });
-    try {
-      const dir = project({
-        'inventory.ini': inventory(),
-        'pb.yml': `- hosts: node1
+    };
+    const dir = project({
+      'inventory.ini': inventory(),
+      'pb.yml': `- hosts: node1
   gather_facts: true
   tasks:
     - debug: { msg: "{{ ansible_hostname }} {{ ansible_facts.kernel }} {{ ansible_default_ipv4.interface }}" }
 `,
-      });
-      const ran = await run(dir);
-      expect(ran.output).toContain(`"msg": "${sh('hostname').split('.')[0]} ${sh('uname', ['-r'])} `);
-      expect(ran.output).toMatch(/node1\s+: ok=2\s+changed=0\s+unreachable=0\s+failed=0/);
-    } finally {
-      CONNECTION_FACTORIES.set('ssh', ssh);
-    }
+    });
+    const ran = await run(dir, 'pb.yml', { connections: { ssh: counted } });
+    expect(ran.output).toContain(`"msg": "${sh('hostname').split('.')[0]} ${sh('uname', ['-r'])} `);
+    expect(ran.output).toMatch(/node1\s+: ok=2\s+changed=0\s+unreachable=0\s+failed=0/);
     // Counted twice: the operations the engine asked of the connection, and the sessions sshd started.
     expect(calls).toEqual(['exec']);
     const started = sessions().slice(sessionsBefore);

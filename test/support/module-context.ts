@@ -1,6 +1,6 @@
 /**
  * A small ModuleContext for module tests: a LocalConnection on a fresh temp directory, files/
- * and templates/ beside it for findFile, renderTemplate for template files, and arguments
+ * and templates/ beside it for findFile, renderTemplate over the sandbox's vars, and arguments
  * checked with validateArgs exactly as the engine does before run().
  */
 import { existsSync } from 'node:fs';
@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
 import { validateArgs } from '../../src/modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult, TemplateFileOptions } from '../../src/modules/types.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
 import { loadVarsFile } from '../../src/playbook/roles.js';
-import { type Syntax, renderTemplate } from '../../src/template/index.js';
+import { renderTemplate } from '../../src/template/index.js';
 
 /** The mode the host gives a new file or directory (0666/0777 minus the umask), as '0%03o'. */
 export function defaultMode(directory = false): string {
@@ -60,20 +60,7 @@ export async function createSandbox(): Promise<Sandbox> {
       }
       return undefined;
     },
-    async renderTemplateFile(file: string, options: TemplateFileOptions = {}) {
-      const source = await fs.readFile(file, 'utf8');
-      const syntax: Partial<Syntax> = {};
-      if (options.variableStartString) syntax['variableStart'] = options.variableStartString;
-      if (options.variableEndString) syntax['variableEnd'] = options.variableEndString;
-      if (options.blockStartString) syntax['blockStart'] = options.blockStartString;
-      if (options.blockEndString) syntax['blockEnd'] = options.blockEndString;
-      if (options.commentStartString) syntax['commentStart'] = options.commentStartString;
-      if (options.commentEndString) syntax['commentEnd'] = options.commentEndString;
-      if (options.trimBlocks !== undefined) syntax['trimBlocks'] = options.trimBlocks;
-      if (options.lstripBlocks !== undefined) syntax['lstripBlocks'] = options.lstripBlocks;
-      if (options.newlineSequence !== undefined) syntax.newlineSequence = options.newlineSequence;
-      return renderTemplate(source, vars, { file, syntax });
-    },
+    renderTemplate: (source, options, extraVars) => renderTemplate(source, { ...vars, ...extraVars }, { file: options.file, syntax: options.syntax ?? {} }),
     variable: (name) => vars[name],
     evaluate: (expression) => expression,
   });

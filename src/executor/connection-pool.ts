@@ -1,16 +1,6 @@
-/** One connection per host for the whole run, created on first use, by transport name. */
-import { DockerConnection, dockerOptionsFromVars } from '../connection/docker.js';
-import { LocalConnection } from '../connection/local.js';
-import { SshConnection, SshLinks } from '../connection/ssh.js';
-import { sshOptionsFromVars } from '../connection/ssh-options.js';
+/** One connection per host for the whole run, created on first use by the transport its variables name. */
+import { type ConnectionFactory, type SharedLinks, handshakeTarget, newSharedLinks } from '../connection/registry.js';
 import { type Connection, UnreachableError } from '../connection/types.js';
-
-/** What the connections of one run share: SSH links, so that aliases of one machine use one. */
-export interface SharedLinks {
-  ssh: SshLinks;
-}
-
-export type ConnectionFactory = (host: string, vars: (name: string) => unknown, shared: SharedLinks) => Connection;
 
 /**
  * sshd drops unauthenticated connections beyond MaxStartups (OpenSSH's default 10:30:100 starts
@@ -20,33 +10,14 @@ export type ConnectionFactory = (host: string, vars: (name: string) => unknown, 
  */
 export const HANDSHAKES_PER_SSHD = 8;
 
-/** The sshd a connection's handshake reaches first (the first bastion, else the host). */
-const firstHop = new WeakMap<Connection, string>();
-
-const ssh: ConnectionFactory = (host, vars, shared) => {
-  const options = sshOptionsFromVars(host, vars);
-  const conn = new SshConnection(host, options, shared.ssh);
-  const hop = options.jumps[0] ?? options;
-  firstHop.set(conn, `${hop.address}:${hop.port}`);
-  return conn;
-};
-
-/** The registry of transports (`ansible_connection`); paramiko and smart mean ssh here. */
-export const CONNECTION_FACTORIES = new Map<string, ConnectionFactory>([
-  ['local', (host) => new LocalConnection(host)],
-  ['ssh', ssh],
-  ['paramiko', ssh],
-  ['smart', ssh],
-  ['docker', (host, vars) => new DockerConnection(host, dockerOptionsFromVars(host, vars))],
-]);
-
 export class ConnectionPool {
   private readonly open = new Map<string, Promise<Connection>>();
   /** Handshakes under way per sshd, and the connects waiting for a slot. */
   private readonly handshakes = new Map<string, { active: number; waiting: Array<() => void> }>();
-  private readonly shared: SharedLinks = { ssh: new SshLinks() };
+  private readonly shared: SharedLinks = newSharedLinks();
 
-  constructor(private readonly factories: Map<string, ConnectionFactory> = CONNECTION_FACTORIES) {}
+  /** `transports`: factories by `ansible_connection` name. */
+  constructor(private readonly transports: ReadonlyMap<string, ConnectionFactory>) {}
 
   /** The host's connection; `vars` reads the host's ansible_* connection variables. */
   get(host: string, vars: (name: string) => unknown): Promise<Connection> {
@@ -63,10 +34,10 @@ export class ConnectionPool {
   private async create(host: string, vars: (name: string) => unknown): Promise<Connection> {
     const declared = vars('ansible_connection');
     const transport = typeof declared === 'string' && declared !== 'smart' ? declared : host === 'localhost' || host === '127.0.0.1' ? 'local' : 'ssh';
-    const factory = this.factories.get(transport);
-    if (!factory) throw new UnreachableError(host, `the connection plugin '${transport}' is not available (known: ${[...this.factories.keys()].join(', ')})`);
+    const factory = this.transports.get(transport);
+    if (!factory) throw new UnreachableError(host, `the connection plugin '${transport}' is not available (known: ${[...this.transports.keys()].join(', ')})`);
     const conn = factory(host, vars, this.shared);
-    const sshd = firstHop.get(conn);
+    const sshd = handshakeTarget(conn);
     try {
       await (sshd === undefined ? conn.connect() : this.throttled(sshd, () => conn.connect()));
     } catch (e) {

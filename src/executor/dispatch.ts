@@ -1,0 +1,88 @@
+/**
+ * A task on one host from start to end: include_tasks, include_role and meta by the
+ * IncludeHandler, modules by the TaskRunner; then its facts stored, its result reported and
+ * counted in the recap, and the handlers it notifies told.
+ */
+import type { Task } from '../playbook/model.js';
+import { isDict } from '../python/values.js';
+import { evaluateConditions } from './conditionals.js';
+import type { RunContext } from './context.js';
+import { type Feedback, censoredResult } from './feedback.js';
+import { type Notifications, notify } from './handlers.js';
+import { IncludeHandler } from './includes.js';
+import { allWhen, inheritedFlag } from './keywords.js';
+import type { RecapCounters } from './recap.js';
+import { TaskRunner } from './task-runner.js';
+import { taskInfo } from './task-title.js';
+import type { PlayContext } from './vars.js';
+
+const isInclude = (task: Task): boolean => task.action === 'include_tasks' || task.action === 'include_role';
+
+export class TaskDispatcher {
+  private readonly includes: IncludeHandler;
+  private readonly runner: TaskRunner;
+
+  constructor(
+    private readonly runContext: RunContext,
+    private readonly stats: RecapCounters,
+    /** meta: end_play (or end_batch) ends the play. */
+    private readonly endPlay: () => void,
+  ) {
+    this.runner = new TaskRunner(runContext);
+    this.includes = new IncludeHandler(runContext);
+  }
+
+  async run(pc: PlayContext, task: Task, host: string, notifications: Notifications): Promise<Feedback> {
+    let feedback: Feedback;
+    if (isInclude(task) || task.action === 'meta') {
+      feedback = await this.includes.run(pc, task, host, (when) => this.whenHolds(pc, task, host, when));
+      if (feedback.meta === 'end_play' || feedback.meta === 'end_batch') this.endPlay();
+    } else {
+      feedback = await this.runner.run(pc, task, host);
+      this.storeFacts(pc, task, host, feedback);
+    }
+    // An include that ran shows its `included:` lines instead; a meta task shows only when skipped.
+    const reported = isInclude(task) ? feedback.status !== 'ok' : task.action !== 'meta' || feedback.status === 'skipped';
+    if (reported) this.report(pc, task, host, feedback);
+    // Ansible counts no meta task in the recap.
+    if (task.action !== 'meta') this.stats.count(host, feedback);
+    if (feedback.status === 'changed' || (feedback.status === 'ok' && feedback.result['changed'])) notify(this.runContext, pc, task, host, notifications);
+    return feedback;
+  }
+
+  private whenHolds(pc: PlayContext, task: Task, host: string, extra?: Record<string, unknown>): boolean {
+    const bound = this.runContext.vm.bind(pc, host, task, extra, { keepPythonTypes: true });
+    return evaluateConditions(allWhen(task), bound, task.location).ok;
+  }
+
+  /** set_fact, include_vars and fact-gathering results become variables (of the delegate with delegate_facts). */
+  storeFacts(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
+    const results = Array.isArray(feedback.result['results']) ? (feedback.result['results'] as Array<Record<string, unknown>>) : [feedback.result];
+    const toDelegate = feedback.delegatedTo !== undefined && inheritedFlag(task, 'delegate_facts', pc, this.runContext.templar);
+    const st = this.runContext.vm.state(toDelegate ? feedback.delegatedTo! : host);
+    for (const r of results) {
+      const facts = r['ansible_facts'];
+      if (!isDict(facts) || r['failed']) continue;
+      if (task.action === 'set_fact') Object.assign(st.runtimeVars, facts);
+      else if (task.action === 'include_vars') Object.assign(st.includeVars, facts);
+      else Object.assign(st.facts, facts);
+    }
+  }
+
+  private report(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
+    if (Array.isArray(feedback.result['results']) && task.keywords['loop'] !== undefined) {
+      // Loop items were reported one by one; only a failure of the whole task is reported again.
+      if (feedback.status !== 'failed' || feedback.result['results'].length) return;
+    }
+    const result = inheritedFlag(task, 'no_log', pc, this.runContext.templar) ? censoredResult(feedback.result) : feedback.result;
+    this.runContext.emit({
+      type: 'host_result',
+      task: taskInfo(task),
+      host,
+      status: feedback.status,
+      result,
+      ignored: feedback.ignored,
+      ...(feedback.delegatedTo ? { delegatedTo: feedback.delegatedTo } : {}),
+    });
+  }
+}

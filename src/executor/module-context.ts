@@ -1,0 +1,122 @@
+/**
+ * What a module is given for one task on one host (ModuleContext): the connection, chosen by
+ * connection variables in Ansible's precedence, become, the task's environment, and the task's
+ * variables, templating and controller-side files.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Become } from '../connection/types.js';
+import type { ModuleContext } from '../modules/types.js';
+import { type Task, blockChain } from '../playbook/model.js';
+import { loadVarsFile } from '../playbook/roles.js';
+import type { BoundTemplar } from '../template/index.js';
+import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
+import type { RunContext } from './context.js';
+import { inherited } from './keywords.js';
+import type { PlayContext } from './vars.js';
+
+/** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
+export interface ModuleCall {
+  pc: PlayContext;
+  task: Task;
+  host: string;
+  target: string;
+  /** The task's templar on `host`. */
+  bound: BoundTemplar;
+  checkMode: boolean;
+  diffMode: boolean;
+}
+
+export async function moduleContext(runContext: RunContext, call: ModuleCall): Promise<ModuleContext> {
+  const { pc, task, host, target, bound, checkMode, diffMode } = call;
+  const module = runContext.modules.get(task.action);
+  const connectionVars = connectionVariables(runContext, call);
+  const conn = module?.controllerOnly ? undefined : await runContext.connections.get(target, connectionVars);
+  const env = environment(pc, task, bound);
+  const becoming = become(runContext, pc, task, bound);
+  const searchPath = taskSearchPath(task, runContext.vm.playbookDir);
+  return {
+    host,
+    conn: conn ?? (undefined as never),
+    connect: () => runContext.connections.get(target, connectionVars),
+    checkMode,
+    diffMode,
+    become: becoming,
+    environment: env,
+    verbosity: pc.verbosity,
+    findFile: (kind, name) => findFile(searchPath, kind, name),
+    loadVarsFile,
+    // The template's own directory is searched first for includes and imports.
+    renderTemplate: (source, options, extraVars) =>
+      bound.renderTemplate(source, { file: options.file, line: 1, column: 1, searchPath: [path.dirname(options.file), ...searchPath], syntax: options.syntax ?? {}, keepPythonTypes: false }, extraVars),
+    variable: (name) => bound.variable(name),
+    evaluate: (expression) => bound.evaluateExpression(expression, { escapeBackslashes: false }),
+  };
+}
+
+/**
+ * Connection settings, highest first: the connection keyword, the host's variables, the
+ * remote_user/port keywords, then the command line and ansible.cfg. When delegating, the
+ * variables are the delegate's, as in Ansible.
+ */
+function connectionVariables(runContext: RunContext, call: ModuleCall): (name: string) => unknown {
+  const { pc, task, host, target, bound } = call;
+  const targetVar = (name: string): unknown => (target === host ? bound.variable(name) : runContext.vm.bind(pc, target, undefined, undefined, { keepPythonTypes: true }).variable(name));
+  const connectionKw = inherited(task, 'connection', pc);
+  const keywordFor: Record<string, string> = { ansible_user: 'remote_user', ansible_port: 'port' };
+  return (name) => {
+    if (name === 'ansible_connection' && connectionKw !== undefined && target === host) return pyStr(bound.templateValue(connectionKw));
+    const value = definedValue(targetVar(name));
+    if (value !== undefined && value !== null) return value;
+    const keyword = keywordFor[name];
+    const kw = keyword ? inherited(task, keyword, pc) : undefined;
+    if (kw !== undefined && kw !== null) return bound.templateValue(kw);
+    return runContext.options.connectionDefaults[name];
+  };
+}
+
+/** `environment:` of the play, the blocks and the task, the inner ones winning. */
+function environment(pc: PlayContext, task: Task, bound: BoundTemplar): Record<string, string> {
+  const out: Record<string, string> = {};
+  const chain: unknown[] = [pc.play.keywords['environment'], ...blockChain(task).map((b) => b.keywords['environment']), task.keywords['environment']];
+  for (const env of chain) {
+    if (env === undefined || env === null) continue;
+    const value = bound.templateValue(env);
+    if (isDict(value)) for (const [k, v] of Object.entries(value)) out[k] = pyStr(v);
+  }
+  return out;
+}
+
+/** become keywords over ansible_become* variables; the password from the variables or -K. */
+function become(runContext: RunContext, pc: PlayContext, task: Task, bound: BoundTemplar): Become | undefined {
+  const becomeKw = inherited(task, 'become', pc) ?? definedValue(bound.variable('ansible_become'));
+  if (becomeKw === undefined || becomeKw === null || !truthy(bound.templateValue(becomeKw))) return undefined;
+  const user = inherited(task, 'become_user', pc) ?? definedValue(bound.variable('ansible_become_user')) ?? 'root';
+  const method = inherited(task, 'become_method', pc) ?? definedValue(bound.variable('ansible_become_method')) ?? 'sudo';
+  const password = definedValue(bound.variable('ansible_become_password')) ?? definedValue(bound.variable('ansible_become_pass')) ?? runContext.options.becomePassword;
+  const out: Become = { user: pyStr(bound.templateValue(user)), method: pyStr(bound.templateValue(method)) === 'su' ? 'su' : 'sudo' };
+  if (password !== undefined && password !== null) out.password = pyStr(password);
+  return out;
+}
+
+/** A variable's value, or undefined when it is not defined. */
+function definedValue(value: unknown): unknown {
+  return value instanceof Undefined ? undefined : value;
+}
+
+/** Directories for a task's relative files: its role's (and the roles that pulled it in), its file's folder, the playbook's. */
+export function taskSearchPath(task: Task, playbookDir: string): string[] {
+  const dirs: string[] = [];
+  for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
+  dirs.push(path.dirname(task.file), playbookDir);
+  return [...new Set(dirs)];
+}
+
+/** A controller-side file: `kind/name` then `name` in each directory; an absolute name as is. */
+export function findFile(searchPath: readonly string[], kind: string, name: string): string | undefined {
+  if (path.isAbsolute(name)) return existsSync(name) ? name : undefined;
+  for (const dir of searchPath) {
+    for (const candidate of [path.join(dir, kind, name), path.join(dir, name)]) if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}

@@ -1,4 +1,5 @@
 /** What every part of a run shares: variables, templating, modules, connections, events. */
+import type { FactCaches } from '../facts/index.js';
 import type { ModuleRegistry } from '../modules/index.js';
 import type { PlaybookLoader } from '../playbook/loader.js';
 import type { RunEvent } from '../output/events.js';
@@ -21,6 +22,8 @@ export interface RunContext {
   templar: Templar;
   modules: ModuleRegistry;
   connections: ConnectionPool;
+  /** What each host's facts are, read once and kept until a module changes the host. */
+  facts: FactCaches;
   loader: PlaybookLoader;
   options: RunOptions;
   emit(event: RunEvent): void;

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Become } from '../connection/types.js';
+import type { Become, Connection } from '../connection/types.js';
 import type { ModuleContext } from '../modules/types.js';
 import { type Task, blockChain } from '../playbook/model.js';
 import { loadVarsFile } from '../playbook/roles.js';
@@ -35,10 +35,12 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
   const env = environment(pc, task, bound);
   const becoming = become(runContext, pc, task, bound);
   const searchPath = taskSearchPath(task, runContext.vm.playbookDir);
+  const connect = (): Promise<Connection> => runContext.connections.get(target, connectionVars);
   return {
     host,
     conn: conn ?? (undefined as never),
-    connect: () => runContext.connections.get(target, connectionVars),
+    connect,
+    facts: runContext.facts.of(target).bind(conn ? () => Promise.resolve(conn) : connect, becoming, env),
     checkMode,
     diffMode,
     become: becoming,

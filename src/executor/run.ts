@@ -19,6 +19,7 @@ import { validatePlaybook } from '../playbook/validate.js';
 import { Templar } from '../template/index.js';
 import { isDict, pyStr } from '../python/values.js';
 import { BUILTIN_CONNECTIONS, type ConnectionFactory } from '../connection/registry.js';
+import { FactCaches } from '../facts/index.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RunContext } from './context.js';
 import { PlayRunner } from './play-runner.js';
@@ -146,6 +147,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const inventory: Inventory = await loadInventory(sources, { cwd });
   for (const message of inventory.warnings) emit({ type: 'warning', message });
   const templar = new Templar();
+  const facts = new FactCaches();
   const connections = new ConnectionPool(new Map([...BUILTIN_CONNECTIONS, ...Object.entries(options.connections ?? {})]));
   const stats = new RecapCounters();
   const everFailed = new Set<string>();
@@ -159,6 +161,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         templar,
         modules,
         connections,
+        facts,
         loader,
         options: {
           forks: options.forks ?? config.forks,

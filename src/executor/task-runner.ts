@@ -227,6 +227,8 @@ export class TaskRunner {
     const delay = Number(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
     for (let attempt = 1; ; attempt++) {
       const result = await call();
+      // What the host's facts said may no longer hold.
+      if (result.changed) this.runContext.facts.of(target).invalidate();
       if (!untilConditions.length) return result;
       const register = task.keywords['register'];
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: result } : {}) };

@@ -16,6 +16,17 @@ export interface HostFacts {
 
 export type FactValues<R extends readonly FactRequest<unknown>[]> = { -readonly [K in keyof R]: R[K] extends FactRequest<infer T> ? T : never };
 
+/** The caches of one run, one per host. */
+export class FactCaches {
+  private readonly byHost = new Map<string, FactCache>();
+
+  of(host: string): FactCache {
+    let cache = this.byHost.get(host);
+    if (!cache) this.byHost.set(host, (cache = new FactCache()));
+    return cache;
+  }
+}
+
 /** One host's cache; the executor keeps one per host and drops it when the host changes. */
 export class FactCache {
   private readonly values = new Map<string, unknown>();
@@ -25,12 +36,15 @@ export class FactCache {
     this.values.clear();
   }
 
-  /** The host's facts as `become`'s user with `env` (both are part of what a fact says). */
-  bind(conn: Connection, become: Become | undefined, env: Record<string, string>): HostFacts {
+  /**
+   * The host's facts as `become`'s user with `env` (both are part of what a fact says). The
+   * connection is asked for only when a fact must be read.
+   */
+  bind(connect: () => Promise<Connection>, become: Become | undefined, env: Record<string, string>): HostFacts {
     const scope = JSON.stringify([become?.user ?? null, env]);
     const gather = async <const R extends readonly FactRequest<unknown>[]>(requests: R, options: { refresh?: boolean; timeoutMs?: number } = {}): Promise<FactValues<R>> => {
       const missing = requests.filter((r) => options.refresh || !this.values.has(scope + r.key));
-      const read = await gatherFacts(conn, missing, { become, env, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+      const read = missing.length ? await gatherFacts(await connect(), missing, { become, env, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }) : [];
       missing.forEach((r, i) => this.values.set(scope + r.key, read[i]));
       return requests.map((r) => this.values.get(scope + r.key)) as FactValues<R>;
     };

@@ -14,7 +14,7 @@ import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
 export type { Fact, FactDefinition, FactRequest } from './fact.js';
-export { FactCache } from './host-facts.js';
+export { FactCache, FactCaches } from './host-facts.js';
 export type { FactValues, HostFacts } from './host-facts.js';
 export { gatherFacts } from './gather.js';
 

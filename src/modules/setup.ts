@@ -1,5 +1,5 @@
 /** setup (gather_facts): the facts gather_subset selects, in one command on the host, then filter. */
-import { FactError, SETUP_SUBSETS, type SetupFact, gatherFacts } from '../facts/index.js';
+import { FactError, SETUP_SUBSETS, type SetupFact } from '../facts/index.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
 import { type ModuleDefinition, defineModule } from './types.js';
 
@@ -36,7 +36,8 @@ export const setup: ModuleDefinition = defineModule({
     let values: unknown[];
     try {
       // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
-      values = await gatherFacts(ctx.conn, wanted.map((f) => f.with()), { timeoutMs: Number(args['gather_timeout']) * 1000, env: ctx.environment, become: ctx.become });
+      // Gathering is always fresh (that is what setup is asked for), and refreshes the cache.
+      values = await ctx.facts.gather(wanted.map((f) => f.with()), { refresh: true, timeoutMs: Number(args['gather_timeout']) * 1000 });
     } catch (e) {
       if (e instanceof FactError) return { changed: false, failed: true, msg: `fact gathering failed: ${e.stderr.trim()}` };
       throw e;

@@ -5,6 +5,7 @@
  */
 import type { Become, Connection } from '../connection/types.js';
 import type { Syntax } from '../template/index.js';
+import type { HostFacts } from '../facts/index.js';
 import type { ArgumentSpec } from './args.js';
 
 export interface Diff {
@@ -33,6 +34,8 @@ export interface ModuleContext {
   readonly conn: Connection;
   /** Opens (or re-opens) the host's connection; for controller-side modules that wait for a host. */
   connect(): Promise<Connection>;
+  /** The host's facts (as the task's user, with its environment), read once for the run. */
+  readonly facts: HostFacts;
   /** --check: report what would change, change nothing. */
   readonly checkMode: boolean;
   /** --diff: include before/after in the result. */

@@ -67,12 +67,12 @@ describe('the per-host cache', () => {
   test('a fact is read once per run, again after the host changed, and per user', async () => {
     const conn = host();
     const cache = new FactCache();
-    const facts = cache.bind(conn, undefined, {});
+    const facts = cache.bind(() => Promise.resolve(conn), undefined, {});
     const first = await facts.get(counter);
     expect(await facts.get(counter)).toBe(first);
     expect(conn.roundTrips).toBe(1);
     // Another user (or environment) may see the host differently.
-    await cache.bind(conn, { method: 'sudo', user: 'root' }, {}).get(counter).catch(() => undefined);
+    await cache.bind(() => Promise.resolve(conn), { method: 'sudo', user: 'root' }, {}).get(counter).catch(() => undefined);
     expect(conn.roundTrips).toBe(2);
     cache.invalidate();
     expect(await facts.get(counter)).not.toBe(first);
@@ -81,7 +81,7 @@ describe('the per-host cache', () => {
 
   test('gather reads only what is not cached, in one round trip; refresh reads everything again', async () => {
     const conn = host();
-    const facts = new FactCache().bind(conn, undefined, {});
+    const facts = new FactCache().bind(() => Promise.resolve(conn), undefined, {});
     await facts.get(counter);
     conn.reset();
     const [again, args] = await facts.gather([counter.with(), echoArgs.with('a')]);

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
+import { FactCache } from '../../src/facts/index.js';
 import { validateArgs } from '../../src/modules/args.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
 import { loadVarsFile } from '../../src/playbook/roles.js';
@@ -40,6 +41,7 @@ export async function createSandbox(): Promise<Sandbox> {
   const templates = path.join(base, 'templates');
   await Promise.all([fs.mkdir(root), fs.mkdir(files), fs.mkdir(templates)]);
   const conn = new LocalConnection('localhost');
+  const facts = new FactCache();
   const vars: Record<string, unknown> = {};
   const dirs = { files, templates, vars: path.join(base, 'vars') };
 
@@ -47,6 +49,7 @@ export async function createSandbox(): Promise<Sandbox> {
     host: 'localhost',
     conn,
     connect: () => Promise.resolve(conn),
+    facts: facts.bind(() => Promise.resolve(conn), undefined, {}),
     checkMode,
     diffMode,
     become: undefined,

@@ -1,26 +1,10 @@
 /** ansible.builtin.blockinfile: a block of lines between marker lines, inserted, updated or removed. */
-import { defineModule } from './types.js';
+import { defineModule } from './define.js';
 import type { Diff, ModuleResult } from './types.js';
 import { pyRegex, pySub } from '../python/regex.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { asBytes } from './support/line-edit.js';
-
-type BlockinfileArgs = FileCommonArgs & {
-  path: string;
-  state: 'present' | 'absent';
-  marker: string;
-  block: string;
-  insertafter: string | null;
-  insertbefore: string | null;
-  create: boolean;
-  backup: boolean;
-  validate: string | null;
-  marker_begin: string;
-  marker_end: string;
-  append_newline: boolean;
-  prepend_newline: boolean;
-};
 
 /** bytes.splitlines(keepends=True): breaks at \n, \r\n and \r. */
 function splitLines(data: string): string[] {
@@ -61,7 +45,7 @@ function insertionPoint(lines: string[], original: string | null, where: Placeme
   return where.insertafter !== null ? index + 1 : index;
 }
 
-export default defineModule<BlockinfileArgs>({
+export default defineModule({
   name: 'blockinfile',
   supportsCheckMode: true,
   spec: {

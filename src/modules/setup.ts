@@ -2,7 +2,7 @@
 import { FACTS_SCRIPT } from '../facts/script.js';
 import { parseFactLines } from '../facts/parse.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
 const MINIMAL = ['hostname', 'nodename', 'fqdn', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'os_family', 'kernel', 'architecture', 'machine', 'system', 'user_id', 'user_uid', 'user_gid', 'user_dir', 'env', 'python', 'python_version', 'date_time'];
 const HARDWARE = ['processor_vcpus', 'processor_nproc', 'memtotal_mb', 'mounts'];
@@ -39,7 +39,7 @@ function selectSubsets(subset: string[], known: string[]): Set<string> {
   return chosen;
 }
 
-export const setup: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'setup',
   supportsCheckMode: true,
   spec: {
@@ -52,17 +52,17 @@ export const setup: ModuleDefinition = defineModule({
   },
   async run(args, ctx) {
     // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
-    const r = await ctx.conn.exec(FACTS_SCRIPT, { timeoutMs: Number(args['gather_timeout']) * 1000, env: ctx.environment, become: ctx.become });
+    const r = await ctx.conn.exec(FACTS_SCRIPT, { timeoutMs: args.gather_timeout * 1000, env: ctx.environment, become: ctx.become });
     if (r.rc !== 0 && r.stdout === '') return { changed: false, failed: true, msg: `fact gathering failed: ${r.stderr.trim()}` };
     let facts = parseFactLines(r.stdout);
-    const subset = (args['gather_subset'] as string[]).map((s) => s.trim()).filter(Boolean);
+    const subset = args.gather_subset.map((s) => s.trim()).filter(Boolean);
     const groups = subsetFacts(facts);
     const wanted = new Set([...selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus'])].flatMap((s) => groups.get(s) ?? []));
     facts = Object.fromEntries(Object.entries(facts).filter(([k]) => wanted.has(k)));
     facts = { ...facts, gather_subset: subset, module_setup: true };
     // The filter applies to every returned fact, gather_subset and module_setup included; a
     // pattern matches a fact's name with or without the ansible_ prefix.
-    const filters = (args['filter'] as string[]).filter(Boolean);
+    const filters = args.filter.filter(Boolean);
     if (filters.length) {
       const res = filters.map((f) => fnmatchRegExp(f));
       facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(`ansible_${k}`))));

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { ArgumentError, validateArgs } from '../modules/args.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import { ArgumentError } from '../modules/args.js';
+import type { Module } from '../modules/types.js';
 import { TemplateError, type Templar } from '../template/index.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
@@ -14,7 +14,7 @@ import { ENGINE_ACTIONS } from './keywords.js';
 import type { Play, Playbook, RoleInstance, Task, TaskNode } from './model.js';
 
 export interface ValidateOptions {
-  module(name: string): ModuleDefinition | undefined;
+  module(name: string): Module | undefined;
   templar: Templar;
 }
 
@@ -68,12 +68,8 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     const module = options.module(task.action);
     if (!module || UNCHECKED_ACTIONS.has(task.action)) return;
     // Argument names and required arguments are known before templating; types and choices are not.
-    const namesOnly = {
-      ...module.spec,
-      options: Object.fromEntries(Object.entries(module.spec.options).map(([n, o]) => [n, { ...o, type: 'raw' as const, choices: undefined }])),
-    };
     try {
-      validateArgs(module.name, namesOnly, task.args);
+      module.checkArgumentNames(task.args);
     } catch (e) {
       if (e instanceof ArgumentError) errors.push(new PlaybookError(`${e.message} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
       else throw e;

@@ -1,6 +1,6 @@
 /** ansible.builtin.blockinfile: a block of lines between marker lines, inserted, updated or removed. */
 import { defineModule } from './define.js';
-import type { Diff, ModuleResult } from './types.js';
+import type { ModuleResult } from './types.js';
 import { pyRegex, pySub } from '../python/regex.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
 import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
@@ -119,7 +119,7 @@ export default defineModule({
     const beforeText = ctx.diffMode && original ? Buffer.from(original, 'latin1').toString('utf8') : '';
     const afterText = ctx.diffMode ? Buffer.from(result, 'latin1').toString('utf8') : '';
     if (ctx.checkMode && !exists) {
-      return { changed, msg, diff: editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] as Diff };
+      return { changed, msg, diff: editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] };
     }
     const done = await finishEdit(ctx, target, Buffer.from(result, 'latin1'), changed, msg, {
       backup: args.backup,
@@ -128,7 +128,7 @@ export default defineModule({
       parentError: (dir, error) => `Error creating ${dir} Error: ${error}`,
     });
     if (done.failure) return done.failure;
-    const out: ModuleResult = { changed: done.changed, msg: done.msg, diff: editDiffs(path, beforeText, afterText, done.attrDiff) as Diff[] };
+    const out: ModuleResult = { changed: done.changed, msg: done.msg, diff: editDiffs(path, beforeText, afterText, done.attrDiff) };
     if (done.backupFile) out['backup_file'] = done.backupFile;
     return out;
   },

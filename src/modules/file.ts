@@ -3,7 +3,7 @@
  * and its owner, group, mode and times.
  */
 import { defineModule } from './define.js';
-import type { Diff, ModuleResult } from './types.js';
+import type { ModuleResult } from './types.js';
 import { pathInfo } from './support/attributes.js';
 import { FILE_COMMON_OPTIONS, wantedAttributes } from './support/file-args.js';
 import { ensureHardlink, ensureSymlink } from './support/file-links.js';
@@ -69,7 +69,6 @@ export default defineModule({
     };
     const result = await handlers[state](task);
     if (!ctx.diffMode) delete result.diff;
-    else if (result.diff) result.diff = result.diff as unknown as Diff; // file-style diff: before/after are dicts
     return withPathInfo(task, result);
   },
 });

@@ -1,6 +1,6 @@
 /** ansible.builtin.lineinfile: one line present (inserted or replacing a match) or absent. */
 import { defineModule } from './define.js';
-import type { Diff, ModuleResult } from './types.js';
+import type { ModuleResult } from './types.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
 import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { type EditResult, absent, present, splitLines } from './support/line-edit.js';
@@ -74,7 +74,7 @@ export default defineModule({
     const beforeText = ctx.diffMode ? Buffer.from(before, 'latin1').toString('utf8') : '';
     const afterText = ctx.diffMode ? Buffer.from(after, 'latin1').toString('utf8') : '';
     if (ctx.checkMode && target.content === null) {
-      const diff = editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] as Diff;
+      const diff = editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0];
       return withWarnings({ changed: edit.changed, msg: edit.msg, backup: '', diff });
     }
     const done = await finishEdit(ctx, target, Buffer.from(after, 'latin1'), edit.changed, edit.msg, {
@@ -89,7 +89,7 @@ export default defineModule({
       ...(edit.found !== undefined ? { found: edit.found } : {}),
       msg: done.msg,
       backup: done.backupFile,
-      diff: editDiffs(path, beforeText, afterText, done.attrDiff) as Diff[],
+      diff: editDiffs(path, beforeText, afterText, done.attrDiff),
     };
     return withWarnings(result);
   },

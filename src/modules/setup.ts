@@ -10,7 +10,7 @@ const GPUS = ['gpus', 'gpu_count', 'gpu_processes'];
 
 /** The facts of each subset name (sub-subsets such as `interfaces` stand for their whole subset). */
 function subsetFacts(facts: Record<string, unknown>): Map<string, string[]> {
-  const network = Object.keys(facts).filter((k) => /ipv4|ipv6|interfaces/.test(k) || (typeof facts[k] === 'object' && facts[k] !== null && 'device' in (facts[k] as object)));
+  const network = Object.keys(facts).filter((k) => /ipv4|ipv6|interfaces/.test(k) || (typeof facts[k] === 'object' && facts[k] !== null && 'device' in facts[k]));
   const hardware = [...HARDWARE, ...GPUS];
   return new Map([
     ['min', MINIMAL],

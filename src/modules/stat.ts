@@ -130,8 +130,9 @@ export default defineModule({
       const [version, flags] = (facts.get('attr') ?? '').split(/\s+/);
       if (version && flags !== undefined) {
         output['version'] = version;
-        output['attr_flags'] = flags.replace(/-/g, '');
-        output['attributes'] = [...(output['attr_flags'] as string)].filter((f) => f in FILE_ATTRIBUTES).map((f) => FILE_ATTRIBUTES[f]);
+        const attrFlags = flags.replace(/-/g, '');
+        output['attr_flags'] = attrFlags;
+        output['attributes'] = [...attrFlags].filter((f) => f in FILE_ATTRIBUTES).map((f) => FILE_ATTRIBUTES[f]);
       }
     }
     return { changed: false, stat: output };

@@ -7,9 +7,9 @@
 export { runPlaybook, playbookEvents, loadPlaybook, parseExtraVars } from './executor/run.js';
 export type { RunPlaybookOptions, RunPlaybookResult } from './executor/run.js';
 export { loadInventory, Inventory, InventoryError } from './inventory/index.js';
-export { defineModule } from './modules/types.js';
-export type { ModuleDefinition, ModuleContext, ModuleResult, Diff, RenderOptions } from './modules/types.js';
-export type { ArgumentSpec, ArgumentOption, ArgType } from './modules/args.js';
+export { defineModule } from './modules/define.js';
+export type { Module, ModuleCall, ModuleDefinition, ModuleContext, ModuleResult, Diff, RenderOptions } from './modules/types.js';
+export type { ArgsOf, ArgumentSpec, ArgumentOption, ArgType } from './modules/args.js';
 export type { Connection, ExecOptions, ExecResult, FileStat, Become } from './connection/types.js';
 export { UnreachableError } from './connection/types.js';
 export type { ConnectionFactory, SharedLinks } from './connection/registry.js';

@@ -5,7 +5,7 @@
  * time limit when they are polled, and `poll: 0` is refused for them, naming why.
  */
 import { newJobId } from '../modules/support/async-job.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
+import type { Module, ModuleContext, ModuleResult } from '../modules/types.js';
 
 /** Ansible's default poll interval (DEFAULT_POLL_INTERVAL). */
 export const DEFAULT_POLL_SECONDS = 15;
@@ -30,7 +30,7 @@ export type AsyncPhase = 'poll' | 'ok' | 'failed';
 
 /** Runs one module call under `settings`; `report` gets Ansible's ASYNC POLL/OK/FAILED moments. */
 export async function callAsync(
-  module: ModuleDefinition,
+  module: Module,
   ctx: ModuleContext,
   settings: AsyncSettings,
   call: (ctx: ModuleContext) => Promise<ModuleResult>,

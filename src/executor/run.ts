@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type AnsibleConfig, loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { type Inventory, loadInventory } from '../inventory/index.js';
 import { ModuleRegistry } from '../modules/index.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { Module } from '../modules/types.js';
 import type { HostStats, Reporter, RunEvent } from '../output/events.js';
 import { PlaybookLoader } from '../playbook/loader.js';
 import type { Playbook } from '../playbook/model.js';
@@ -50,7 +50,7 @@ export interface RunPlaybookOptions {
   reporters?: Reporter[];
   onEvent?: (event: RunEvent) => void;
   /** User modules, added to (or replacing) the built-in ones. */
-  modules?: ModuleDefinition<any>[];
+  modules?: Module[];
   /** User transports by `ansible_connection` name, added to (or replacing) the built-in local, ssh and docker. */
   connections?: Record<string, ConnectionFactory>;
   config?: AnsibleConfig;
@@ -101,7 +101,7 @@ export function parseExtraVars(values: Array<string | Record<string, unknown>>, 
   return out;
 }
 
-export function createModuleRegistry(extra: ModuleDefinition<any>[] = []): ModuleRegistry {
+export function createModuleRegistry(extra: Module[] = []): ModuleRegistry {
   const registry = new ModuleRegistry();
   for (const m of extra) registry.add(m);
   return registry;
@@ -251,7 +251,7 @@ export async function* playbookEvents(options: RunPlaybookOptions): AsyncGenerat
 }
 
 /** Loads and validates playbooks without running them (what `playbook validate` does). */
-export function loadPlaybook(file: string, options: { cwd?: string; modules?: ModuleDefinition<any>[]; config?: AnsibleConfig } = {}): Playbook {
+export function loadPlaybook(file: string, options: { cwd?: string; modules?: Module[]; config?: AnsibleConfig } = {}): Playbook {
   const cwd = options.cwd ?? process.cwd();
   const { playbooks } = loadPlaybooks([file], createModuleRegistry(options.modules), options.config ?? loadAnsibleConfig(cwd), cwd);
   return playbooks[0]!;

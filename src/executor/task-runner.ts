@@ -4,8 +4,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnreachableError } from '../connection/types.js';
-import { ArgumentError, validateArgs } from '../modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../modules/types.js';
+import { ArgumentError } from '../modules/args.js';
+import type { ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
 import { isDict, pyStr, truthy } from '../python/values.js';
@@ -187,6 +187,7 @@ export class TaskRunner {
     const module = this.runContext.modules.get(task.action);
     if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
+    let moduleCall: ModuleCall;
     try {
       // Each argument is templated with its own position, so an error points at its value.
       const templated: Record<string, unknown> = {};
@@ -197,7 +198,7 @@ export class TaskRunner {
         templated[name] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
       }
       args = dropOmitted(templated) as Record<string, unknown>;
-      args = validateArgs(module.name, module.spec, args) as Record<string, unknown>;
+      moduleCall = module.bind(args);
     } catch (e) {
       if (e instanceof ArgumentError) return { failed: true, changed: false, msg: e.message };
       throw e;
@@ -219,7 +220,7 @@ export class TaskRunner {
     const timeout = timeoutKw === undefined ? undefined : taskTimeout(bound.templateValue(timeoutKw));
     if (typeof timeout === 'string') return { failed: true, changed: false, msg: timeout };
     const once = (): Promise<ModuleResult> =>
-      settings ? callAsync(module, ctx, settings, (c) => this.callModule(module, args, c), (jid, phase) => this.runContext.emit({ type: 'host_async', task: taskInfo(task), host, jid, phase })) : this.callModule(module, args, ctx);
+      settings ? callAsync(module, ctx, settings, (c) => this.callModule(moduleCall, c), (jid, phase) => this.runContext.emit({ type: 'host_async', task: taskInfo(task), host, jid, phase })) : this.callModule(moduleCall, ctx);
     const call = timeout === undefined ? once : () => withTimeout(timeout, once);
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
@@ -241,9 +242,9 @@ export class TaskRunner {
     }
   }
 
-  private async callModule(module: ModuleDefinition, args: Record<string, unknown>, ctx: ModuleContext): Promise<ModuleResult> {
+  private async callModule(moduleCall: ModuleCall, ctx: ModuleContext): Promise<ModuleResult> {
     try {
-      return await module.run(args, ctx);
+      return await moduleCall.run(ctx);
     } catch (e) {
       if (e instanceof UnreachableError || e instanceof TemplateError) throw e;
       return { failed: true, changed: false, msg: e instanceof Error ? e.message : String(e) };

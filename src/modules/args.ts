@@ -31,6 +31,33 @@ export interface ArgumentSpec {
   freeKeys?: boolean;
 }
 
+/** What validateArgs returns for a value of each type (raw and untyped: the plain value as given). */
+type ValueOfType<T> = T extends 'str' | 'path' | 'jsonarg' ? string : T extends 'bool' ? boolean : T extends 'int' | 'float' ? number : T extends 'dict' ? Record<string, unknown> : unknown;
+
+/** An option's value once given: one of its choices, a list of its elements, or its type's value. */
+type GivenValue<O extends ArgumentOption> = O extends { choices: readonly (infer C)[] }
+  ? O extends { type: 'list' }
+    ? C[]
+    : C
+  : O extends { type: 'list' }
+    ? O extends { elements: infer E }
+      ? ValueOfType<E>[]
+      : unknown[]
+    : ValueOfType<O['type']>;
+
+/** Required options are always there; so are options with a default other than null. */
+type AlwaysPresent<O extends ArgumentOption> = O extends { required: true } ? true : O extends { default: infer D } ? (D extends null | undefined ? false : true) : false;
+
+type ArgumentValue<O extends ArgumentOption> = AlwaysPresent<O> extends true ? GivenValue<O> : GivenValue<O> | null;
+
+/**
+ * The arguments run() receives for a spec, as validateArgs returns them: canonical names only,
+ * an option neither given nor defaulted is null, free keys (set_fact) pass as given.
+ * One thing the types do not say: a null written in the playbook (`backup: ~`, or as a list
+ * element) stays null, even for an option with a default, as validateArgs has always done.
+ */
+export type ArgsOf<S extends ArgumentSpec> = { -readonly [K in keyof S['options']]: ArgumentValue<S['options'][K]> } & (S extends { freeKeys: true } ? Record<string, unknown> : unknown);
+
 export class ArgumentError extends Error {
   override name = 'ArgumentError';
 }
@@ -126,7 +153,7 @@ function convert(value: unknown, type: ArgType, name: string, elements?: ArgType
  * Checks and coerces `args` against `spec` for module `module`. Returns a new object with every
  * option present (defaults filled in, aliases resolved to the canonical name).
  */
-export function validateArgs(module: string, spec: ArgumentSpec, args: Record<string, unknown>): Record<string, unknown> {
+export function validateArgs<S extends ArgumentSpec>(module: string, spec: S, args: Record<string, unknown>): ArgsOf<S> {
   const aliasOf = new Map<string, string>();
   for (const [name, opt] of Object.entries(spec.options)) {
     aliasOf.set(name, name);
@@ -189,5 +216,15 @@ export function validateArgs(module: string, spec: ArgumentSpec, args: Record<st
       throw new ArgumentError(`${name} is ${pyStr(value)} but ${anyOf ? 'any' : 'all'} of the following are missing: ${missingReq.join(', ')}`);
     }
   }
-  return out;
+  // The one place the spec's promise is taken on trust: the checks above made `out` so.
+  return out as ArgsOf<S>;
+}
+
+/**
+ * The checks that hold before templating (playbook validation): unknown and missing names,
+ * exclusive and required groups. Values may still be templates, so types and choices wait.
+ */
+export function checkArgumentNames(module: string, spec: ArgumentSpec, args: Record<string, unknown>): void {
+  const options = Object.fromEntries(Object.entries(spec.options).map(([name, option]) => [name, { ...option, type: 'raw' as const, choices: undefined }]));
+  validateArgs(module, { ...spec, options }, args);
 }

@@ -1,8 +1,8 @@
 /** async_status: the state of a job an `async:` task started (`poll: 0`), or `mode: cleanup` to remove its results. */
 import { jobFields, jobResult, readJob, removeJob } from './support/async-job.js';
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
-export const asyncStatus: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'async_status',
   supportsCheckMode: true,
   spec: {
@@ -12,11 +12,11 @@ export const asyncStatus: ModuleDefinition = defineModule({
     },
   },
   async run(args, ctx) {
-    const jid = String(args['jid']);
+    const jid = args.jid;
     if (!/^[A-Za-z0-9._-]+$/.test(jid)) return { changed: false, failed: true, msg: `invalid job id '${jid}'` };
     const job = await readJob(ctx, jid);
     if (job.state === 'missing') return { changed: false, failed: true, ansible_job_id: jid, started: true, finished: true, msg: `could not find job ${jid}` };
-    if (args['mode'] === 'cleanup') {
+    if (args.mode === 'cleanup') {
       await removeJob(ctx, jid);
       return { changed: false, ansible_job_id: jid, erased: job.dir };
     }
@@ -24,5 +24,3 @@ export const asyncStatus: ModuleDefinition = defineModule({
     return jobResult(ctx, jid, job);
   },
 });
-
-export default asyncStatus;

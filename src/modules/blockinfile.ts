@@ -1,26 +1,10 @@
 /** ansible.builtin.blockinfile: a block of lines between marker lines, inserted, updated or removed. */
-import { defineModule } from './types.js';
-import type { Diff, ModuleResult } from './types.js';
+import { defineModule } from './define.js';
+import type { ModuleResult } from './types.js';
 import { pyRegex, pySub } from '../python/regex.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { asBytes } from './support/line-edit.js';
-
-type BlockinfileArgs = FileCommonArgs & {
-  path: string;
-  state: 'present' | 'absent';
-  marker: string;
-  block: string;
-  insertafter: string | null;
-  insertbefore: string | null;
-  create: boolean;
-  backup: boolean;
-  validate: string | null;
-  marker_begin: string;
-  marker_end: string;
-  append_newline: boolean;
-  prepend_newline: boolean;
-};
 
 /** bytes.splitlines(keepends=True): breaks at \n, \r\n and \r. */
 function splitLines(data: string): string[] {
@@ -61,7 +45,7 @@ function insertionPoint(lines: string[], original: string | null, where: Placeme
   return where.insertafter !== null ? index + 1 : index;
 }
 
-export default defineModule<BlockinfileArgs>({
+export default defineModule({
   name: 'blockinfile',
   supportsCheckMode: true,
   spec: {
@@ -135,7 +119,7 @@ export default defineModule<BlockinfileArgs>({
     const beforeText = ctx.diffMode && original ? Buffer.from(original, 'latin1').toString('utf8') : '';
     const afterText = ctx.diffMode ? Buffer.from(result, 'latin1').toString('utf8') : '';
     if (ctx.checkMode && !exists) {
-      return { changed, msg, diff: editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] as Diff };
+      return { changed, msg, diff: editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] };
     }
     const done = await finishEdit(ctx, target, Buffer.from(result, 'latin1'), changed, msg, {
       backup: args.backup,
@@ -144,7 +128,7 @@ export default defineModule<BlockinfileArgs>({
       parentError: (dir, error) => `Error creating ${dir} Error: ${error}`,
     });
     if (done.failure) return done.failure;
-    const out: ModuleResult = { changed: done.changed, msg: done.msg, diff: editDiffs(path, beforeText, afterText, done.attrDiff) as Diff[] };
+    const out: ModuleResult = { changed: done.changed, msg: done.msg, diff: editDiffs(path, beforeText, afterText, done.attrDiff) };
     if (done.backupFile) out['backup_file'] = done.backupFile;
     return out;
   },

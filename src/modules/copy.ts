@@ -3,30 +3,15 @@
  * remote_src) or a directory tree to a destination, with mode/owner/group, backup and validate.
  */
 import fs from 'node:fs/promises';
-import { defineModule } from './types.js';
+import { defineModule } from './define.js';
 import type { ModuleResult } from './types.js';
 import { isDict } from '../python/values.js';
 import { type CopyOptions, copyOneFile } from './support/copy-file.js';
 import { copyRemote } from './support/copy-remote.js';
 import { copyTree } from './support/copy-tree.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { parseModeArg } from './support/mode.js';
 import { baseName } from './support/paths.js';
-
-type CopyArgs = FileCommonArgs & {
-  src: string | null;
-  content: unknown;
-  dest: string;
-  backup: boolean;
-  force: boolean;
-  validate: string | null;
-  directory_mode: unknown;
-  remote_src: boolean;
-  local_follow: boolean | null;
-  checksum: string | null;
-  follow: boolean;
-  decrypt: boolean;
-};
 
 /** Python's json.dumps for content given as a dict or list (", " and ": " separators). */
 function pythonJson(value: unknown): string {
@@ -43,7 +28,7 @@ function contentText(content: unknown): string {
   return String(content);
 }
 
-export default defineModule<CopyArgs>({
+export default defineModule({
   name: 'copy',
   supportsCheckMode: true,
   spec: {
@@ -65,11 +50,13 @@ export default defineModule<CopyArgs>({
     },
   },
   async run(args, ctx) {
-    const content = args.content;
-    if (!args.src && (content === null || content === undefined)) return { changed: false, failed: true, msg: 'src (or content) is required' };
+    const { src, content } = args;
+    // What is written: content=, else what src= names.
+    const source = content !== null ? { content } : src ? { src } : undefined;
+    if (source === undefined) return { changed: false, failed: true, msg: 'src (or content) is required' };
     if (!args.dest) return { changed: false, failed: true, msg: 'dest is required' };
-    if (args.src && content !== null) return { changed: false, failed: true, msg: 'src and content are mutually exclusive' };
-    if (content !== null && args.dest.endsWith('/')) return { changed: false, failed: true, msg: 'can not use content with a dir as dest' };
+    if (src && content !== null) return { changed: false, failed: true, msg: 'src and content are mutually exclusive' };
+    if ('content' in source && args.dest.endsWith('/')) return { changed: false, failed: true, msg: 'can not use content with a dir as dest' };
 
     const preserve = args.mode === 'preserve';
     const options: CopyOptions = {
@@ -82,25 +69,24 @@ export default defineModule<CopyArgs>({
       directoryMode: parseModeArg(args.directory_mode),
       expectedChecksum: args.checksum,
     };
-    if (content !== null) {
+    if ('content' in source) {
       // The action plugin's content temp file is 0600: that is what 'preserve' keeps.
       const want = preserve ? { ...options.want, mode: { octal: 0o600 } } : options.want;
-      const data = Buffer.from(contentText(content), 'utf8');
+      const data = Buffer.from(contentText(source.content), 'utf8');
       const result = await copyOneFile(ctx, { ...options, want }, { data, rel: baseName(args.dest), fromContent: true, label: args.dest });
       return result ?? { changed: false, dest: args.dest };
     }
-    const src = args.src!;
     if (args.remote_src) {
-      return copyRemote(ctx, { ...options, src, expectedChecksum: args.checksum, localFollow: args.local_follow, preserveMode: preserve });
+      return copyRemote(ctx, { ...options, src: source.src, expectedChecksum: args.checksum, localFollow: args.local_follow, preserveMode: preserve });
     }
-    let found = ctx.findFile('files', src);
+    let found = ctx.findFile('files', source.src);
     if (found === undefined) {
       // 2.19 words it so; the list of searched paths is the engine's, not known here.
-      const msg = `Unexpected AnsibleActionFail error: Could not find or access '${src}' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`;
+      const msg = `Unexpected AnsibleActionFail error: Could not find or access '${source.src}' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`;
       return { changed: false, failed: true, msg };
     }
     // The trailing slash of src (copy the directory's contents) survives the lookup.
-    if (src.endsWith('/') !== found.endsWith('/')) found = found.endsWith('/') ? found.slice(0, -1) : `${found}/`;
+    if (source.src.endsWith('/') !== found.endsWith('/')) found = found.endsWith('/') ? found.slice(0, -1) : `${found}/`;
     const local = await fs.stat(found).catch(() => undefined);
     if (!local) return { changed: false, failed: true, msg: `could not find src=${found}` };
     if (local.isDirectory()) return copyTree(ctx, options, found, args.local_follow ?? true, preserve);

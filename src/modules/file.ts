@@ -2,30 +2,17 @@
  * ansible.builtin.file: the state of a path (file, directory, link, hard link, touched, absent)
  * and its owner, group, mode and times.
  */
-import { defineModule } from './types.js';
-import type { Diff, ModuleResult } from './types.js';
+import { defineModule } from './define.js';
+import type { ModuleResult } from './types.js';
 import { pathInfo } from './support/attributes.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, wantedAttributes } from './support/file-args.js';
 import { ensureHardlink, ensureSymlink } from './support/file-links.js';
 import { ensureAbsent, ensureDirectory, ensureFileAttributes, executeTouch } from './support/file-states.js';
 import { type FileState, type FileTask, failure, lstat, prevStateOf, statFollow } from './support/file-task.js';
 import { baseName, joinPath } from './support/paths.js';
 import { TimeFormatError, type TimeRequest, timeRequest } from './support/timestamps.js';
 
-type FileArgs = FileCommonArgs & {
-  state: FileState | null;
-  path: string;
-  recurse: boolean;
-  force: boolean;
-  follow: boolean;
-  src: string | null;
-  modification_time: string | null;
-  modification_time_format: string;
-  access_time: string | null;
-  access_time_format: string;
-};
-
-export default defineModule<FileArgs>({
+export default defineModule({
   name: 'file',
   supportsCheckMode: true,
   spec: {
@@ -82,7 +69,6 @@ export default defineModule<FileArgs>({
     };
     const result = await handlers[state](task);
     if (!ctx.diffMode) delete result.diff;
-    else if (result.diff) result.diff = result.diff as unknown as Diff; // file-style diff: before/after are dicts
     return withPathInfo(task, result);
   },
 });

@@ -1,7 +1,7 @@
 /** find: files under paths matching patterns, with one listing command per path on the host. */
 import { formatOutput } from './stat.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
 function sizeBytes(spec: string): number {
   const m = /^(-?\d+)([bkmgt]?)b?$/i.exec(spec.trim());
@@ -17,7 +17,7 @@ function ageSeconds(spec: string): number {
   return Number(m[1]) * unit;
 }
 
-export const find: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'find',
   supportsCheckMode: true,
   spec: {
@@ -46,18 +46,17 @@ export const find: ModuleDefinition = defineModule({
   },
   async run(args, ctx) {
     const toMatchers = (list: string[] | null): RegExp[] =>
-      (list ?? []).map((p) => (args['use_regex'] ? new RegExp(`^(?:${p})$`) : fnmatchRegExp(p)));
-    const patterns = toMatchers(args['patterns'] as string[]);
-    const excludes = toMatchers(args['excludes'] as string[] | null);
-    const fileType = String(args['file_type']);
-    const depth = args['depth'] === null ? (args['recurse'] ? undefined : 1) : Number(args['depth']);
+      (list ?? []).map((p) => (args.use_regex ? new RegExp(`^(?:${p})$`) : fnmatchRegExp(p)));
+    const patterns = toMatchers(args.patterns);
+    const excludes = toMatchers(args.excludes);
+    const depth = args.depth === null ? (args.recurse ? undefined : 1) : args.depth;
     const now = Date.now() / 1000;
     const files: Record<string, unknown>[] = [];
     const skipped: Record<string, string> = {};
     let examined = 0;
-    for (const root of args['paths'] as string[]) {
+    for (const root of args.paths) {
       const listing = await ctx.conn.exec(
-        ['find', ...(args['follow'] ? ['-L'] : []), root, '-mindepth', '1', ...(depth !== undefined ? ['-maxdepth', String(depth)] : []), '-print0'],
+        ['find', ...(args.follow ? ['-L'] : []), root, '-mindepth', '1', ...(depth !== undefined ? ['-maxdepth', String(depth)] : []), '-print0'],
         { become: ctx.become },
       );
       if (listing.rc !== 0 && listing.stdout === '') {
@@ -67,32 +66,32 @@ export const find: ModuleDefinition = defineModule({
       for (const full of listing.stdout.split('\0').filter(Boolean).sort()) {
         examined++;
         const base = full.slice(full.lastIndexOf('/') + 1);
-        if (!args['hidden'] && base.startsWith('.')) continue;
+        if (!args.hidden && base.startsWith('.')) continue;
         if (patterns.length && !patterns.some((re) => re.test(base))) continue;
         if (excludes.some((re) => re.test(base))) continue;
-        const st = await ctx.conn.stat(full, { become: ctx.become, follow: Boolean(args['follow']), checksum: Boolean(args['get_checksum']) });
+        const st = await ctx.conn.stat(full, { become: ctx.become, follow: args.follow, checksum: args.get_checksum });
         if (!st) continue;
         const kind = st.type === 'directory' ? 'directory' : st.type === 'link' ? 'link' : 'file';
-        if (fileType !== 'any' && fileType !== kind) continue;
-        if (args['size'] !== null) {
-          const want = sizeBytes(String(args['size']));
+        if (args.file_type !== 'any' && args.file_type !== kind) continue;
+        if (args.size !== null) {
+          const want = sizeBytes(args.size);
           if (want >= 0 ? st.size < want : st.size > -want) continue;
         }
-        if (args['age'] !== null) {
-          const want = ageSeconds(String(args['age']));
-          const stamp = st[String(args['age_stamp']) as 'mtime' | 'atime' | 'ctime'];
+        if (args.age !== null) {
+          const want = ageSeconds(args.age);
+          const stamp = st[args.age_stamp];
           const age = now - stamp;
           if (want >= 0 ? age < want : age > -want) continue;
         }
-        if (args['contains'] !== null && kind === 'file') {
+        if (args.contains !== null && kind === 'file') {
           const data = await ctx.conn.readFile(full, { become: ctx.become });
-          const re = new RegExp(String(args['contains']), 'm');
-          if (!data || !(args['read_whole_file'] ? re.test(data.toString('utf8')) : data.toString('utf8').split('\n').some((l) => re.test(l)))) continue;
+          const re = new RegExp(args.contains, 'm');
+          if (!data || !(args.read_whole_file ? re.test(data.toString('utf8')) : data.toString('utf8').split('\n').some((l) => re.test(l)))) continue;
         }
         // The same fields as stat reports, without `exists` (as Ansible's find).
         const { exists: _exists, ...fields } = formatOutput(full, st);
         files.push({ ...fields, pw_name: st.owner, gr_name: st.group, ...(st.checksum ? { checksum: st.checksum } : {}) });
-        if (args['limit'] !== null && files.length >= Number(args['limit'])) break;
+        if (args.limit !== null && files.length >= args.limit) break;
       }
     }
     const complete = Object.keys(skipped).length === 0;

@@ -1,26 +1,43 @@
-/** The module registry: one file per module, listed here once. */
-import { CORE_MODULES } from './core.js';
-import type { ModuleDefinition } from './types.js';
+/** The module registry and the one list of built-in modules (each file default-exports one). */
+import type { Module } from './types.js';
+import assert from './assert.js';
 import asyncStatus from './async-status.js';
 import blockinfile from './blockinfile.js';
+import command from './command.js';
 import copy from './copy.js';
+import debug from './debug.js';
+import fail from './fail.js';
 import file from './file.js';
+import find from './find.js';
+import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
+import pause from './pause.js';
+import ping from './ping.js';
+import raw from './raw.js';
+import setFact from './set-fact.js';
+import setup from './setup.js';
+import shell from './shell.js';
+import slurp from './slurp.js';
 import stat from './stat.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
+import validateArgumentSpec from './validate-argument-spec.js';
+import waitForConnection from './wait-for-connection.js';
 
-// Each module file default-exports its ModuleDefinition; add new ones to this list.
-const BUILTIN: ModuleDefinition<any>[] = [copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus];
+// The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
+const BUILTIN_MODULES: readonly Module[] = [
+  command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
+  copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
+];
 
 export class ModuleRegistry {
-  private readonly byName = new Map<string, ModuleDefinition<any>>();
+  private readonly byName = new Map<string, Module>();
 
-  constructor(modules: ModuleDefinition<any>[] = [...CORE_MODULES, ...BUILTIN]) {
+  constructor(modules: readonly Module[] = BUILTIN_MODULES) {
     for (const m of modules) this.add(m);
   }
 
-  add(module: ModuleDefinition<any>): void {
+  add(module: Module): void {
     for (const name of [module.name, ...(module.aliases ?? [])]) {
       this.byName.set(name, module);
       this.byName.set(`ansible.builtin.${name}`, module);
@@ -28,7 +45,7 @@ export class ModuleRegistry {
     }
   }
 
-  get(name: string): ModuleDefinition<any> | undefined {
+  get(name: string): Module | undefined {
     return this.byName.get(name);
   }
 

@@ -1,30 +1,15 @@
 /** ansible.builtin.lineinfile: one line present (inserted or replacing a match) or absent. */
-import { defineModule } from './types.js';
-import type { Diff, ModuleResult } from './types.js';
+import { defineModule } from './define.js';
+import type { ModuleResult } from './types.js';
 import { editDiffs, finishEdit, openEditTarget } from './support/edit.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { type EditResult, absent, present, splitLines } from './support/line-edit.js';
-
-type LineinfileArgs = FileCommonArgs & {
-  path: string;
-  state: 'present' | 'absent';
-  regexp: string | null;
-  search_string: string | null;
-  line: string | null;
-  insertafter: string | null;
-  insertbefore: string | null;
-  backrefs: boolean;
-  create: boolean;
-  backup: boolean;
-  firstmatch: boolean;
-  validate: string | null;
-};
 
 const EMPTY_PATTERN =
   'The %s is an empty string, which will match every line in the file. ' +
   'This may have unintended consequences, such as replacing the last line in the file rather than appending.';
 
-export default defineModule<LineinfileArgs>({
+export default defineModule({
   name: 'lineinfile',
   supportsCheckMode: true,
   spec: {
@@ -89,7 +74,7 @@ export default defineModule<LineinfileArgs>({
     const beforeText = ctx.diffMode ? Buffer.from(before, 'latin1').toString('utf8') : '';
     const afterText = ctx.diffMode ? Buffer.from(after, 'latin1').toString('utf8') : '';
     if (ctx.checkMode && target.content === null) {
-      const diff = editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0] as Diff;
+      const diff = editDiffs(path, beforeText, afterText, { before: {}, after: {} })[0];
       return withWarnings({ changed: edit.changed, msg: edit.msg, backup: '', diff });
     }
     const done = await finishEdit(ctx, target, Buffer.from(after, 'latin1'), edit.changed, edit.msg, {
@@ -104,7 +89,7 @@ export default defineModule<LineinfileArgs>({
       ...(edit.found !== undefined ? { found: edit.found } : {}),
       msg: done.msg,
       backup: done.backupFile,
-      diff: editDiffs(path, beforeText, afterText, done.attrDiff) as Diff[],
+      diff: editDiffs(path, beforeText, afterText, done.attrDiff),
     };
     return withWarnings(result);
   },

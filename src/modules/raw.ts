@@ -1,13 +1,13 @@
 /** raw: one shell line on the host, nothing else (no module, no Python). */
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
-export const raw: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'raw',
   freeForm: '_raw_params',
   supportsCheckMode: false,
   spec: { options: { _raw_params: { type: 'str', required: true }, executable: { type: 'str' } } },
   async run(args, ctx) {
-    const r = await ctx.conn.exec(String(args['_raw_params']), { env: ctx.environment, become: ctx.become, ...(args['executable'] ? { executable: String(args['executable']) } : {}) });
+    const r = await ctx.conn.exec(args._raw_params, { env: ctx.environment, become: ctx.become, ...(args.executable ? { executable: args.executable } : {}) });
     const result = {
       changed: true,
       rc: r.rc,

@@ -1,7 +1,7 @@
 /** setup (gather_facts): the facts gather_subset selects, in one command on the host, then filter. */
 import { FactError, SETUP_SUBSETS, type SetupFact } from '../facts/index.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
 /**
  * gather_subset as Ansible reads it: `all` or the named subsets, minus the `!` ones (`!all`
@@ -18,7 +18,7 @@ function selectSubsets(subset: string[], known: string[]): Set<string> {
   return chosen;
 }
 
-export const setup: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'setup',
   supportsCheckMode: true,
   spec: {
@@ -30,14 +30,14 @@ export const setup: ModuleDefinition = defineModule({
     },
   },
   async run(args, ctx) {
-    const subset = (args['gather_subset'] as string[]).map((s) => s.trim()).filter(Boolean);
+    const subset = args.gather_subset.map((s) => s.trim()).filter(Boolean);
     const chosen = selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus']);
     const wanted = [...new Set([...chosen].flatMap((s): readonly SetupFact[] => SETUP_SUBSETS.get(s) ?? []))];
     let values: unknown[];
     try {
       // The task's environment (e.g. a PATH with nvidia-smi) and become apply, as to any module.
       // Gathering is always fresh (that is what setup is asked for), and refreshes the cache.
-      values = await ctx.facts.gather(wanted.map((f) => f.with()), { refresh: true, timeoutMs: Number(args['gather_timeout']) * 1000 });
+      values = await ctx.facts.gather(wanted.map((f) => f.with()), { refresh: true, timeoutMs: args.gather_timeout * 1000 });
     } catch (e) {
       if (e instanceof FactError) return { changed: false, failed: true, msg: `fact gathering failed: ${e.stderr.trim()}` };
       throw e;
@@ -46,7 +46,7 @@ export const setup: ModuleDefinition = defineModule({
     facts = { ...facts, gather_subset: subset, module_setup: true };
     // The filter applies to every returned fact, gather_subset and module_setup included; a
     // pattern matches a fact's name with or without the ansible_ prefix.
-    const filters = (args['filter'] as string[]).filter(Boolean);
+    const filters = args.filter.filter(Boolean);
     if (filters.length) {
       const res = filters.map((f) => fnmatchRegExp(f));
       facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(`ansible_${k}`))));

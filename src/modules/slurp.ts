@@ -1,12 +1,12 @@
 /** slurp: a file's content from the host, base64-encoded. */
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
-export const slurp: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'slurp',
   supportsCheckMode: true,
   spec: { options: { src: { type: 'path', required: true, aliases: ['path'] } } },
   async run(args, ctx) {
-    const src = String(args['src']);
+    const src = args.src;
     const st = await ctx.conn.stat(src, { become: ctx.become, follow: true });
     if (!st) return { changed: false, failed: true, msg: `file not found: ${src}` };
     if (st.type === 'directory') return { changed: false, failed: true, msg: `source is a directory and must be a file: ${src}` };

@@ -3,18 +3,9 @@
  * script on the host adds what only the host can say (access for the remote user, the resolved
  * link, blocks and device type, checksum, mime type, chattr flags).
  */
-import { defineModule } from './types.js';
+import { defineModule } from './define.js';
 import type { FileStat } from '../connection/types.js';
 import { runScript } from './support/shell.js';
-
-type StatArgs = {
-  path: string;
-  follow: boolean;
-  get_checksum: boolean;
-  get_mime: boolean;
-  get_attributes: boolean;
-  checksum_algorithm: 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
-};
 
 // Prints key=value records separated by NUL. $1 path, $2 follow, $3 checksum program, $4 mime, $5 attributes.
 const DETAILS_SCRIPT = `
@@ -77,7 +68,7 @@ export function formatOutput(path: string, st: FileStat): Record<string, unknown
   };
 }
 
-export default defineModule<StatArgs>({
+export default defineModule({
   name: 'stat',
   supportsCheckMode: true,
   spec: {
@@ -139,8 +130,9 @@ export default defineModule<StatArgs>({
       const [version, flags] = (facts.get('attr') ?? '').split(/\s+/);
       if (version && flags !== undefined) {
         output['version'] = version;
-        output['attr_flags'] = flags.replace(/-/g, '');
-        output['attributes'] = [...(output['attr_flags'] as string)].filter((f) => f in FILE_ATTRIBUTES).map((f) => FILE_ATTRIBUTES[f]);
+        const attrFlags = flags.replace(/-/g, '');
+        output['attr_flags'] = attrFlags;
+        output['attributes'] = [...attrFlags].filter((f) => f in FILE_ATTRIBUTES).map((f) => FILE_ATTRIBUTES[f]);
       }
     }
     return { changed: false, stat: output };

@@ -1,14 +1,7 @@
 /** ansible.builtin.tempfile: a new temporary file or directory on the host (mkstemp / mkdtemp). */
-import { defineModule } from './types.js';
+import { defineModule } from './define.js';
 import { pathInfo } from './support/attributes.js';
 import { commandError, runScript } from './support/shell.js';
-
-type TempfileArgs = {
-  state: 'file' | 'directory';
-  path: string | null;
-  prefix: string;
-  suffix: string;
-};
 
 // mktemp with Python's naming (prefix + 8 random characters + suffix) in $TMPDIR or /tmp,
 // as tempfile.gettempdir() picks it.
@@ -31,7 +24,7 @@ function pythonError(stderr: string, dir: string, prefix: string, suffix: string
 /** os.path.basename(name) == name: no slash in it. */
 const isFileNameComponent = (name: string): boolean => !name.includes('/');
 
-export default defineModule<TempfileArgs>({
+export default defineModule({
   name: 'tempfile',
   // Like Ansible's tempfile: no check mode support, so the engine skips it in --check.
   supportsCheckMode: false,

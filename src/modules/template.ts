@@ -3,39 +3,19 @@
  * as copy does (same dest, mode, owner, backup, validate and force behaviour).
  */
 import fs from 'node:fs/promises';
-import { defineModule } from './types.js';
+import { defineModule } from './define.js';
 import { copyOneFile } from './support/copy-file.js';
 import { EncodingError, encodeText } from './support/encoding.js';
-import { FILE_COMMON_OPTIONS, type FileCommonArgs, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
+import { FILE_COMMON_OPTIONS, VALIDATE_OPTION, wantedAttributes } from './support/file-args.js';
 import { parseModeArg } from './support/mode.js';
 import { baseName } from './support/paths.js';
 import { type TemplateFileOptions, renderTemplateFile } from './support/template-file.js';
-
-type TemplateArgs = FileCommonArgs & {
-  src: string | null;
-  dest: string | null;
-  state: string | null;
-  follow: boolean;
-  newline_sequence: string;
-  block_start_string: string;
-  block_end_string: string;
-  variable_start_string: string;
-  variable_end_string: string;
-  comment_start_string: string;
-  comment_end_string: string;
-  trim_blocks: boolean;
-  lstrip_blocks: boolean;
-  force: boolean;
-  output_encoding: string;
-  backup: boolean;
-  validate: string | null;
-};
 
 const NEWLINES = ['\n', '\r', '\r\n'];
 // Written escaped ('\\n' from a single-quoted YAML string) they mean the same.
 const ESCAPED_NEWLINES = ['\\n', '\\r', '\\r\\n'];
 
-export default defineModule<TemplateArgs>({
+export default defineModule({
   name: 'template',
   supportsCheckMode: true,
   spec: {

@@ -6,7 +6,7 @@
 import type { Become, Connection } from '../connection/types.js';
 import type { Syntax } from '../template/index.js';
 import type { HostFacts } from '../facts/index.js';
-import type { ArgumentSpec } from './args.js';
+import type { ArgsOf, ArgumentSpec } from './args.js';
 
 export interface Diff {
   /** Text for content changes; the file module's state diffs are mappings ({path, state, mode}). */
@@ -73,31 +73,46 @@ export interface RenderOptions {
   syntax?: Partial<Syntax>;
 }
 
-export interface ModuleDefinition<Args extends Record<string, unknown> = Record<string, unknown>> {
+/** What a module is, apart from its run(): the fields the engine and the loader read. */
+interface ModuleTraits {
   /** Short name ('copy'); 'ansible.builtin.copy' and 'ansible.legacy.copy' resolve to it. */
-  name: string;
-  aliases?: string[];
-  /** Ansible-style argument spec; arguments are checked and coerced before run(). */
-  spec: ArgumentSpec;
+  readonly name: string;
+  readonly aliases?: readonly string[];
   /**
    * How a free-form string argument (`command: ls -l`, `shell: ...`) is stored: the name of the
    * argument that receives it ('_raw_params' for command/shell/raw), or undefined when the
    * module takes only key=value pairs.
    */
-  freeForm?: string;
+  readonly freeForm?: string;
   /** Module runs on the controller only (debug, set_fact, assert): no connection needed. */
-  controllerOnly?: boolean;
+  readonly controllerOnly?: boolean;
   /** In check mode, modules without check support are skipped, as in Ansible. */
-  supportsCheckMode: boolean;
+  readonly supportsCheckMode: boolean;
   /**
    * `async:` runs the module's work as a job on the host (ctx.async tells it how). Other modules
    * run in the controller: `async:` with `poll:` above 0 limits their time, `poll: 0` is refused.
    */
-  supportsAsync?: boolean;
-  run(args: Args, ctx: ModuleContext): Promise<ModuleResult>;
+  readonly supportsAsync?: boolean;
 }
 
-/** Typed helper for user modules: `defineModule({ name, spec, run })`. */
-export function defineModule<Args extends Record<string, unknown>>(def: ModuleDefinition<Args>): ModuleDefinition<Args> {
-  return def;
+/** A module as written: its spec, and a run() whose argument types come from that spec. */
+export interface ModuleDefinition<S extends ArgumentSpec = ArgumentSpec> extends ModuleTraits {
+  /** Ansible-style argument spec; arguments are checked and coerced before run(). */
+  readonly spec: S;
+  run(args: ArgsOf<S>, ctx: ModuleContext): Promise<ModuleResult>;
+}
+
+/** One call of a module: its checked arguments, bound to its run(). */
+export interface ModuleCall {
+  readonly args: Record<string, unknown>;
+  run(ctx: ModuleContext): Promise<ModuleResult>;
+}
+
+/** A module as the registry and the engine hold it, whatever its spec (defineModule makes one). */
+export interface Module extends ModuleTraits {
+  readonly spec: ArgumentSpec;
+  /** Checks and coerces raw arguments (throws ArgumentError with Ansible's message) and binds them to the module's run. */
+  bind(args: Record<string, unknown>): ModuleCall;
+  /** Before templating (playbook validation): argument names and groups only, values unchecked; throws ArgumentError. */
+  checkArgumentNames(args: Record<string, unknown>): void;
 }

@@ -3,7 +3,7 @@
  * answers or the timeout passes, e.g. after a reboot or while a machine is provisioned. Runs on
  * the controller, since the host may not be reachable when the task starts.
  */
-import { type ModuleDefinition, defineModule } from './types.js';
+import { defineModule } from './define.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -13,7 +13,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const waitForConnection: ModuleDefinition = defineModule({
+export default defineModule({
   name: 'wait_for_connection',
   controllerOnly: true,
   supportsCheckMode: true,
@@ -27,13 +27,13 @@ export const waitForConnection: ModuleDefinition = defineModule({
   },
   async run(args, ctx) {
     const started = Date.now();
-    const timeoutMs = Number(args['timeout']) * 1000;
-    await sleep(Number(args['delay']) * 1000);
+    const timeoutMs = args.timeout * 1000;
+    await sleep(args.delay * 1000);
     let lastError: string;
     for (;;) {
       try {
-        const conn = await within(ctx.connect(), Number(args['connect_timeout']) * 1000, 'the connection');
-        const r = await within(conn.exec(['true'], { become: ctx.become }), Number(args['connect_timeout']) * 1000, 'the test command');
+        const conn = await within(ctx.connect(), args.connect_timeout * 1000, 'the connection');
+        const r = await within(conn.exec(['true'], { become: ctx.become }), args.connect_timeout * 1000, 'the test command');
         if (r.rc === 0) return { changed: false, elapsed: Math.floor((Date.now() - started) / 1000) };
         lastError = r.stderr.trim() || `rc=${String(r.rc)}`;
       } catch (e) {
@@ -42,7 +42,7 @@ export const waitForConnection: ModuleDefinition = defineModule({
       if (Date.now() - started >= timeoutMs) {
         return { changed: false, failed: true, elapsed: Math.floor((Date.now() - started) / 1000), msg: `timed out waiting for ping module test: ${lastError}` };
       }
-      await sleep(Math.min(Number(args['sleep']) * 1000, Math.max(0, timeoutMs - (Date.now() - started))));
+      await sleep(Math.min(args.sleep * 1000, Math.max(0, timeoutMs - (Date.now() - started))));
     }
   },
 });

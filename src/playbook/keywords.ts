@@ -25,6 +25,9 @@ export const PLAY_KEYWORDS = new Set([
 /** Keys on a `roles:` entry that are keywords; any other key is a role parameter. */
 export const ROLE_ENTRY_KEYWORDS = new Set([...COMMON, 'role']);
 
+/** Actions the engine carries out itself, not modules: the loader expands import_*, the executor runs include_* and meta. */
+export const ENGINE_ACTIONS = ['meta', 'include_tasks', 'include_role', 'import_tasks', 'import_role'] as const;
+
 /** Modules whose string argument is free-form text (command line, file name, meta action). */
 export const RAW_PARAM_MODULES = new Set([
   'command', 'shell', 'raw', 'script', 'include_vars', 'include_tasks', 'include_role', 'import_tasks',

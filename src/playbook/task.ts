@@ -5,7 +5,7 @@
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
-import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
+import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from './kv.js';
 import type { Block, RoleInstance, Task } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
@@ -24,6 +24,18 @@ export interface NormalizeContext {
 function shortModuleName(name: string): string {
   const m = /^(?:ansible\.(?:builtin|legacy)\.)(\w+)$/.exec(name);
   return m ? m[1]! : name;
+}
+
+const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);
+
+/** What a task may name: a module, or one of the engine's own actions (by any of its names). */
+function isAction(ctx: NormalizeContext, name: string): boolean {
+  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name));
+}
+
+/** The names "Did you mean ...?" chooses from: the modules', then the engine's actions. */
+function actionNames(ctx: NormalizeContext): string[] {
+  return [...ctx.moduleNames(), ...ENGINE_ACTIONS];
 }
 
 function at(ctx: NormalizeContext, container: unknown, key?: string | number): Location {
@@ -85,8 +97,8 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   }
   const location = at(ctx, raw);
   if (action === undefined) {
-    const modules = candidates.filter((c) => ctx.isModule(c));
-    const unknown = candidates.filter((c) => !ctx.isModule(c));
+    const modules = candidates.filter((c) => isAction(ctx, c));
+    const unknown = candidates.filter((c) => !isAction(ctx, c));
     if (modules.length > 1) {
       ctx.errors.push(new PlaybookError(`conflicting action statements: ${modules.join(', ')}`, location));
       return undefined;
@@ -102,7 +114,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
       actionValue = raw[action];
     } else if (unknown.length === 1) {
       const name = unknown[0]!;
-      const hint = suggest(shortModuleName(name), ctx.moduleNames()) ?? suggest(name, [...TASK_KEYWORDS]);
+      const hint = suggest(shortModuleName(name), actionNames(ctx)) ?? suggest(name, [...TASK_KEYWORDS]);
       ctx.errors.push(
         new PlaybookError(
           `couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path.${hint ? ` Did you mean '${hint}'?` : ''}`,
@@ -117,8 +129,8 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
       ctx.errors.push(new PlaybookError('no module/action detected in task.', location));
       return undefined;
     }
-  } else if (!ctx.isModule(action)) {
-    const hint = suggest(shortModuleName(action), ctx.moduleNames());
+  } else if (!isAction(ctx, action)) {
+    const hint = suggest(shortModuleName(action), actionNames(ctx));
     ctx.errors.push(new PlaybookError(`couldn't resolve module/action '${action}'.${hint ? ` Did you mean '${hint}'?` : ''}`, location));
     return undefined;
   }

@@ -5,19 +5,21 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { ArgumentError, validateArgs } from '../modules/args.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import { ArgumentError } from '../modules/args.js';
+import type { Module } from '../modules/types.js';
 import { TemplateError, type Templar } from '../template/index.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
+import { ENGINE_ACTIONS } from './keywords.js';
 import type { Play, Playbook, RoleInstance, Task, TaskNode } from './model.js';
 
 export interface ValidateOptions {
-  module(name: string): ModuleDefinition | undefined;
+  module(name: string): Module | undefined;
   templar: Templar;
 }
 
-const ENGINE_ACTIONS = new Set(['meta', 'include_tasks', 'include_role', 'import_tasks', 'import_role', 'validate_argument_spec']);
+// The engine's own actions are no modules; validate_argument_spec's arguments come from the role's meta/argument_specs.
+const UNCHECKED_ACTIONS = new Set([...ENGINE_ACTIONS, 'validate_argument_spec']);
 const TEMPLATED_KEYWORDS = ['name', 'loop', 'notify', 'delegate_to', 'register', 'retries', 'delay', 'environment', 'vars'];
 const EXPRESSION_KEYWORDS = ['when', 'changed_when', 'failed_when', 'until'];
 
@@ -64,14 +66,10 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     for (const key of TEMPLATED_KEYWORDS) if (task.keywords[key] !== undefined) compile(task.keywords[key], where(key), false);
     for (const [key, value] of Object.entries(task.args)) compile(value, where(`args.${key}`), false);
     const module = options.module(task.action);
-    if (!module || ENGINE_ACTIONS.has(task.action)) return;
+    if (!module || UNCHECKED_ACTIONS.has(task.action)) return;
     // Argument names and required arguments are known before templating; types and choices are not.
-    const namesOnly = {
-      ...module.spec,
-      options: Object.fromEntries(Object.entries(module.spec.options).map(([n, o]) => [n, { ...o, type: 'raw' as const, choices: undefined }])),
-    };
     try {
-      validateArgs(module.name, namesOnly, task.args);
+      module.checkArgumentNames(task.args);
     } catch (e) {
       if (e instanceof ArgumentError) errors.push(new PlaybookError(`${e.message} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
       else throw e;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
 import { defineFact } from '../../src/facts/index.js';
-import { defineModule } from '../../src/modules/types.js';
+import { defineModule } from '../../src/modules/define.js';
 import { RecordingConnection } from '../support/recording-connection.js';
 import { project, recapLine, run } from './helpers.js';
 
@@ -51,7 +51,7 @@ test('a fact is read once for the run, and again after a module changed the host
     supportsCheckMode: true,
     spec: { options: { file: { type: 'path', required: true } } },
     async run(args, ctx) {
-      return { changed: false, stamp: await ctx.facts.get(stamp, String(args['file'])) };
+      return { changed: false, stamp: await ctx.facts.get(stamp, args.file) };
     },
   });
   const dir = project({

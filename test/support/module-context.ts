@@ -1,7 +1,7 @@
 /**
  * A small ModuleContext for module tests: a LocalConnection on a fresh temp directory, files/
  * and templates/ beside it for findFile, renderTemplate over the sandbox's vars, and arguments
- * checked with validateArgs exactly as the engine does before run().
+ * checked by the module's bind() exactly as the engine does before it runs.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
 import { FactCache } from '../../src/facts/index.js';
-import { validateArgs } from '../../src/modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
+import type { Module, ModuleContext, ModuleResult } from '../../src/modules/types.js';
 import { loadVarsFile } from '../../src/playbook/roles.js';
 import { renderTemplate } from '../../src/template/index.js';
 
@@ -28,7 +27,7 @@ export interface Sandbox {
   templates: string;
   vars: Record<string, unknown>;
   /** Runs a module with args (validated first), as the engine would. */
-  run(module: ModuleDefinition<any>, args: Record<string, unknown>, mode?: { check?: boolean; diff?: boolean }): Promise<ModuleResult>;
+  run(module: Module, args: Record<string, unknown>, mode?: { check?: boolean; diff?: boolean }): Promise<ModuleResult>;
   /** A path inside root. */
   p(...parts: string[]): string;
   cleanup(): Promise<void>;
@@ -75,8 +74,7 @@ export async function createSandbox(): Promise<Sandbox> {
     vars,
     p: (...parts) => path.join(root, ...parts),
     async run(module, args, mode = {}) {
-      const checked = validateArgs(module.name, module.spec, args);
-      return module.run(checked, context(mode.check ?? false, mode.diff ?? false));
+      return module.bind(args).run(context(mode.check ?? false, mode.diff ?? false));
     },
     cleanup: () => fs.rm(base, { recursive: true, force: true }),
   };

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileStat } from '../../connection/types.js';
-import type { Diff, ModuleContext, ModuleResult } from '../types.js';
+import type { ModuleContext, ModuleResult } from '../types.js';
 import { type StateDiff, type WantedAttributes, ensureAttributes, pathInfo } from './attributes.js';
 import { installContent } from './content.js';
 import { MAX_DIFF_SIZE, contentDiff } from './diff.js';
@@ -129,6 +129,6 @@ async function settleUnchanged(ctx: ModuleContext, options: CopyOptions, path: s
   if (settled.failure) return settled.failure;
   const now = settled.changed && !ctx.checkMode ? await ctx.conn.stat(path, { become: ctx.become, follow: false }) : st;
   const result: ModuleResult = { changed: settled.changed, path, dest: path, checksum, ...(now ? pathInfo(now) : {}) };
-  if (ctx.diffMode) result.diff = diff as unknown as Diff;
+  if (ctx.diffMode) result.diff = diff;
   return result;
 }

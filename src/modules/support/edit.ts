@@ -3,7 +3,7 @@
  * write it back with backup/validate and settle owner/group/mode, with Ansible's messages.
  */
 import type { FileStat } from '../../connection/types.js';
-import type { ModuleContext, ModuleResult } from '../types.js';
+import type { Diff, ModuleContext, ModuleResult } from '../types.js';
 import { type StateDiff, type WantedAttributes, ensureAttributes, idsIntoDiff, modeFailure, planAttributes, umaskFor } from './attributes.js';
 import { backupFile } from './backup.js';
 import { installContent, validateOptionError } from './content.js';
@@ -121,10 +121,10 @@ export async function finishEdit(ctx: ModuleContext, target: EditTarget, data: B
 }
 
 /** The [content diff, attribute diff] pair the editors return. */
-export function editDiffs(path: string, before: string, after: string, attrDiff: StateDiff): Record<string, unknown>[] {
-  const attributes: Record<string, unknown> = {};
-  if (Object.keys(attrDiff.before).length) attributes['before'] = attrDiff.before;
-  if (Object.keys(attrDiff.after).length) attributes['after'] = attrDiff.after;
+export function editDiffs(path: string, before: string, after: string, attrDiff: StateDiff): [content: Diff, attributes: Diff] {
+  const attributes: Diff = {};
+  if (Object.keys(attrDiff.before).length) attributes.before = attrDiff.before;
+  if (Object.keys(attrDiff.after).length) attributes.after = attrDiff.after;
   return [
     { before, after, before_header: `${path} (content)`, after_header: `${path} (content)` },
     { ...attributes, before_header: `${path} (file attributes)`, after_header: `${path} (file attributes)` },

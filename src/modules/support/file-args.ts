@@ -3,7 +3,9 @@ import type { ArgumentOption } from '../args.js';
 import type { WantedAttributes } from './attributes.js';
 import { parseModeArg } from './mode.js';
 
-export const FILE_COMMON_OPTIONS: Record<string, ArgumentOption> = {
+// `as const satisfies`: the literal types survive the spread into a module's spec, so its
+// arguments' types are inferred from them.
+export const FILE_COMMON_OPTIONS = {
   mode: { type: 'raw' },
   owner: { type: 'str' },
   group: { type: 'str' },
@@ -14,19 +16,7 @@ export const FILE_COMMON_OPTIONS: Record<string, ArgumentOption> = {
   setype: { type: 'str' },
   attributes: { type: 'str', aliases: ['attr'] },
   unsafe_writes: { type: 'bool', default: false },
-};
-
-export type FileCommonArgs = {
-  mode: unknown;
-  owner: string | null;
-  group: string | null;
-  seuser: string | null;
-  serole: string | null;
-  selevel: string | null;
-  setype: string | null;
-  attributes: string | null;
-  unsafe_writes: boolean;
-};
+} as const satisfies Record<string, ArgumentOption>;
 
 /** The owner/group/mode a task asks for ('preserve' must be replaced by the caller first). */
 export function wantedAttributes(args: { mode: unknown; owner: string | null; group: string | null }): WantedAttributes {
@@ -34,4 +24,4 @@ export function wantedAttributes(args: { mode: unknown; owner: string | null; gr
 }
 
 /** The options of the `validate` fragment. */
-export const VALIDATE_OPTION: Record<string, ArgumentOption> = { validate: { type: 'str' } };
+export const VALIDATE_OPTION = { validate: { type: 'str' } } as const satisfies Record<string, ArgumentOption>;

@@ -3,7 +3,6 @@ import { defineModule } from './define.js';
 
 export default defineModule({
   name: 'raw',
-  freeForm: '_raw_params',
   supportsCheckMode: false,
   spec: { options: { _raw_params: { type: 'str', required: true }, executable: { type: 'str' } } },
   async run(args, ctx) {

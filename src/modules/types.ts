@@ -78,12 +78,6 @@ interface ModuleTraits {
   /** Short name ('copy'); 'ansible.builtin.copy' and 'ansible.legacy.copy' resolve to it. */
   readonly name: string;
   readonly aliases?: readonly string[];
-  /**
-   * How a free-form string argument (`command: ls -l`, `shell: ...`) is stored: the name of the
-   * argument that receives it ('_raw_params' for command/shell/raw), or undefined when the
-   * module takes only key=value pairs.
-   */
-  readonly freeForm?: string;
   /** Module runs on the controller only (debug, set_fact, assert): no connection needed. */
   readonly controllerOnly?: boolean;
   /** In check mode, modules without check support are skipped, as in Ansible. */

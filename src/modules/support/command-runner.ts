@@ -28,7 +28,7 @@ const COMMAND_SPEC = {
 } as const satisfies ArgumentSpec;
 
 /** command's and shell's module fields but their name and run: one spec, free-form text, check mode, async. */
-export const COMMAND_MODULE_FIELDS = { spec: COMMAND_SPEC, freeForm: '_raw_params', supportsCheckMode: true, supportsAsync: true } as const;
+export const COMMAND_MODULE_FIELDS = { spec: COMMAND_SPEC, supportsCheckMode: true, supportsAsync: true } as const;
 
 /** glob.glob for creates/removes: a plain path or a pattern, checked on the host. */
 async function pathMatches(ctx: ModuleContext, pattern: string): Promise<boolean> {

@@ -38,7 +38,11 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
   const connect = (): Promise<Connection> => runContext.connections.get(target, connectionVars);
   return {
     host,
-    conn: conn ?? (undefined as never),
+    // A controller-only module has no connection open; one that needs it asks connect().
+    get conn() {
+      if (!conn) throw new Error(`${task.action} runs on the controller: it has no connection to ${target} (ctx.connect() opens one)`);
+      return conn;
+    },
     connect,
     facts: runContext.facts.of(target).bind(conn ? () => Promise.resolve(conn) : connect, becoming, env),
     checkMode,

@@ -8,6 +8,8 @@ export { runPlaybook, playbookEvents, loadPlaybook, parseExtraVars } from './exe
 export type { RunPlaybookOptions, RunPlaybookResult } from './executor/run.js';
 export { loadInventory, Inventory, InventoryError } from './inventory/index.js';
 export { defineModule } from './modules/define.js';
+export { defineFact, FactError } from './facts/index.js';
+export type { Fact, FactDefinition, FactRequest, HostFacts } from './facts/index.js';
 export type { Module, ModuleCall, ModuleDefinition, ModuleContext, ModuleResult, Diff, RenderOptions } from './modules/types.js';
 export type { ArgsOf, ArgumentSpec, ArgumentOption, ArgType } from './modules/args.js';
 export type { Connection, ExecOptions, ExecResult, FileStat, Become } from './connection/types.js';

@@ -9,7 +9,19 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import type { SshNode } from './nodes.js';
+
+/** A machine the SSH benchmark runs on. */
+export interface SshNode {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** `type base64`, as in known_hosts. */
+  hostPublicKey: string;
+  /** The container's ID, when the node is one: its cgroup tells the CPU it spent. */
+  containerId?: string;
+}
+
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,18 +1,9 @@
 /** The machines the SSH benchmark runs on: Debian containers with sshd, or local sshds for debugging. */
 import { readFileSync } from 'node:fs';
 import { removeScope, startSshNodes } from '../../src/docker/index.js';
-import { startLocalSshds } from './local-sshd.js';
+import { type SshNode, startLocalSshds } from './local-sshd.js';
 
-export interface SshNode {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  /** `type base64`, as in known_hosts. */
-  hostPublicKey: string;
-  /** The container's ID, when the node is one: its cgroup tells the CPU it spent. */
-  containerId?: string;
-}
+export type { SshNode };
 
 export interface NodeSet {
   /** Starts the nodes; resolves when each one's sshd answers. */

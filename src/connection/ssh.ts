@@ -82,9 +82,28 @@ export class SshConnection implements Connection {
   }
 
   async stat(file: string, options: StatOptions = {}): Promise<FileStat | null> {
-    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum), Boolean(options.content)), options.become ? { become: options.become } : {});
+    // Without become, the content comes over SFTP at the same time as the stat (same latency, and
+    // no `cat` process on the host); under become only the shell can read it.
+    const sftp = options.content && !options.become ? this.sftp() : undefined;
+    const content = sftp ? this.readOverSftp(sftp, file).catch(() => undefined) : undefined;
+    const r = await this.run(statScript(file, Boolean(options.follow), Boolean(options.checksum), Boolean(options.content) && !sftp), options.become ? { become: options.become } : {});
     if (r.rc !== 0) throw new Error(`stat ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
-    return parseStat(file, r.stdout);
+    const stat = parseStat(file, r.stdout);
+    // SFTP follows links: its bytes are this path's content only when the stat says regular file.
+    const bytes = await content;
+    if (stat?.type === 'file' && bytes) stat.content = bytes;
+    return stat;
+  }
+
+  private async readOverSftp(sftp: Promise<SFTPWrapper>, file: string): Promise<Buffer | null> {
+    const channel = await sftp;
+    return new Promise((resolve, reject) =>
+      channel.readFile(file, (err, data) => {
+        if (!err) resolve(data);
+        else if ((err as { code?: unknown }).code === 2) resolve(null); // SSH_FX_NO_SUCH_FILE
+        else reject(new Error(`reading ${file} on ${this.host} failed: ${err.message}`));
+      }),
+    );
   }
 
   async readFile(file: string, options: FileOptions = {}): Promise<Buffer | null> {
@@ -95,14 +114,7 @@ export class SshConnection implements Connection {
       if (r.rc !== 0) throw new Error(`reading ${file} on ${this.host} failed: ${r.stderr.trim()}`);
       return r.stdout;
     }
-    const channel = await sftp;
-    return new Promise((resolve, reject) =>
-      channel.readFile(file, (err, data) => {
-        if (!err) resolve(data);
-        else if ((err as { code?: unknown }).code === 2) resolve(null); // SSH_FX_NO_SUCH_FILE
-        else reject(new Error(`reading ${file} on ${this.host} failed: ${err.message}`));
-      }),
-    );
+    return this.readOverSftp(sftp, file);
   }
 
   async writeFile(file: string, data: Buffer | string, attributes: FileAttributes = {}, options: FileOptions = {}): Promise<void> {

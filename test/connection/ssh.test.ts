@@ -112,6 +112,12 @@ describe('ssh connection', () => {
     expect(st).toMatchObject({ type: 'file', mode: 0o640, owner: USER, size: 7, checksum: createHash('sha1').update('second\n').digest('hex') });
     expect(readdirSync(dir)).toEqual(['app.conf']);
     expect((await c.stat(dir))?.type).toBe('directory');
+    // With its content, in the same round trip: a regular file's bytes, a link's or a directory's none.
+    expect((await c.stat(file, { content: true }))?.content?.toString()).toBe('second\n');
+    await c.exec(['ln', '-s', 'app.conf', path.join(dir, 'link')]);
+    expect((await c.stat(path.join(dir, 'link'), { content: true }))?.content).toBeUndefined();
+    expect((await c.stat(path.join(dir, 'link'), { content: true, follow: true }))?.content?.toString()).toBe('second\n');
+    expect((await c.stat(dir, { content: true }))?.content).toBeUndefined();
   });
 
   it('runs 20 concurrent commands on one connection with MaxSessions 10', async () => {
@@ -142,6 +148,7 @@ describe('ssh connection', () => {
     await expect(c.readFile(file)).rejects.toThrow(/Permission denied/); // SFTP runs as the login user
     expect((await c.readFile(file, { become }))?.toString()).toBe('secret\n');
     expect(await c.stat(file, { become })).toMatchObject({ mode: 0o600, owner: OTHER });
+    expect((await c.stat(file, { become, content: true }))?.content?.toString()).toBe('secret\n');
     expect(readdirSync(dir)).toEqual(['root-only.conf']);
   });
 

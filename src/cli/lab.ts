@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { Lab, type LabStatus } from '../lab/index.js';
+import { Lab, type LabStatus, checkInit } from '../lab/index.js';
 
 type SetExit = (code: number) => void;
 
@@ -68,11 +68,13 @@ export function registerLabCommands(program: Command, setExit: SetExit): void {
     .option('--wheelhouse <dir>', 'serve this directory as the package mirror instead of the built-in wheelhouse')
     .option('--no-mirror', 'no package mirror (no wheelhouse download)')
     .option('--shm-size-mb <mb>', '/dev/shm per node in MiB (default 2048)', positiveInt)
-    .action((o: NameOption & { nodes?: number; gpusPerNode?: number; nicNames?: string; wheelhouse?: string; mirror: boolean; shmSizeMb?: number }) =>
+    .option('--init <kind>', 'how nodes boot: systemd (as PID 1, as servers do; default) or plain (no systemd)')
+    .action((o: NameOption & { init?: string; nodes?: number; gpusPerNode?: number; nicNames?: string; wheelhouse?: string; mirror: boolean; shmSizeMb?: number }) =>
       guarded(setExit, async () => {
         const up = await Lab.up({
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
+          ...(o.init !== undefined ? { init: checkInit(o.init) } : {}),
           ...(o.gpusPerNode !== undefined ? { gpusPerNode: o.gpusPerNode } : {}),
           ...(o.nicNames !== undefined ? { nicNames: o.nicNames.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.mirror === false ? { wheelhouse: false as const } : o.wheelhouse !== undefined ? { wheelhouse: o.wheelhouse } : {}),

@@ -40,6 +40,8 @@ export class ContainerBuilder {
   private readonly files: TarEntry[] = [];
   private shmSize: number | undefined;
   private privileged = false;
+  private cgroupns: 'private' | 'host' | undefined;
+  private stopSignal: string | undefined;
   private command: string[] | undefined;
   private entrypoint: string[] | undefined;
   private user: string | undefined;
@@ -114,6 +116,18 @@ export class ContainerBuilder {
     return this;
   }
 
+  /** The cgroup namespace: `private` gives the container a cgroup tree of its own (systemd as PID 1 wants it). */
+  withCgroupns(mode: 'private' | 'host'): this {
+    this.cgroupns = mode;
+    return this;
+  }
+
+  /** The signal `docker stop` sends (systemd as PID 1 shuts down on SIGRTMIN+3). */
+  withStopSignal(signal: string): this {
+    this.stopSignal = signal;
+    return this;
+  }
+
   withCommand(argv: readonly string[]): this {
     this.command = [...argv];
     return this;
@@ -157,6 +171,7 @@ export class ContainerBuilder {
       ...(this.command ? { Cmd: this.command } : {}),
       ...(this.entrypoint ? { Entrypoint: this.entrypoint } : {}),
       ...(this.user !== undefined ? { User: this.user } : {}),
+      ...(this.stopSignal !== undefined ? { StopSignal: this.stopSignal } : {}),
       Labels: scopeLabels(this.scope, this.labels),
       Env: Object.entries(this.env).map(([k, v]) => `${k}=${v}`),
       ExposedPorts: Object.fromEntries(this.ports.map((p) => [portKey(p), {}])),
@@ -166,6 +181,7 @@ export class ContainerBuilder {
         Tmpfs: this.tmpfs,
         CapAdd: this.capabilities,
         Privileged: this.privileged,
+        ...(this.cgroupns !== undefined ? { CgroupnsMode: this.cgroupns } : {}),
         ...(this.shmSize !== undefined ? { ShmSize: this.shmSize } : {}),
         ...(first ? { NetworkMode: first.name } : {}),
       },

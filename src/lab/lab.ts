@@ -27,7 +27,7 @@ import { ensureLabNetworks } from './networks.js';
 import { ensureNodeImage } from './node-image.js';
 import { type LabNode, nodeFromSummary } from './nodes.js';
 import { reconcileNodes } from './reconcile.js';
-import { type LabPaths, type LabSettings, ensureLabKey, labPaths, readSettings, removeLabFiles, writeAtomic, writeSettings } from './state.js';
+import { type LabInit, type LabPaths, type LabSettings, ensureLabKey, labPaths, readSettings, removeLabFiles, writeAtomic, writeSettings } from './state.js';
 
 export interface LabOpenOptions {
   /** The lab's name (default 'default'); its Docker scope is lab-NAME. */
@@ -38,6 +38,8 @@ export interface LabOpenOptions {
 }
 
 export interface LabUpOptions extends LabOpenOptions {
+  /** How nodes boot: systemd as PID 1 (default), or `plain` for hosts without systemd (default: as last time). */
+  init?: LabInit;
   /** Number of nodes (default: as at the last `up`, else 2). node1 is the Ray head. */
   nodes?: number;
   /** Simulated GPUs per node (default: as last time, else 1). */
@@ -73,7 +75,12 @@ export interface SeedModelResult {
 /** LabSettings.wheelhouse for the package's own wheelhouse (ensureWheelhouse). */
 const DEFAULT_WHEELHOUSE = 'default';
 
-const DEFAULTS = { nodes: 2, gpusPerNode: 1, shmSizeMb: 2048, startupTimeoutMs: 120_000 } as const;
+const DEFAULTS = { nodes: 2, init: 'systemd', gpusPerNode: 1, shmSizeMb: 2048, startupTimeoutMs: 120_000 } as const;
+
+export function checkInit(value: string): LabInit {
+  if (value !== 'systemd' && value !== 'plain') throw new Error(`init must be systemd or plain, not ${value}`);
+  return value;
+}
 
 function checkCount(what: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${what} must be a whole number from 1 to ${max}, not ${value}`);
@@ -133,6 +140,7 @@ export class Lab {
     const asked = options.wheelhouse === false ? null : typeof options.wheelhouse === 'string' ? path.resolve(options.wheelhouse) : options.wheelhouse === undefined && previous ? previous.wheelhouse : DEFAULT_WHEELHOUSE;
     const settings: LabSettings = {
       nodes: checkCount('nodes', options.nodes ?? previous?.nodes ?? DEFAULTS.nodes, 32),
+      init: checkInit(options.init ?? previous?.init ?? DEFAULTS.init),
       gpusPerNode: checkCount('gpus per node', options.gpusPerNode ?? previous?.gpusPerNode ?? DEFAULTS.gpusPerNode, 16),
       nicNames,
       shmSizeMb: checkCount('shm size (MiB)', options.shmSizeMb ?? previous?.shmSizeMb ?? DEFAULTS.shmSizeMb, 1024 * 1024),
@@ -147,7 +155,7 @@ export class Lab {
     const started = Date.now();
     const settings = await this.settingsFor(options);
     const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-    onProgress(`lab ${this.name}: ${plural(settings.nodes, 'node')} with ${plural(settings.gpusPerNode, 'GPU')} each, cluster NIC ${settings.nicNames.join(',')}; state in ${this.paths.dir}`);
+    onProgress(`lab ${this.name}: ${plural(settings.nodes, 'node')} (${settings.init ?? DEFAULTS.init}) with ${plural(settings.gpusPerNode, 'GPU')} each, cluster NIC ${settings.nicNames.join(',')}; state in ${this.paths.dir}`);
     const key = await ensureLabKey(this.paths, this.name);
     // The image build and the wheel downloads run side by side; both report their steps.
     const wheelhouseP = settings.wheelhouse === DEFAULT_WHEELHOUSE ? defaultWheelhouse((line) => onProgress(`wheelhouse: ${line}`)) : Promise.resolve(settings.wheelhouse);
@@ -172,6 +180,7 @@ export class Lab {
         networkIds: [networks.management.id, networks.cluster.id],
         wheelhouse,
         shmBytes: settings.shmSizeMb * 1024 * 1024,
+        init: settings.init ?? DEFAULTS.init,
         startupTimeoutMs,
       },
       settings,

@@ -9,6 +9,7 @@ import { ContainerBuilder } from '../docker/container.js';
 import { NODE_UID, NODE_USER, HOST_KEY_PUB } from '../docker/sshd-image.js';
 import type { StartedContainer } from '../docker/started-container.js';
 import { Wait } from '../docker/wait.js';
+import type { LabInit } from './state.js';
 import { CONFIG_LABEL, GPUS_LABEL, INDEX_LABEL, LAB_LABEL, NIC_LABEL, NODE_LABEL, NODE_WHEELHOUSE, ROLE_LABEL, type LabResourceNames } from './names.js';
 
 /** What every node of one `lab up` shares. */
@@ -22,6 +23,8 @@ export interface NodeContext {
   networkIds: string[];
   wheelhouse: string | null;
   shmBytes: number;
+  /** systemd as PID 1, or the plain entrypoint. */
+  init: LabInit;
   startupTimeoutMs: number;
 }
 
@@ -67,7 +70,7 @@ export function gpusJson(labName: string, spec: NodeSpec): string {
 
 /** A hash of everything the node's container is made from. */
 export function nodeConfigHash(ctx: NodeContext, spec: NodeSpec): string {
-  const parts = [ctx.image, ctx.clusterSubnet, ...ctx.networkIds, ctx.wheelhouse ?? '-', String(ctx.shmBytes), spec.name, spec.nic, String(spec.gpus)];
+  const parts = [ctx.image, ctx.clusterSubnet, ...ctx.networkIds, ctx.wheelhouse ?? '-', String(ctx.shmBytes), ctx.init, spec.name, spec.nic, String(spec.gpus)];
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }
 
@@ -98,6 +101,19 @@ export async function startNode(ctx: NodeContext, spec: NodeSpec, authorizedKey:
     .withWaitStrategy(Wait.forSshBanner(22))
     .withStartupTimeout(ctx.startupTimeoutMs);
   if (ctx.wheelhouse !== null) builder.withMount({ source: ctx.wheelhouse, target: NODE_WHEELHOUSE, readOnly: true });
+  if (ctx.init === 'systemd') {
+    // What systemd needs as PID 1 in a container: a cgroup tree of its own (it tracks units in
+    // the unified hierarchy), CAP_SYS_ADMIN to mount, /run and /run/lock as tmpfs, to be told it is
+    // in a container, and SIGRTMIN+3 to shut down on `docker stop`.
+    builder
+      .withCommand(['/sbin/init'])
+      .withEnv({ container: 'docker' })
+      .withCgroupns('private')
+      .withCapabilities('SYS_ADMIN')
+      .withTmpfs('/run', 'rw,nosuid,nodev,mode=755')
+      .withTmpfs('/run/lock', 'rw,nosuid,nodev,noexec')
+      .withStopSignal('SIGRTMIN+3');
+  }
   return builder.start(ctx.docker);
 }
 

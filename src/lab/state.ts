@@ -22,8 +22,13 @@ export interface LabPaths {
 }
 
 /** What `lab up` was last asked for. */
+/** How a node boots: systemd as PID 1, as a server does, or the plain entrypoint (hosts without systemd). */
+export type LabInit = 'systemd' | 'plain';
+
 export interface LabSettings {
   nodes: number;
+  /** Absent in a lab.json written before nodes could boot systemd: the default then applies. */
+  init?: LabInit;
   gpusPerNode: number;
   nicNames: string[];
   /** /dev/shm of each node, MiB. */
@@ -99,6 +104,7 @@ function isSettings(v: unknown): v is LabSettings {
     Array.isArray(s.nicNames) &&
     s.nicNames.every((n) => typeof n === 'string') &&
     typeof s.shmSizeMb === 'number' &&
+    (s.init === undefined || s.init === 'systemd' || s.init === 'plain') &&
     (s.wheelhouse === null || typeof s.wheelhouse === 'string') &&
     (s.wheelhouseDir === null || typeof s.wheelhouseDir === 'string')
   );

@@ -244,6 +244,26 @@ describe('the lab', () => {
     expect(ls.stdout.split('\n')).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
   }, 120_000);
 
+  it('boots systemd as PID 1, with the node setup, ufw and sshd as units, and runs units of its own', async () => {
+    for (const n of ['node1', 'node2']) {
+      const boot = await sh(n, 'cat /proc/1/comm; systemctl is-system-running; systemctl is-active lab-node-setup ufw ssh; systemctl --failed --no-legend');
+      expect(boot.stdout).toBe('systemd\nrunning\nactive\nactive\nactive\n');
+    }
+    const unit = await sh('node1', 'systemd-run --unit=lab-probe sleep 300 >/dev/null 2>&1; systemctl is-active lab-probe; systemctl stop lab-probe; systemctl is-active lab-probe; pgrep -x sleep || echo none');
+    expect(unit.stdout).toBe('active\ninactive\nnone\n');
+  }, 60_000);
+
+  it('boots plain nodes (no systemd) with --init plain: sshd and ufw still run', async () => {
+    const plainName = `${name}p`;
+    const plain = await Lab.up({ name: plainName, nodes: 1, init: 'plain', wheelhouse: false, stateRoot, docker, onProgress: progress });
+    try {
+      const r = await plain.exec('node1', ['/bin/sh', '-c', 'cat /proc/1/comm; pgrep -x sshd >/dev/null && echo sshd; ufw status | head -1; systemctl is-system-running 2>&1 || true']);
+      expect(r.stdout).toMatch(/^(?!systemd\n)\S+\nsshd\nStatus: active\n(offline|System has not been booted with systemd)/);
+    } finally {
+      await plain.down();
+    }
+  }, 300_000);
+
   it('is idempotent, adds a node for --nodes 3 and removes it for --nodes 2', async () => {
     const ids = nodes.map((n) => n.containerId);
     const lines: string[] = [];

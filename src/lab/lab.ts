@@ -21,6 +21,7 @@ import { type RemovedResources, SCOPE_LABEL, removeScope } from '../docker/label
 import { NODE_USER } from '../docker/sshd-image.js';
 import { type ExecInContainerOptions, StartedContainer, type TextExecResult } from '../docker/started-container.js';
 import { renderInventory, renderKnownHosts, sshOptions } from './inventory.js';
+import { ensureAptRepo } from './apt-repo.js';
 import { type Mirror, ensureMirror, findCondaInstaller, MIRROR_URL } from './mirror.js';
 import { DEFAULT_LAB_NAME, DEFAULT_NIC, checkLabName, checkNicName, labFilter, resourceNames, type LabResourceNames } from './names.js';
 import { ensureLabNetworks } from './networks.js';
@@ -166,7 +167,8 @@ export class Lab {
     let mirror: Mirror | undefined;
     if (wheelhouse !== null) {
       const base = await ensureBaseImage({ docker: this.docker, onProgress });
-      mirror = await ensureMirror({ docker: this.docker, labName: this.name, names: this.names, image: base, wheelhouse, networkIds: [networks.management.id], startupTimeoutMs }, onProgress);
+      const aptRepo = await ensureAptRepo({ docker: this.docker, nodeImage: image, onProgress });
+      mirror = await ensureMirror({ docker: this.docker, labName: this.name, names: this.names, image: base, wheelhouse, aptRepo, networkIds: [networks.management.id], startupTimeoutMs }, onProgress);
     } else {
       await this.removeMirror();
     }

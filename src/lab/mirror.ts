@@ -1,8 +1,9 @@
 /**
- * The lab's package mirror, the intranet case: a small container of the base image serving the
- * wheelhouse directory over HTTP (python3 -m http.server) on the management network, reachable
- * from every node as http://mirror.lab:8080/. The conda role downloads the installer from it; pip
- * reads the same wheels from the read-only mount at /opt/lab/wheelhouse.
+ * The lab's package mirror, the intranet case: a small container of the base image serving over
+ * HTTP, on the management network, reachable from every node as http://mirror.lab:8080/: the
+ * wheelhouse at / (the conda role downloads the installer from it; pip reads the same wheels from
+ * the read-only mount at /opt/lab/wheelhouse) and the apt repository at /debian/ (the nodes' only
+ * apt source).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,6 +11,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { ContainerBuilder } from '../docker/container.js';
+import { APT_REPO_PATH } from './apt-repo.js';
 import { Wait } from '../docker/wait.js';
 import { CONDA_INSTALLER, CONFIG_LABEL, LAB_LABEL, MIRROR_HOST, MIRROR_PORT, ROLE_LABEL, type LabResourceNames, labFilter } from './names.js';
 
@@ -20,6 +22,8 @@ export interface MirrorContext {
   /** The base image (it has python3). */
   image: string;
   wheelhouse: string;
+  /** The flat apt repository (ensureAptRepo), served at /debian/. */
+  aptRepo: string;
   networkIds: string[];
   startupTimeoutMs: number;
 }
@@ -32,6 +36,18 @@ export interface Mirror {
 }
 
 export const MIRROR_URL = `http://${MIRROR_HOST}:${MIRROR_PORT}/`;
+
+/** http.server with two roots: /debian/ from the apt repository, everything else from the wheelhouse. */
+const MIRROR_SERVER = `
+import http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        self.directory, rest = "/srv/mirror", path
+        if path == "/${APT_REPO_PATH}" or path.startswith("/${APT_REPO_PATH}/"):
+            self.directory, rest = "/srv/${APT_REPO_PATH}", path[len("/${APT_REPO_PATH}"):] or "/"
+        return super().translate_path(rest)
+http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), Handler).serve_forever()
+`;
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -62,7 +78,7 @@ export async function findCondaInstaller(wheelhouse: string): Promise<{ relPath:
 }
 
 function mirrorConfigHash(ctx: MirrorContext): string {
-  return createHash('sha256').update([ctx.image, ctx.wheelhouse, ...ctx.networkIds].join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256').update([ctx.image, ctx.wheelhouse, ctx.aptRepo, ...ctx.networkIds].join('\n')).digest('hex').slice(0, 16);
 }
 
 /** Starts the mirror, or keeps the running one made from the same image, wheelhouse and networks. */
@@ -83,8 +99,9 @@ export async function ensureMirror(ctx: MirrorContext, onProgress: (line: string
       .withHostname('mirror')
       .withNetwork(ctx.names.management, { aliases: [MIRROR_HOST, 'mirror'] })
       .withMount({ source: ctx.wheelhouse, target: '/srv/mirror', readOnly: true })
+      .withMount({ source: ctx.aptRepo, target: `/srv/${APT_REPO_PATH}`, readOnly: true })
       .withUser('65534:65534')
-      .withCommand(['python3', '-m', 'http.server', String(MIRROR_PORT), '--bind', '0.0.0.0', '--directory', '/srv/mirror'])
+      .withCommand(['python3', '-c', MIRROR_SERVER, String(MIRROR_PORT)])
       .withWaitStrategy(Wait.forListeningPort(MIRROR_PORT))
       .withStartupTimeout(ctx.startupTimeoutMs)
       .start(ctx.docker);

@@ -14,13 +14,13 @@
  * place when complete, so an interrupted download never looks complete; concurrent builders race
  * harmlessly (one rename wins).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LAB_DIR } from '../docker/recipe.js';
+import { runHostCommand as run } from './host-command.js';
 
 /** The Ray the guide pins, with the dashboard/agent extras a cluster needs. */
 export const RAY_REQUIREMENT = 'ray[default]==2.53.0';
@@ -46,8 +46,6 @@ export const CONDA_INSTALLER_NAME = 'Miniforge3-Linux-x86_64.sh';
 /** Bump when the layout of the directory changes. */
 const FORMAT = 1;
 
-/** lab/ of this package: src/lab/ in a checkout, dist/lab/ when built. */
-export const LAB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab');
 
 export interface WheelhouseOptions {
   /** Progress lines (download start, one per wheel, build, done). */
@@ -113,44 +111,6 @@ export async function wheelhouseKey(options: Pick<WheelhouseOptions, 'labDir' | 
     h.update(await readFile(path.join(labDir, 'conda', name)));
   }
   return h.digest('hex').slice(0, 16);
-}
-
-interface RunResult {
-  code: number;
-  tail: string[];
-}
-
-/** Runs a command, handing each output line to onLine; keeps the last lines for error messages. */
-function run(cmd: string, args: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_PROGRESS_BAR: 'off', PYTHONUNBUFFERED: '1' }, ...(signal ? { signal } : {}) });
-    const tail: string[] = [];
-    const feed = (stream: NodeJS.ReadableStream) => {
-      let buf = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i).replace(/\r$/, '');
-          buf = buf.slice(i + 1);
-          tail.push(line);
-          if (tail.length > 40) tail.shift();
-          onLine(line);
-        }
-      });
-      stream.on('end', () => {
-        if (buf) {
-          tail.push(buf);
-          onLine(buf);
-        }
-      });
-    };
-    feed(child.stdout);
-    feed(child.stderr);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? 1, tail }));
-  });
 }
 
 /** pip's interesting lines, shortened for a progress display. */

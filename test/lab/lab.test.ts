@@ -228,6 +228,12 @@ describe('the lab', () => {
     const fetched = await sh('node2', `curl -fsS -o /tmp/installer.sh ${url ?? ''} && sha256sum /tmp/installer.sh`);
     expect(fetched.rc, fetched.stderr).toBe(0);
     expect(fetched.stdout.split(' ')[0]).toBe(sha);
+    // apt reads only the mirror's repository, and installs from it with the dependencies.
+    const apt = await sh('node2', 'grep -rh "^deb" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; apt-get -q update && apt-get install -y -q jq && jq -n "1+1"', 180_000);
+    expect(apt.rc, apt.stdout + apt.stderr).toBe(0);
+    expect(apt.stdout.split('\n')[0]).toBe('deb [trusted=yes] http://mirror.lab:8080/debian ./');
+    expect(apt.stdout).toMatch(/Setting up libjq1/);
+    expect(apt.stdout.trim().split('\n').pop()).toBe('2');
     // A public address (TEST-NET-1) is refused inside the node before any packet leaves it.
     const out = await sh('node1', 'curl -sS -m 5 http://192.0.2.1/ 2>&1; echo rc=$?');
     expect(out.stdout).toMatch(/rc=7/);

@@ -10,6 +10,7 @@ import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
 import { network } from './network.js';
 import { platform } from './platform.js';
+import { systemdUnit } from './systemd.js';
 import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
@@ -36,5 +37,5 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
   ['gpus', [gpus]],
 ]);
 
-/** Every built-in fact, by name. */
-export const FACTS: ReadonlyMap<string, Fact<unknown>> = new Map([platform, hardware, user, env, date, network, mounts, gpus].map((f) => [f.name, f]));
+/** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit].map((f) => [f.name, f]));

@@ -27,6 +27,8 @@ export interface ArgumentSpec {
   requiredTogether?: ReadonlyArray<readonly string[]>;
   /** [name, value, requirements, anyOf?]: when name == value, the requirements are needed. */
   requiredIf?: ReadonlyArray<readonly [string, unknown, readonly string[], boolean?]>;
+  /** When the key is given (not null), each of these must be too (Ansible's required_by). */
+  requiredBy?: Readonly<Record<string, readonly string[]>>;
   /** Accept any other key as is (set_fact's variables). */
   freeKeys?: boolean;
 }
@@ -215,6 +217,11 @@ export function validateArgs<S extends ArgumentSpec>(module: string, spec: S, ar
     if (anyOf ? missingReq.length === requirements.length : missingReq.length > 0) {
       throw new ArgumentError(`${name} is ${pyStr(value)} but ${anyOf ? 'any' : 'all'} of the following are missing: ${missingReq.join(', ')}`);
     }
+  }
+  for (const [key, requirements] of Object.entries(spec.requiredBy ?? {})) {
+    if (out[key] === null || out[key] === undefined) continue;
+    const missingReq = requirements.filter((r) => out[r] === null || out[r] === undefined);
+    if (missingReq.length) throw new ArgumentError(`missing parameter(s) required by '${key}': ${missingReq.join(', ')}`);
   }
   // The one place the spec's promise is taken on trust: the checks above made `out` so.
   return out as ArgsOf<S>;

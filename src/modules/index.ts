@@ -19,6 +19,7 @@ import setup from './setup.js';
 import shell from './shell.js';
 import slurp from './slurp.js';
 import stat from './stat.js';
+import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import validateArgumentSpec from './validate-argument-spec.js';
@@ -28,6 +29,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
+  systemdService,
 ];
 
 export class ModuleRegistry {
@@ -38,10 +40,12 @@ export class ModuleRegistry {
   }
 
   add(module: Module): void {
+    const collection = module.collection ?? 'ansible.builtin';
     for (const name of [module.name, ...(module.aliases ?? [])]) {
       this.byName.set(name, module);
-      this.byName.set(`ansible.builtin.${name}`, module);
-      this.byName.set(`ansible.legacy.${name}`, module);
+      this.byName.set(`${collection}.${name}`, module);
+      // ansible.legacy is where Ansible finds builtins (and a playbook's own library/ modules).
+      if (collection === 'ansible.builtin') this.byName.set(`ansible.legacy.${name}`, module);
     }
   }
 

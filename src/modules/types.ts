@@ -75,9 +75,11 @@ export interface RenderOptions {
 
 /** What a module is, apart from its run(): the fields the engine and the loader read. */
 interface ModuleTraits {
-  /** Short name ('copy'); 'ansible.builtin.copy' and 'ansible.legacy.copy' resolve to it. */
+  /** Short name ('copy'); its fully qualified names (`ansible.builtin.copy`, `ansible.legacy.copy`) resolve to it. */
   readonly name: string;
   readonly aliases?: readonly string[];
+  /** The Ansible collection it belongs to (`community.general` for ufw); default ansible.builtin. */
+  readonly collection?: string;
   /** Module runs on the controller only (debug, set_fact, assert): no connection needed. */
   readonly controllerOnly?: boolean;
   /** In check mode, modules without check support are skipped, as in Ansible. */

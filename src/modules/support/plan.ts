@@ -12,6 +12,8 @@ export interface PlanStep {
   /** What the step does, as a user reads it: `enable nginx.service`. */
   readonly summary: string;
   readonly argv: readonly string[];
+  /** The message when this step fails (Ansible's wording for the module); default `Failed to SUMMARY: stderr`. */
+  readonly error?: (output: { rc: number | null; stdout: string; stderr: string }) => string;
 }
 
 export interface Plan {
@@ -70,7 +72,8 @@ export function planResult(ctx: ModuleContext, plan: Plan, outcome: PlanOutcome)
   if (ctx.diffMode && plan.diff) result.diff = plan.diff;
   if (outcome.failure) {
     const { step, rc, stdout, stderr } = outcome.failure;
-    return { ...result, failed: true, msg: `Failed to ${step.summary}: ${(stderr.trim() || stdout.trim() || `exit status ${String(rc)}`)}`, rc, stdout, stderr, cmd: join(step.argv) };
+    const msg = step.error ? step.error({ rc, stdout, stderr }) : `Failed to ${step.summary}: ${stderr.trim() || stdout.trim() || `exit status ${String(rc)}`}`;
+    return { ...result, failed: true, msg, rc, stdout, stderr, cmd: join(step.argv) };
   }
   return result;
 }

@@ -42,12 +42,15 @@ export function parseServices(stdout: string): Record<string, ServiceEntry> {
     const bad = BAD_STATES.find((b) => fields.slice(0, -1).includes(b));
     services[name] = { name, state: fields[3] === 'running' ? 'running' : 'stopped', status: bad ?? fields[2] ?? 'unknown', source: 'systemd' };
   }
+  // `systemctl show` prints one stanza per unit asked, in order, blank lines between (an alias's
+  // stanza is its unit's, so it is matched by position, not by Id).
+  const asked = (parts.get('asked') ?? []).filter(Boolean);
+  const stanzas = (parts.get('show') ?? []).join('\n').split(/\n\s*\n/);
   const active = new Map<string, string>();
-  let id: string | undefined;
-  for (const line of parts.get('show') ?? []) {
-    if (line.startsWith('Id=')) id = line.slice(3);
-    else if (line.startsWith('ActiveState=') && id) active.set(id, line.slice('ActiveState='.length));
-  }
+  asked.forEach((name, i) => {
+    const state = /^ActiveState=(.*)$/m.exec(stanzas[i] ?? '')?.[1];
+    if (state) active.set(name, state);
+  });
   for (const line of (parts.get('files') ?? []).filter((l) => l.includes('.service'))) {
     const [name = '', status = ''] = line.trim().split(/\s+/);
     const known = services[name];
@@ -65,9 +68,10 @@ fi
 if [ -d /run/systemd/system ]; then
   echo '${SECTION}units'; systemctl list-units --no-pager --type service --all --plain --no-legend 2>/dev/null
   echo '${SECTION}files'; systemctl list-unit-files --no-pager --type service --all --no-legend 2>/dev/null
-  echo '${SECTION}show'
   units=$(systemctl list-unit-files --no-pager --type service --all --no-legend 2>/dev/null | awk '$1 !~ /@\\.service$/ {print $1}')
-  [ -z "$units" ] || systemctl show --property=Id,ActiveState $units 2>/dev/null
+  echo '${SECTION}asked'; echo "$units"
+  echo '${SECTION}show'
+  [ -z "$units" ] || systemctl show --property=ActiveState $units 2>/dev/null
 fi
 exit 0`,
   parse: parseServices,

@@ -18,6 +18,8 @@ import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
 import slurp from './slurp.js';
+import service from './service.js';
+import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
@@ -29,7 +31,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService,
+  systemdService, service, serviceFacts,
 ];
 
 export class ModuleRegistry {

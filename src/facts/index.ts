@@ -5,6 +5,7 @@
 import { date } from './date.js';
 import { env } from './env.js';
 import type { Fact } from './fact.js';
+import { getent } from './getent.js';
 import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
@@ -40,4 +41,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent].map((f) => [f.name, f]));

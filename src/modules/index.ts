@@ -9,6 +9,7 @@ import debug from './debug.js';
 import fail from './fail.js';
 import file from './file.js';
 import find from './find.js';
+import getent from './getent.js';
 import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
 import pause from './pause.js';
@@ -31,7 +32,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService, service, serviceFacts,
+  systemdService, service, serviceFacts, getent,
 ];
 
 export class ModuleRegistry {

@@ -22,6 +22,7 @@ import slurp from './slurp.js';
 import service from './service.js';
 import serviceFacts from './service-facts.js';
 import stat from './stat.js';
+import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -32,7 +33,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService, service, serviceFacts, getent,
+  systemdService, service, serviceFacts, getent, sysctl,
 ];
 
 export class ModuleRegistry {

@@ -18,7 +18,8 @@ export const MISSING_FILE_RC = 99;
 export function commandScript(command: string | readonly string[], options: Pick<ExecOptions, 'cwd' | 'env' | 'executable'> = {}): string {
   const body = typeof command === 'string' ? `${quote(options.executable ?? '/bin/sh')} -c ${quote(command)}` : quoteArgv(command);
   const prefix: string[] = [];
-  if (options.cwd !== undefined) prefix.push(`cd ${quote(options.cwd)} || exit 1`);
+  // -P: the working directory as the program sees it is the resolved path (Python's chdir gives Ansible's modules the same).
+  if (options.cwd !== undefined) prefix.push(`cd -P ${quote(options.cwd)} || exit 1`);
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) prefix.push(`${k}=${quote(v)}; export ${k}`);
   }

@@ -5,6 +5,7 @@
  */
 import type { Task } from '../playbook/model.js';
 import { isDict } from '../python/values.js';
+import { TemplateError } from '../template/index.js';
 import { evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type Feedback, censoredResult } from './feedback.js';
@@ -35,7 +36,13 @@ export class TaskDispatcher {
   async run(pc: PlayContext, task: Task, host: string, notifications: Notifications): Promise<Feedback> {
     let feedback: Feedback;
     if (isInclude(task) || task.action === 'meta') {
-      feedback = await this.includes.run(pc, task, host, (when) => this.whenHolds(pc, task, host, when));
+      try {
+        feedback = await this.includes.run(pc, task, host, (when) => this.whenHolds(pc, task, host, when));
+      } catch (e) {
+        // A template that fails in an include's arguments fails the include on this host, as a task.
+        if (!(e instanceof TemplateError)) throw e;
+        feedback = { status: 'failed', ignored: inheritedFlag(task, 'ignore_errors', pc, this.runContext.templar), result: { failed: true, changed: false, msg: `Task failed: ${e.message}` } };
+      }
       if (feedback.meta === 'end_play' || feedback.meta === 'end_batch') this.endPlay();
     } else {
       feedback = await this.runner.run(pc, task, host);

@@ -13,7 +13,9 @@ import type { BoundTemplar } from '../template/index.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import type { RunContext } from './context.js';
 import { inherited } from './keywords.js';
-import type { PlayContext } from './vars.js';
+import { type PlayContext, taskSearchPath } from './vars.js';
+
+export { taskSearchPath };
 
 /** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
 export interface ModuleCall {
@@ -108,14 +110,6 @@ function become(runContext: RunContext, pc: PlayContext, task: Task, bound: Boun
 /** A variable's value, or undefined when it is not defined. */
 function definedValue(value: unknown): unknown {
   return value instanceof Undefined ? undefined : value;
-}
-
-/** Directories for a task's relative files: its role's (and the roles that pulled it in), its file's folder, the playbook's. */
-export function taskSearchPath(task: Task, playbookDir: string): string[] {
-  const dirs: string[] = [];
-  for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
-  dirs.push(path.dirname(task.file), playbookDir);
-  return [...new Set(dirs)];
 }
 
 /** A controller-side file: `kind/name` then `name` in each directory; an absolute name as is. */

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnreachableError } from '../connection/types.js';
 import { ArgumentError } from '../modules/args.js';
-import type { ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
+import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
 import { isDict, pyStr, truthy } from '../python/values.js';
@@ -15,6 +15,7 @@ import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { moduleContext, taskSearchPath } from './module-context.js';
+import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
 import { OMIT, type PlayContext } from './vars.js';
@@ -179,6 +180,20 @@ export class TaskRunner {
     return pyStr(bound.templateValue(d));
   }
 
+  /** The task's arguments over its module_defaults (for service, also those of the service manager it drives, as Ansible's action does). */
+  private argsWithDefaults(pc: PlayContext, task: Task, module: Module, bound: BoundTemplar): Record<string, unknown> {
+    if (!hasModuleDefaults(task, pc)) return task.args;
+    const modules = this.runContext.modules;
+    let args = { ...moduleDefaultsFor(task, pc, module, (name) => modules.get(name)), ...task.args };
+    if (module === modules.get('service')) {
+      const use = pyStr(bound.templateValue(args['use'] ?? 'auto'));
+      const backend = use === 'auto' ? pyStr(bound.templateValue("{{ ansible_facts['service_mgr'] | default('') }}")) : use;
+      const driven = modules.get(backend);
+      if (backend) args = { ...(driven ? moduleDefaultsFor(task, pc, driven, (name) => modules.get(name)) : moduleDefaultsNamed(task, pc, backend)), ...args };
+    }
+    return args;
+  }
+
   /**
    * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
    * templar `when` was evaluated with: same variables, so its cache is reused.
@@ -191,7 +206,7 @@ export class TaskRunner {
     try {
       // Each argument is templated with its own position, so an error points at its value.
       const templated: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(task.args)) {
+      for (const [key, value] of Object.entries(this.argsWithDefaults(pc, task, module, bound))) {
         const at = task.locations[`args.${key}`] ?? task.location;
         // set_fact's variable names may be templates too ("seen_{{ idx }}").
         const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, { file: at.file, line: at.line, column: at.column })) : key;

@@ -3,6 +3,7 @@
  * highest). Values are templated lazily when a template reads them; `hostvars` is a lazy view of
  * every host's variables, templated in that host's own context.
  */
+import path from 'node:path';
 import { type Block, type Play, type RoleInstance, type Task, blockChain } from '../playbook/model.js';
 import { type BoundTemplar, MISSING, type Templar, type TemplateOptions, type VariableSource } from '../template/index.js';
 import { isDict } from '../python/values.js';
@@ -140,7 +141,9 @@ export class VariableManager {
 
   /** A templar over `host`'s variables for `task` (the play's when undefined), `locals` on top. */
   bind(ctx: PlayContext, host: string, task: Task | Block | undefined, locals?: Record<string, unknown>, options: TemplateOptions = {}): BoundTemplar {
-    return this.templar.bind(this.source(this.layers(ctx, host, task, locals)), options);
+    // Lookups in a task's keywords (include_tasks: "{{ lookup('first_found', ...) }}") search where its files are.
+    const searchPath = options.searchPath ?? (task?.kind === 'task' ? taskSearchPath(task, this.playbookDir) : undefined);
+    return this.templar.bind(this.source(this.layers(ctx, host, task, locals)), searchPath ? { ...options, searchPath } : options);
   }
 
   private magicVars(ctx: PlayContext, host: string, task: Task | Block | undefined): Record<string, unknown> {
@@ -263,4 +266,12 @@ export function lazyDict(keys: () => string[], get: (key: string) => unknown): R
     getOwnPropertyDescriptor: (_t, key) =>
       typeof key === 'string' && has(key) ? { value: value(key), enumerable: true, configurable: true, writable: false } : undefined,
   });
+}
+
+/** Directories for a task's relative files: its role's (and the roles that pulled it in), its file's folder, the playbook's. */
+export function taskSearchPath(task: Task, playbookDir: string): string[] {
+  const dirs: string[] = [];
+  for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
+  dirs.push(path.dirname(task.file), playbookDir);
+  return [...new Set(dirs)];
 }

@@ -15,6 +15,18 @@ function unquote(s: string): string {
   return s.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
 }
 
+const PROC1_NAMES: Record<string, string> = { procd: 'openwrt_init', 'runit-init': 'runit', svscan: 'svc', 'openrc-init': 'openrc' };
+
+/** Ansible's service_mgr on Linux: PID 1's name unless it is init or a shell, else what the host boots with. */
+function serviceManager(get: (key: string) => string): string {
+  const proc1 = get('proc1').trim().split('/').pop() ?? '';
+  if (proc1 && proc1 !== 'init' && !proc1.endsWith('sh')) return PROC1_NAMES[proc1] ?? proc1;
+  if (get('systemd_booted')) return 'systemd';
+  if (get('openrc')) return 'openrc';
+  if (get('sbin_init').split('/').pop() === 'systemd') return 'systemd';
+  return get('initd') ? 'sysvinit' : 'service';
+}
+
 export const platform = defineFact({
   name: 'platform',
   command: String.raw`${PRINT_PAIR}
@@ -38,6 +50,16 @@ except Exception:
     print("python_sslcontext\t0")' 2>/dev/null
 fi
 p fqdn "$(hostname -f 2>/dev/null || hostname)"
+p proc1 "$(cat /proc/1/comm 2>/dev/null)"
+if command -v systemctl >/dev/null 2>&1; then
+  if [ -d /run/systemd/system ] || [ -d /dev/.run/systemd ] || [ -d /dev/.systemd ]; then
+    p systemd_booted 1
+    systemctl --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/systemd_version\t\1/p; 2s/^/systemd_features\t/p'
+  fi
+  [ -L /sbin/init ] && p sbin_init "$(readlink /sbin/init)"
+fi
+[ -e /sbin/openrc ] && p openrc 1
+[ -d /etc/init.d ] && p initd 1
 if [ -r /etc/os-release ]; then sed -n 's/^\([A-Z_]*\)=\(.*\)$/os_\1\t\2/p' /etc/os-release; fi
 if [ -r /etc/debian_version ]; then p debian_version "$(cat /etc/debian_version)"; fi
 exit 0`,
@@ -61,6 +83,8 @@ exit 0`,
       distribution_release: unquote(get('os_VERSION_CODENAME')) || 'NA',
       os_family: OS_FAMILY[osId] ?? distribution,
     };
+    facts['service_mgr'] = serviceManager(get);
+    if (get('systemd_version')) facts['systemd'] = { features: get('systemd_features'), version: Number(get('systemd_version')) };
     const py = get('python_version').split('.').map(Number);
     if (py.length === 3 && !py.some(Number.isNaN)) {
       const releaselevel = get('python_releaselevel') || 'final';

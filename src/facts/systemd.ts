@@ -17,6 +17,12 @@ export interface SystemdUnit {
   /** `systemctl is-enabled UNIT` (enabled, disabled, static, masked, ...; '' when unknown) and its exit status. */
   isEnabled: string;
   isEnabledRc: number;
+  /** How many lines `is-enabled --full` printed: more than one when it lists the unit's symlinks (an indirect unit once enabled). */
+  isEnabledLines: number;
+  /** `systemctl list-unit-files UNIT` succeeded (Ansible's last resort to find a unit, e.g. in a chroot). */
+  listed: boolean;
+  /** SYSTEMD_OFFLINE=1 in the task's environment. */
+  offline: boolean;
 }
 
 const MARK = '@@playbook:';
@@ -55,8 +61,12 @@ export const systemdUnit = defineFact({
   command: `printf '${MARK}init=%s\\n' "$(cat /proc/1/comm 2>/dev/null)"
 if [ -d /run/systemd/system ]; then echo '${MARK}running=yes'; fi
 { { systemctl $2 show -- "$1"; printf '\\n${MARK}show_rc=%s\\n' "$?" >&3; } 2>&1 1>&3 | sed 's/^/${MARK}show_error=/'; } 3>&1
-state=$(systemctl $2 is-enabled -- "$1" 2>/dev/null)
-printf '${MARK}is_enabled_rc=%s\\n${MARK}is_enabled=%s\\n' "$?" "$state"
+state=$(systemctl $2 is-enabled --full -- "$1" 2>/dev/null)
+printf '${MARK}is_enabled_rc=%s\\n${MARK}is_enabled=%s\\n' "$?" "$(printf '%s\\n' "$state" | sed -n 1p)"
+printf '${MARK}is_enabled_lines=%s\\n' "$(printf '%s' "$state" | grep -c '')"
+systemctl $2 list-unit-files -- "$1" >/dev/null 2>&1
+printf '${MARK}list_rc=%s\\n' "$?"
+if [ "$SYSTEMD_OFFLINE" = 1 ]; then echo '${MARK}offline=yes'; fi
 exit 0`,
   parse(stdout: string, _unit: string, _scope: string): SystemdUnit {
     const ours = new Map<string, string>();
@@ -80,6 +90,9 @@ exit 0`,
       showError: errors.join(' ').trim(),
       isEnabled: (ours.get('is_enabled') ?? '').trim(),
       isEnabledRc: Number(ours.get('is_enabled_rc') ?? 1),
+      isEnabledLines: Number(ours.get('is_enabled_lines') ?? 1),
+      listed: ours.get('list_rc') === '0',
+      offline: ours.get('offline') === 'yes',
     };
   },
 });

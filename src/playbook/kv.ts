@@ -71,10 +71,12 @@ function decodeEscapes(s: string): string {
  * (command-like modules) only those keys are options and other `k=v` words stay in the command.
  */
 export function parseKv(input: string, rawOptions?: ReadonlySet<string>): Record<string, unknown> {
-  const text = input.trim();
+  // Ansible keeps what follows the last word (a block scalar's final newline stays in the command).
+  const text = input.trimStart();
   const options: Record<string, unknown> = {};
   const raw: Array<Token & { index: number }> = [];
-  for (const [index, token] of splitArgs(text).entries()) {
+  const tokens = splitArgs(text);
+  for (const [index, token] of tokens.entries()) {
     const decoded = decodeEscapes(token.text);
     let eq = -1;
     for (let p = decoded.indexOf('='); p >= 0; p = decoded.indexOf('=', p + 1)) {
@@ -96,14 +98,25 @@ export function parseKv(input: string, rawOptions?: ReadonlySet<string>): Record
     options[key] = unquote(decoded.slice(eq + 1).trim());
   }
   if (raw.length) {
-    // Keep the text between free-form words as written (spacing, newlines).
+    // Keep the text between free-form words as written (spacing, newlines), except that a lone
+    // backslash ending a line joins it to the next (Ansible's line continuation).
     let params = '';
+    let continued: string | undefined;
     raw.forEach((t, i) => {
       const prev = raw[i - 1];
+      const next = raw[i + 1];
+      if (t.text === '\\' && text.slice(t.end, next ? next.start : text.length).includes('\n')) {
+        continued = prev ? text.slice(prev.end, t.start) : '';
+        return;
+      }
       // Neighbours in the source keep their whitespace; where an option was cut out, one space.
-      if (prev) params += prev.index === t.index - 1 ? text.slice(prev.end, t.start) : ' ';
+      if (continued !== undefined) params += continued;
+      else if (prev && params !== '') params += prev.index === t.index - 1 ? text.slice(prev.end, t.start) : ' ';
+      continued = undefined;
       params += t.text;
     });
+    const last = raw[raw.length - 1]!;
+    if (last.index === tokens.length - 1) params += text.slice(last.end);
     options['_raw_params'] = params;
   }
   return options;

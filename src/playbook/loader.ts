@@ -175,7 +175,7 @@ function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, s
   const vars = raw['vars'] ?? {};
   if (!isDict(vars)) state.errors.push(new PlaybookError("the play's 'vars' must be a mapping", where(raw, 'vars', file)));
   const play: Play = {
-    name: raw['name'] === undefined ? undefined : String(raw['name']),
+    name: raw['name'] == null ? undefined : String(raw['name']),
     hosts: raw['hosts'],
     keywords,
     vars: isDict(vars) ? vars : {},
@@ -243,7 +243,7 @@ function loadTaskList(
       const block: Block = {
         kind: 'block',
         id: state.nextId++,
-        name: entry['name'] === undefined ? undefined : String(entry['name']),
+        name: entry['name'] == null ? undefined : String(entry['name']),
         block: [],
         rescue: [],
         always: [],

@@ -24,6 +24,11 @@ function keyOf(error: ErrorObject): string {
 /** Checks the keywords of a raw play, block or task mapping; one error per offending keyword. */
 export function checkKeywordTypes(raw: Record<string, unknown>, kind: 'play' | 'block' | 'task', file: string): PlaybookError[] {
   const validate = validators[kind];
+  // `- name:` with nothing after it is a task without a name to Ansible, not a type error.
+  if (raw['name'] === null) {
+    raw = { ...raw };
+    delete raw['name'];
+  }
   if (validate(raw)) return [];
   const seen = new Set<string>();
   const out: PlaybookError[] = [];

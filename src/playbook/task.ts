@@ -161,7 +161,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   const task: Task = {
     kind: 'task',
     id: ctx.nextId(),
-    name: typeof keywords['name'] === 'string' ? keywords['name'] : keywords['name'] === undefined ? undefined : String(keywords['name']),
+    name: typeof keywords['name'] === 'string' ? keywords['name'] : keywords['name'] == null ? undefined : String(keywords['name']),
     action: short,
     args,
     keywords,

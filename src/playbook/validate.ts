@@ -11,7 +11,7 @@ import { TemplateError, type Templar } from '../template/index.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { ENGINE_ACTIONS } from './keywords.js';
-import type { Play, Playbook, RoleInstance, Task, TaskNode } from './model.js';
+import { type Play, type Playbook, type RoleInstance, type Task, type TaskNode, blockChain } from './model.js';
 
 export interface ValidateOptions {
   module(name: string): Module | undefined;
@@ -28,6 +28,12 @@ function hasTemplate(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasTemplate);
   if (isDict(value)) return Object.values(value).some(hasTemplate);
   return false;
+}
+
+/** ignore_errors (unless literally false) or failed_when: the playbook deals with this task failing. */
+function failureHandled(keywords: Record<string, unknown>): boolean {
+  const ignore = keywords['ignore_errors'];
+  return (ignore !== undefined && ignore !== false && ignore !== 'false' && ignore !== 'no') || keywords['failed_when'] !== undefined;
 }
 
 export function validatePlaybook(playbook: Playbook, options: ValidateOptions): PlaybookError[] {
@@ -55,7 +61,21 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     visit(value);
   };
 
-  const checkTask = (task: Task): void => {
+  /**
+   * Ansible finds a module's bad arguments, and a missing `src:` file, only when the task runs, so a
+   * playbook can expect the failure (ignore_errors, failed_when, a rescue) and go on: such a task's
+   * problem stays a task failure at run time. Everywhere else it is reported now, before anything runs.
+   */
+  let playHasDefaults = false;
+  /** module_defaults may supply required arguments: such a task's arguments are checked when it runs. */
+  const defaultsAbove = (task: Task): boolean => {
+    if (playHasDefaults || task.keywords['module_defaults'] !== undefined) return true;
+    if (blockChain(task).some((b) => b.keywords['module_defaults'] !== undefined)) return true;
+    for (let r = task.role; r; r = r.parentRole) if (r.keywords['module_defaults'] !== undefined) return true;
+    return false;
+  };
+
+  const checkTask = (task: Task, handled: boolean): void => {
     const at = task.location;
     const where = (key: string): Location => task.locations[key] ?? at;
     for (const key of EXPRESSION_KEYWORDS) {
@@ -66,7 +86,7 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     for (const key of TEMPLATED_KEYWORDS) if (task.keywords[key] !== undefined) compile(task.keywords[key], where(key), false);
     for (const [key, value] of Object.entries(task.args)) compile(value, where(`args.${key}`), false);
     const module = options.module(task.action);
-    if (!module || UNCHECKED_ACTIONS.has(task.action)) return;
+    if (!module || UNCHECKED_ACTIONS.has(task.action) || handled || failureHandled(task.keywords) || defaultsAbove(task)) return;
     // Argument names and required arguments are known before templating; types and choices are not.
     try {
       module.checkArgumentNames(task.args);
@@ -85,17 +105,18 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     }
   };
 
-  const visit = (nodes: TaskNode[]): void => {
+  const visit = (nodes: TaskNode[], handled = false): void => {
     for (const node of nodes) {
-      if (node.kind === 'task') checkTask(node);
+      if (node.kind === 'task') checkTask(node, handled);
       else {
         for (const key of EXPRESSION_KEYWORDS) {
           const v = node.keywords[key];
           if (typeof v === 'string' || Array.isArray(v)) for (const c of Array.isArray(v) ? v : [v]) if (typeof c === 'string') compile(c, node.location, true);
         }
-        visit(node.block);
-        visit(node.rescue);
-        visit(node.always);
+        const inner = handled || failureHandled(node.keywords);
+        visit(node.block, inner || node.rescue.length > 0);
+        visit(node.rescue, inner);
+        visit(node.always, inner);
       }
     }
   };
@@ -109,6 +130,7 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
   };
 
   for (const play of playbook.plays as Play[]) {
+    playHasDefaults = play.keywords['module_defaults'] !== undefined;
     compile(play.vars, play.location, false);
     play.roles.forEach(visitRole);
     visit(play.preTasks);

@@ -1,5 +1,5 @@
 /** Every class of bad input names the file, line and column and the offending name, before any host is touched. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { PlaybookError, PlaybookErrors } from '../../src/playbook/errors.js';
@@ -133,5 +133,61 @@ describe('keyword types are checked (ajv schemas) before anything runs', () => {
     const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: "{{ false }}"\n  tasks:\n    - command: "true"\n      register: r\n      until: r.rc == 0\n      retries: "{{ 2 }}"\n      loop: "{{ [1] }}"\n' });
     const r = await run(dir);
     expect(r.exitCode).toBe(0);
+  });
+});
+
+describe('bad arguments the playbook expects to fail are task failures, as in Ansible', () => {
+  test('under ignore_errors, failed_when or a rescue, the task fails when it runs and the play goes on', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `- hosts: node1
+  gather_facts: false
+  tasks:
+    - name:
+      debug: { msgg: hi }
+      register: ignored
+      ignore_errors: true
+    - command: { chdir: /tmp }
+      register: expected
+      failed_when: expected is not failed
+    - block:
+        - copy: { src: not-there.txt, dest: /tmp/x }
+      rescue:
+        - set_fact: { rescued_msg: "{{ ansible_failed_result.msg }}" }
+    - copy:
+        dest: "{{ playbook_dir }}/report.json"
+        content: "{{ [ignored.msg, expected.msg, rescued_msg] | to_json }}"
+`,
+    });
+    const ran = await run(dir);
+    expect(ran.exitCode).toBe(0);
+    const [ignored, expected, rescued] = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as string[];
+    expect(ignored).toMatch(/^Unsupported parameters for \(debug\) module: msgg/);
+    expect(expected).toBe('one of the following is required: _raw_params, cmd, argv');
+    expect(rescued).toMatch(/Could not find or access 'not-there.txt'/);
+  });
+
+  test('module_defaults supply arguments, the task overrides them, any spelling of the module name applies', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `- hosts: node1
+  gather_facts: false
+  module_defaults:
+    ansible.builtin.copy: { mode: "0600", content: "play default\\n" }
+  tasks:
+    - block:
+        - copy: { dest: "{{ playbook_dir }}/a.txt" }
+        - copy: { dest: "{{ playbook_dir }}/b.txt", mode: "0644" }
+      module_defaults:
+        copy: { content: "block default\\n" }
+    - copy: { dest: "{{ playbook_dir }}/c.txt" }
+`,
+    });
+    const ran = await run(dir);
+    expect(ran.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('block default\n');
+    expect(statSync(path.join(dir, 'a.txt')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, 'b.txt')).mode & 0o777).toBe(0o644);
+    expect(readFileSync(path.join(dir, 'c.txt'), 'utf8')).toBe('play default\n');
   });
 });

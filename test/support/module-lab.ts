@@ -36,6 +36,8 @@ export interface PlayRun {
 }
 
 export interface PlayOptions {
+  /** Extra environment for the engine (e.g. ANSIBLE_ROLES_PATH). */
+  env?: Record<string, string>;
   /** Hosts (a pattern) the play targets; default all. */
   hosts?: string;
   engine?: 'playbook' | 'ansible';
@@ -53,6 +55,8 @@ export interface ModuleLab {
   work: string;
   /** Runs `tasks` (YAML, indented as a play's task list items: two spaces then `- `) in one play. */
   play(tasks: string, options?: PlayOptions): Promise<PlayRun>;
+  /** Runs a playbook file (the `hosts` and `dump` options do not apply). */
+  runPlaybook(playbook: string, options?: PlayOptions): Promise<PlayRun>;
   /** A command on the node as root, through the engine's exec (not the engine under test). */
   sh(node: string, command: string, timeoutMs?: number): Promise<{ rc: number | null; stdout: string; stderr: string }>;
   down(): Promise<void>;
@@ -101,12 +105,26 @@ export async function startModuleLab(name: string, options: { nodes?: number; in
         : '';
       const playbook = path.join(work, `play-${id}.yml`);
       writeFileSync(playbook, `- hosts: ${o.hosts ?? 'all'}\n  gather_facts: false\n  become: ${o.become ?? true}\n  tasks:\n${tasks.replace(/\n*$/, '\n')}${dumpTask}`);
+      return runPlaybook(playbook, o, out);
+    },
+    runPlaybook: (playbook, o = {}) => runPlaybook(playbook, o, path.join(work, `out-${++runs}`)),
+    async sh(node, command, timeoutMs = 120_000) {
+      return lab.exec(node, ['/bin/sh', '-c', command], { timeoutMs });
+    },
+    async down() {
+      await lab.down();
+      rmSync(stateRoot, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+
+  async function runPlaybook(playbook: string, o: PlayOptions, out: string): Promise<PlayRun> {
       const args = ['-i', lab.inventoryPath, playbook, ...(o.args ?? [])];
       const timeoutMs = o.timeoutMs ?? 300_000;
       const ran =
         o.engine === 'ansible'
-          ? await runFile(path.join(ansibleVenv(), 'bin', 'ansible-playbook'), args, work, timeoutMs, { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PIPELINING: '1', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent' })
-          : await runFile(process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', ...args], work, timeoutMs, {});
+          ? await runFile(path.join(ansibleVenv(), 'bin', 'ansible-playbook'), args, work, timeoutMs, { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PIPELINING: '1', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ...o.env })
+          : await runFile(process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', ...args], work, timeoutMs, { ...o.env });
       return {
         ...ran,
         recap: (host) => recapOf(ran.stdout, host),
@@ -118,14 +136,5 @@ export async function startModuleLab(name: string, options: { nodes?: number; in
           }
         },
       };
-    },
-    async sh(node, command, timeoutMs = 120_000) {
-      return lab.exec(node, ['/bin/sh', '-c', command], { timeoutMs });
-    },
-    async down() {
-      await lab.down();
-      rmSync(stateRoot, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
+  }
 }

@@ -27,8 +27,15 @@ const COMMAND_SPEC = {
   mutuallyExclusive: [['_raw_params', 'cmd', 'argv']],
 } as const satisfies ArgumentSpec;
 
-/** command's and shell's module fields but their name and run: one spec, free-form text, check mode, async. */
+/** command's module fields but its name and run: its spec, free-form text, check mode, async. */
 export const COMMAND_MODULE_FIELDS = { spec: COMMAND_SPEC, supportsCheckMode: true, supportsAsync: true } as const;
+
+/** shell's: command's spec, where expand_argument_vars has no default, since shell refuses it (as Ansible's shell action does). */
+export const SHELL_MODULE_FIELDS = {
+  spec: { ...COMMAND_SPEC, options: { ...COMMAND_SPEC.options, expand_argument_vars: { type: 'bool' } } } satisfies ArgumentSpec,
+  supportsCheckMode: true,
+  supportsAsync: true,
+} as const;
 
 /** glob.glob for creates/removes: a plain path or a pattern, checked on the host. */
 async function pathMatches(ctx: ModuleContext, pattern: string): Promise<boolean> {
@@ -61,6 +68,7 @@ async function hostEnvironment(ctx: ModuleContext): Promise<Record<string, strin
 /** Runs command's or shell's task: a shell line when `shell`, else a program and its arguments. */
 export async function runCommand(args: ArgsOf<typeof COMMAND_SPEC>, ctx: ModuleContext, shell: boolean): Promise<ModuleResult> {
   const r: ModuleResult = { changed: false, stdout: '', stderr: '', rc: null, cmd: null, start: null, end: null, delta: null, msg: '' };
+  if (!shell && args.executable) r.warnings = [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${args.executable}'.`];
   const line = args._raw_params ?? args.cmd;
   let command: string | string[];
   if (shell) command = line ?? (args.argv ?? []).join(' ');

@@ -56,7 +56,8 @@ export async function applyPlan(ctx: ModuleContext, plan: Plan): Promise<PlanOut
   const failure = failed(r.stderr);
   if (failure) {
     const step = plan.steps[failure.index]!;
-    return { changed: true, failure: { step, rc: failure.rc, stdout: r.stdout, stderr: failure.stderr }, stdout: r.stdout, stderr: failure.stderr };
+    // Only the steps before the failing one changed anything.
+    return { changed: failure.index > 0, failure: { step, rc: failure.rc, stdout: r.stdout, stderr: failure.stderr }, stdout: r.stdout, stderr: failure.stderr };
   }
   if (r.rc !== 0) {
     // The shell itself failed (killed, timed out): the last step is as far as anyone knows.

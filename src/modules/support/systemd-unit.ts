@@ -31,7 +31,8 @@ function systemctl(request: UnitRequest): string[] {
 export function unitStatus(unit: SystemdUnit): ServiceStatus {
   const active = unit.status['ActiveState'] ?? '';
   // `is-enabled` exits 0 for enabled, static, indirect, ...: Ansible counts all but these as enabled.
-  const enabled = unit.isEnabledRc === 0 && !['enabled-runtime', 'indirect', 'alias'].includes(unit.isEnabled);
+  // Ansible compares the whole `is-enabled -l` output: an indirect unit that lists its enabled symlinks counts as enabled.
+  const enabled = unit.isEnabledRc === 0 && !(unit.isEnabledLines <= 1 && ['enabled-runtime', 'indirect', 'alias'].includes(unit.isEnabled));
   return { running: active === 'active' || active === 'activating', deactivating: active === 'deactivating', enabled, masked: unit.isEnabled === 'masked' };
 }
 
@@ -68,7 +69,9 @@ export async function manageUnit(ctx: ModuleContext, request: UnitRequest): Prom
   if (loadState !== undefined && loadState !== 'not-found' && loadState !== 'masked' && facts.status['LoadError'] !== undefined) {
     return { ...result, failed: true, msg: `Error loading unit file '${unit}': ${facts.status['LoadError']}` };
   }
-  const found = (loadState !== undefined && loadState !== 'not-found') || (facts.showRc !== 0 && KNOWN_ENABLED_STATES.has(facts.isEnabled));
+  // `show` says nothing useful when it failed or was ignored (offline, in a chroot): then is-enabled, then list-unit-files.
+  const showAnswered = facts.showRc === 0 && Object.keys(facts.status).length > 0;
+  const found = showAnswered ? loadState !== undefined && loadState !== 'not-found' : KNOWN_ENABLED_STATES.has(facts.isEnabled) || facts.listed;
   const missing = { ...result, failed: true, msg: `Could not find the requested service ${unit}: host` };
   // Starting, stopping or asking whether a unit runs needs a running systemd; enabling works offline.
   if (request.state !== null && request.state !== undefined && !facts.running) return { ...result, failed: true, msg: notSystemd(facts, request.module) };
@@ -76,6 +79,9 @@ export async function manageUnit(ctx: ModuleContext, request: UnitRequest): Prom
     if (!found) return missing;
   }
   const current = unitStatus(facts);
+  if (request.state !== null && request.state !== undefined && facts.status['ActiveState'] === undefined && facts.offline) {
+    return { ...result, warnings: ['Target is a chroot or systemd is offline. This can lead to false positives or prevent the init system tools from working.'] };
+  }
   if (request.state !== null && request.state !== undefined && facts.status['ActiveState'] === undefined) {
     return { ...result, failed: true, msg: 'Service is in unknown state', status: facts.status };
   }

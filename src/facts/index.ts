@@ -11,6 +11,7 @@ import { mounts } from './mounts.js';
 import { network } from './network.js';
 import { platform } from './platform.js';
 import { systemdUnit } from './systemd.js';
+import { ufw } from './ufw.js';
 import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
@@ -38,4 +39,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, ufw].map((f) => [f.name, f]));

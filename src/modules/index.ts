@@ -22,6 +22,7 @@ import stat from './stat.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
+import ufw from './ufw.js';
 import validateArgumentSpec from './validate-argument-spec.js';
 import waitForConnection from './wait-for-connection.js';
 
@@ -30,6 +31,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService,
+  ufw,
 ];
 
 export class ModuleRegistry {

@@ -24,6 +24,7 @@ import tempfile from './tempfile.js';
 import template from './template.js';
 import ufw from './ufw.js';
 import validateArgumentSpec from './validate-argument-spec.js';
+import waitFor from './wait-for.js';
 import waitForConnection from './wait-for-connection.js';
 
 // The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
@@ -32,6 +33,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService,
   ufw,
+  waitFor,
 ];
 
 export class ModuleRegistry {

@@ -9,6 +9,7 @@ import debug from './debug.js';
 import fail from './fail.js';
 import file from './file.js';
 import find from './find.js';
+import getUrl from './get-url.js';
 import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
 import pause from './pause.js';
@@ -23,6 +24,7 @@ import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import ufw from './ufw.js';
+import uri from './uri.js';
 import validateArgumentSpec from './validate-argument-spec.js';
 import waitFor from './wait-for.js';
 import waitForConnection from './wait-for-connection.js';
@@ -34,6 +36,8 @@ const BUILTIN_MODULES: readonly Module[] = [
   systemdService,
   ufw,
   waitFor,
+  uri,
+  getUrl,
 ];
 
 export class ModuleRegistry {

@@ -10,6 +10,7 @@ import fail from './fail.js';
 import file from './file.js';
 import find from './find.js';
 import getUrl from './get-url.js';
+import getent from './getent.js';
 import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
 import pause from './pause.js';
@@ -19,7 +20,10 @@ import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
 import slurp from './slurp.js';
+import service from './service.js';
+import serviceFacts from './service-facts.js';
 import stat from './stat.js';
+import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -33,7 +37,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService,
+  systemdService, service, serviceFacts, getent, sysctl,
   ufw,
   waitFor,
   uri,

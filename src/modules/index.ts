@@ -2,6 +2,7 @@
 import type { Module } from './types.js';
 import assert from './assert.js';
 import asyncStatus from './async-status.js';
+import authorizedKey from './authorized-key.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
 import copy from './copy.js';
@@ -42,6 +43,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   waitFor,
   uri,
   getUrl,
+  authorizedKey,
 ];
 
 export class ModuleRegistry {

@@ -487,3 +487,29 @@ if backup_file:
     result['backup_file'] = backup_file
 finish(with_path(dict(result, msg=info.get('msg', ''), status_code=info.get('status', ''))))
 `;
+
+/** authorized_key's key source: a key text starting with http is fetched (as Ansible's fetch_url), one starting with file is read. */
+export const KEY_SOURCE_PY = `${HTTP_LIB}
+p = json.load(sys.stdin)
+key = p['key']
+if key.startswith('http'):
+    try:
+        r, info = request({'url': key, 'validate_certs': p['validate_certs'], 'follow_redirects': 'urllib2', 'timeout': 10})
+        if info['status'] != 200:
+            finish({'failed': True, 'changed': False, 'msg': 'Error getting key from: %s' % key})
+        key = r.read().decode('utf-8')
+    except Exception:
+        finish({'failed': True, 'changed': False, 'msg': 'Error getting key from: %s' % key})
+if key.startswith('file'):
+    key_path = urllib.parse.urlparse(key).path
+    if not os.path.exists(key_path):
+        finish({'failed': True, 'changed': False, 'msg': 'Path to a key file not found: %s' % key_path})
+    if not os.path.isfile(key_path):
+        finish({'failed': True, 'changed': False, 'msg': 'Path to a key is a directory and must be a file: %s' % key_path})
+    try:
+        with open(key_path, 'r') as f:
+            key = f.read()
+    except OSError as e:
+        finish({'failed': True, 'changed': False, 'msg': 'Failed to read key file %s : %s' % (key_path, e)})
+finish({'changed': False, 'key': key})
+`;

@@ -6,14 +6,18 @@
  * check mode (skipped, as in Ansible), and the same tasks under ansible-playbook on the other node
  * giving the same recap and return values.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleLab, startModuleLab } from '../support/module-lab.js';
 
 let lab: ModuleLab;
 
 /** The lab's echo server: the request back as JSON; /status/N answers N, /redirect sends to /landed, /basic wants lab:s3cret. */
-const ECHO_SERVER = `import base64, json, sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
+const ECHO_SERVER = `import base64, json, ssl, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Echo(BaseHTTPRequestHandler):
     def reply(self, status, payload, headers=()):
@@ -47,6 +51,9 @@ class Echo(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             return self.reply(200, dict(seen, user='lab'))
+        if self.path == '/slow':
+            time.sleep(4)
+            return self.reply(200, seen)
         if self.path == '/text':
             data = b'plain text body\\n'
             self.send_response(200)
@@ -62,17 +69,28 @@ class Echo(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-HTTPServer(('127.0.0.1', int(sys.argv[1])), Echo).serve_forever()
+server = ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Echo)
+if len(sys.argv) > 2:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 `;
 
 beforeAll(async () => {
   lab = await startModuleLab('uri');
+  // A self-signed certificate for 127.0.0.1, for the HTTPS server on port 8443.
+  const certDir = mkdtempSync(path.join(tmpdir(), 'pb-uri-cert-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  const pem = (name: string): string => readFileSync(path.join(certDir, name)).toString('base64');
   for (const node of ['node1', 'node2']) {
     const put = await lab.sh(node, `echo ${Buffer.from(ECHO_SERVER).toString('base64')} | base64 -d > /usr/local/bin/lab-echo-server`);
     expect(put.rc).toBe(0);
-    const start = await lab.lab.exec(node, ['/bin/sh', '-c', '(python3 /usr/local/bin/lab-echo-server 8089 >/dev/null 2>&1 &) ; echo started']);
+    expect((await lab.sh(node, `echo ${pem('cert.pem')} | base64 -d > /etc/lab-cert.pem && echo ${pem('key.pem')} | base64 -d > /etc/lab-key.pem`)).rc).toBe(0);
+    const start = await lab.lab.exec(node, ['/bin/sh', '-c', '(python3 /usr/local/bin/lab-echo-server 8089 >/dev/null 2>&1 &) ; (python3 /usr/local/bin/lab-echo-server 8443 /etc/lab-cert.pem /etc/lab-key.pem >/dev/null 2>&1 &) ; echo started']);
     expect(start.stdout).toContain('started');
-    const up = await lab.sh(node, 'for i in $(seq 100); do grep -q ":1F99 " /proc/net/tcp && exit 0; sleep 0.1; done; exit 1');
+    // Both listening (8089 and 8443 in hex, in /proc/net/tcp).
+    const up = await lab.sh(node, 'for i in $(seq 100); do grep -q ":1F99 " /proc/net/tcp && grep -q ":20FB " /proc/net/tcp && exit 0; sleep 0.1; done; exit 1');
     expect(up.rc).toBe(0);
   }
 }, 600_000);
@@ -198,5 +216,37 @@ describe('uri', () => {
       return rest;
     };
     for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+  }, 300_000);
+
+  it('checks certificates unless validate_certs is false, gives up after timeout, and honours removes, as ansible-playbook does', async () => {
+    const tasks = `    - uri: { url: "https://127.0.0.1:8443/secure" }
+      register: untrusted
+      ignore_errors: true
+    - uri: { url: "https://127.0.0.1:8443/secure", validate_certs: false }
+      register: unchecked
+    - uri: { url: "${URL}/slow", timeout: 1 }
+      register: slow
+      ignore_errors: true
+    - uri: { url: "${URL}/removes", removes: /nonexistent/file }
+      register: not_removed
+    - uri: { url: "${URL}/removes", removes: /etc/hostname, method: DELETE }
+      register: removes_there
+`;
+    const keys = ['untrusted', 'unchecked', 'slow', 'not_removed', 'removes_there'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.recap('node1'), theirs.stdout + theirs.stderr).toMatchObject({ failed: 0, ignored: 2 });
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const r = ours.registered('node2');
+    expect(r['untrusted']).toMatchObject({ failed: true, status: -1 });
+    expect(r['untrusted'].msg).toMatch(/^Status code was -1 and not \[200\]: Request failed: <urlopen error \[SSL: CERTIFICATE_VERIFY_FAILED\] certificate verify failed: self.signed certificate/);
+    expect(r['unchecked']).toMatchObject({ status: 200, url: 'https://127.0.0.1:8443/secure', json: { path: '/secure' } });
+    expect(r['slow']).toMatchObject({ failed: true, status: -1 });
+    expect(r['not_removed']).toMatchObject({ changed: false, stdout: "skipped, since '/nonexistent/file' does not exist" });
+    expect(r['removes_there']).toMatchObject({ status: 200, json: { method: 'DELETE' } });
+    const pick = (x: Record<string, unknown>): Record<string, unknown> => {
+      const { date: _date, elapsed: _elapsed, exception: _exception, ...rest } = x;
+      return rest;
+    };
+    for (const k of keys) expect(pick(r[k]), k).toEqual(pick(theirs.registered('node1')[k]));
   }, 300_000);
 });

@@ -203,10 +203,13 @@ def response_filename(r):
 export const URI_PY = `${HTTP_LIB}
 p = json.load(sys.stdin)
 creates, removes, dest = expand(p['creates']), expand(p['removes']), expand(p['dest'])
+# stdout_lines as Ansible's executor adds them to any result with stdout.
 if creates is not None and os.path.exists(creates):
-    finish({'stdout': "skipped, since '%s' exists" % p['creates'], 'changed': False})
+    skipped = "skipped, since '%s' exists" % p['creates']
+    finish({'stdout': skipped, 'stdout_lines': [skipped], 'changed': False})
 if removes is not None and not os.path.exists(removes):
-    finish({'stdout': "skipped, since '%s' does not exist" % p['removes'], 'changed': False})
+    skipped = "skipped, since '%s' does not exist" % p['removes']
+    finish({'stdout': skipped, 'stdout_lines': [skipped], 'changed': False})
 
 body = p['body_b64']
 data = base64.b64decode(body) if body is not None else None

@@ -174,7 +174,7 @@ describe('authorized_key', () => {
     expect(theirs.recap('node1').failed, theirs.stdout + theirs.stderr).toBe(0);
     expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
     for (const k of keys) {
-      const { exception: _e, ...theirsK } = theirs.registered('node1')[k] as Record<string, unknown>;
+      const { exception: _e, warnings: _w, ...theirsK } = theirs.registered('node1')[k] as Record<string, unknown>;
       expect(ours.registered('node2')[k], k).toEqual(theirsK);
     }
     const files = 'cd /home/alt && stat -c "%n %U %G %a" .ssh .ssh/authorized_keys keys keys/extra && cat .ssh/authorized_keys keys/extra';

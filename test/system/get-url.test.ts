@@ -15,10 +15,47 @@ let sha: string;
 
 const URL = 'http://mirror.lab:8080/Miniforge3-Linux-x86_64.sh';
 
+/** A server on the node: /auth/* wants basic auth lab:s3cret and the header X-Token: t0k; /slow answers after 4 s. */
+const FILE_SERVER = `import base64, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Files(BaseHTTPRequestHandler):
+    def send(self, status, data):
+        self.send_response(status)
+        self.send_header('Content-Type', 'text/plain')
+        self.send_header('Content-Length', str(len(data)))
+        if status == 401:
+            self.send_header('WWW-Authenticate', 'Basic realm="lab"')
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == '/slow':
+            time.sleep(4)
+            return self.send(200, b'late\\n')
+        if self.headers.get('Authorization') != 'Basic ' + base64.b64encode(b'lab:s3cret').decode():
+            return self.send(401, b'')
+        if self.headers.get('X-Token') != 't0k':
+            return self.send(403, b'no token\\n')
+        return self.send(200, ('secret file for %s\\n' % self.path).encode())
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Files).serve_forever()
+`;
+
 beforeAll(async () => {
   lab = await startModuleLab('gurl');
   sha = /^conda_installer_sha256=([0-9a-f]{64})$/m.exec(readFileSync(lab.lab.inventoryPath, 'utf8'))![1]!;
-  for (const node of ['node1', 'node2']) await lab.sh(node, 'mkdir -p /opt/dl');
+  for (const node of ['node1', 'node2']) {
+    await lab.sh(node, 'mkdir -p /opt/dl');
+    expect((await lab.sh(node, `echo ${Buffer.from(FILE_SERVER).toString('base64')} | base64 -d > /usr/local/bin/lab-file-server`)).rc).toBe(0);
+    const start = await lab.lab.exec(node, ['/bin/sh', '-c', '(python3 /usr/local/bin/lab-file-server 8093 >/dev/null 2>&1 &) ; echo started']);
+    expect(start.stdout).toContain('started');
+    // 8093 is 1F9D in /proc/net/tcp.
+    expect((await lab.sh(node, 'for i in $(seq 100); do grep -q ":1F9D " /proc/net/tcp && exit 0; sleep 0.1; done; exit 1')).rc).toBe(0);
+  }
 }, 600_000);
 
 afterAll(async () => {
@@ -120,5 +157,46 @@ describe('get_url', () => {
     for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
     const files = 'cd /opt/parity && ls -a && stat -c "%n %a %s" * && sha256sum *';
     expect((await lab.sh('node2', files)).stdout).toBe((await lab.sh('node1', files)).stdout);
+  }, 300_000);
+
+  it('sends credentials and headers, sets owner, group and mode, uses tmp_dest and gives up after timeout, as ansible-playbook does', async () => {
+    for (const node of ['node1', 'node2']) await lab.sh(node, 'rm -rf /opt/auth && mkdir -p /opt/auth /var/tmp/dl');
+    const tasks = `    - get_url: { url: "http://127.0.0.1:8093/auth/a.txt", dest: /opt/auth/a.txt, url_username: lab, url_password: s3cret, headers: { X-Token: t0k }, owner: nobody, group: nogroup, mode: "0640", tmp_dest: /var/tmp/dl }
+      register: auth
+    - get_url: { url: "http://127.0.0.1:8093/auth/a.txt", dest: /opt/auth/a.txt, url_username: lab, url_password: s3cret, headers: { X-Token: t0k }, owner: nobody, group: nogroup, mode: "0640" }
+      register: auth_again
+    - get_url: { url: "http://127.0.0.1:8093/auth/b.txt", dest: /opt/auth/b.txt, username: lab, password: s3cret, force_basic_auth: true, headers: { X-Token: t0k } }
+      register: forced
+    - get_url: { url: "http://127.0.0.1:8093/auth/c.txt", dest: /opt/auth/c.txt, url_username: lab, url_password: wrong }
+      register: denied
+      ignore_errors: true
+    - get_url: { url: "http://127.0.0.1:8093/auth/d.txt", dest: /opt/auth/d.txt, url_username: lab, url_password: s3cret }
+      register: no_token
+      ignore_errors: true
+    - get_url: { url: "http://127.0.0.1:8093/slow", dest: /opt/auth/slow.txt, timeout: 1 }
+      register: slow
+      ignore_errors: true
+`;
+    const keys = ['auth', 'auth_again', 'forced', 'denied', 'no_token', 'slow'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.recap('node1'), theirs.stdout + theirs.stderr).toMatchObject({ failed: 0, ignored: 3 });
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const r = ours.registered('node2');
+    expect(r['auth']).toMatchObject({ changed: true, owner: 'nobody', group: 'nogroup', mode: '0640', status_code: 200, msg: 'OK (28 bytes)' });
+    expect(r['auth'].src).toMatch(/^\/var\/tmp\/dl\//);
+    expect(r['auth_again']).toMatchObject({ changed: false });
+    expect(r['denied']).toMatchObject({ failed: true, status_code: 401, msg: 'Request failed' });
+    expect(r['no_token']).toMatchObject({ failed: true, status_code: 403, response: 'HTTP Error 403: Forbidden' });
+    expect(r['slow']).toMatchObject({ failed: true });
+    const pick = (x: Record<string, unknown>): Record<string, unknown> => {
+      // Ansible warns once per fresh node that it created its remote_tmp; not the module's doing.
+      const { src: _src, elapsed: _elapsed, exception: _exception, warnings: _warnings, ...rest } = x;
+      return rest;
+    };
+    for (const k of keys) expect(pick(r[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+    const files = 'cd /opt/auth && ls -A && stat -c "%n %U %G %a" * && cat * && ls -A /var/tmp/dl';
+    const seen = (await lab.sh('node2', files)).stdout;
+    expect(seen).toBe('a.txt\nb.txt\na.txt nobody nogroup 640\nb.txt root root 644\nsecret file for /auth/a.txt\nsecret file for /auth/b.txt\n');
+    expect(seen).toBe((await lab.sh('node1', files)).stdout);
   }, 300_000);
 });

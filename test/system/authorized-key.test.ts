@@ -180,4 +180,36 @@ describe('authorized_key', () => {
     const files = 'cd /home/alt && stat -c "%n %U %G %a" .ssh .ssh/authorized_keys keys keys/extra && cat .ssh/authorized_keys keys/extra';
     expect((await lab.sh('node2', files)).stdout).toBe((await lab.sh('node1', files)).stdout);
   }, 300_000);
+
+  it('follows a linked file or replaces the link, and reads a key from a file: path, as ansible-playbook does', async () => {
+    const setup = `rm -rf /home/alt/links && mkdir -p /home/alt/links && printf '%s\\n' '${KEY_B}' > /home/alt/links/real-a && cp /home/alt/links/real-a /home/alt/links/real-b
+ln -s real-a /home/alt/links/followed && ln -s real-b /home/alt/links/replaced && printf '%s\\n' '${KEY_A}' > /root/key.pub`;
+    for (const node of ['node1', 'node2']) expect((await lab.sh(node, setup)).rc).toBe(0);
+    const tasks = `    - authorized_key: { user: alt, key: "${pub}", path: /home/alt/links/followed, follow: true, manage_dir: false }
+      register: followed
+    - authorized_key: { user: alt, key: "${pub}", path: /home/alt/links/replaced, manage_dir: false }
+      register: replaced
+    - authorized_key: { user: alt, key: "file:///root/key.pub", path: /home/alt/links/from-file, manage_dir: false }
+      register: from_file
+    - authorized_key: { user: alt, key: "file:///root/missing.pub", path: /home/alt/links/none, manage_dir: false }
+      register: missing_file
+      ignore_errors: true
+`;
+    const keys = ['followed', 'replaced', 'from_file', 'missing_file'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.recap('node1'), theirs.stdout + theirs.stderr).toMatchObject({ failed: 0, changed: 3, ignored: 1 });
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    for (const k of keys) {
+      const { exception: _e, warnings: _w, ...theirsK } = theirs.registered('node1')[k] as Record<string, unknown>;
+      expect(ours.registered('node2')[k], k).toEqual(theirsK);
+    }
+    expect(ours.registered('node2')['missing_file']).toMatchObject({ failed: true, msg: 'Path to a key file not found: /root/missing.pub' });
+    const files = 'cd /home/alt/links && for f in *; do stat -c "%n %F %U %a" "$f"; done && cat real-a real-b from-file replaced';
+    const seen = (await lab.sh('node2', files)).stdout;
+    expect(seen).toBe(
+      `followed symbolic link root 777\nfrom-file regular file alt 600\nreal-a regular file alt 600\nreal-b regular file alt 600\nreplaced regular file alt 600\n` +
+        `${KEY_B}\n${pub}\n${KEY_B}\n${KEY_A}\n${KEY_B}\n${pub}\n`,
+    );
+    expect(seen).toBe((await lab.sh('node1', files)).stdout);
+  }, 300_000);
 });

@@ -249,4 +249,31 @@ describe('uri', () => {
     };
     for (const k of keys) expect(pick(r[k]), k).toEqual(pick(theirs.registered('node1')[k]));
   }, 300_000);
+
+  it('writes dest as ansible-playbook does: a new file, a rewrite keeping the mode, a directory as dest', async () => {
+    for (const node of ['node1', 'node2']) await lab.sh(node, 'rm -rf /opt/uri && mkdir -p /opt/uri/dir && echo old > /opt/uri/kept.json && chmod 0604 /opt/uri/kept.json');
+    const tasks = `    - uri: { url: "${URL}/text", dest: /opt/uri/new.txt }
+      register: new
+    - uri: { url: "${URL}/text", dest: /opt/uri/new.txt }
+      register: same
+    - uri: { url: "${URL}/kept", dest: /opt/uri/kept.json }
+      register: kept
+    - uri: { url: "${URL}/text", dest: /opt/uri/dir }
+      register: into_dir
+`;
+    const keys = ['new', 'same', 'kept', 'into_dir'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.recap('node1'), theirs.stdout + theirs.stderr).toMatchObject({ failed: 0, changed: 4 });
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const pick = (x: Record<string, unknown>): Record<string, unknown> => {
+      const { date: _date, elapsed: _elapsed, exception: _exception, warnings: _warnings, ...rest } = x;
+      return rest;
+    };
+    for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+    expect(ours.registered('node2')['into_dir']).toMatchObject({ path: '/opt/uri/dir/text' });
+    const files = 'cd /opt/uri && find . -type f | LC_ALL=C sort | xargs stat -c "%n %U %a %s"';
+    const seen = (await lab.sh('node2', files)).stdout;
+    expect(seen).toBe('./dir/text root 644 16\n./kept.json root 604 101\n./new.txt root 644 16\n');
+    expect(seen).toBe((await lab.sh('node1', files)).stdout);
+  }, 300_000);
 });

@@ -192,11 +192,12 @@ def file_digest(path, algorithm='sha1'):
     return h.hexdigest()
 
 def response_filename(r):
-    disposition = r.headers.get('Content-Disposition', '') if r is not None and getattr(r, 'headers', None) is not None else ''
-    m = re.search(r'filename="?([^";]+)"?', disposition)
-    if m:
-        return os.path.basename(m.group(1))
-    return None
+    # As Ansible's get_response_filename: Content-Disposition's filename, else the last part of the URL's path.
+    filename = r.headers.get_param('filename', header='content-disposition') if getattr(r, 'headers', None) is not None else None
+    if filename:
+        return os.path.basename(filename)
+    name = os.path.basename(urllib.parse.urlparse(r.geturl())[2].rstrip('/'))
+    return urllib.parse.unquote(name) if name else None
 `;
 
 /** uri: the request, its response as Ansible's result (headers as keys, json, content, dest). */
@@ -256,6 +257,18 @@ if r is not None and dest is not None:
         with os.fdopen(fd, 'wb') as f:
             f.write(content or b'')
         if not os.path.exists(dest) or file_digest(tmp) != file_digest(dest):
+            # As Ansible's atomic_move: a file replaced keeps its mode and owner, a new one gets 0666 less the umask.
+            if os.path.exists(dest):
+                st = os.stat(dest)
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                try:
+                    os.chown(tmp, st.st_uid, st.st_gid)
+                except OSError:
+                    pass
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
             os.rename(tmp, dest)
         else:
             os.unlink(tmp)

@@ -199,4 +199,36 @@ describe('get_url', () => {
     expect(seen).toBe('a.txt\nb.txt\na.txt nobody nogroup 640\nb.txt root root 644\nsecret file for /auth/a.txt\nsecret file for /auth/b.txt\n');
     expect(seen).toBe((await lab.sh('node1', files)).stdout);
   }, 300_000);
+
+  it('in check mode predicts as ansible-playbook does and writes nothing', async () => {
+    for (const node of ['node1', 'node2']) await lab.sh(node, 'rm -rf /opt/chk && mkdir -p /opt/chk');
+    const tasks = `    - get_url: { url: "${URL}", dest: /opt/chk/have.sh, checksum: "sha256:${sha}" }
+      register: seed
+    - get_url: { url: "${URL}", dest: /opt/chk/new.sh }
+      check_mode: true
+      register: new
+    - get_url: { url: "${URL}", dest: /opt/chk/have.sh, checksum: "sha256:${sha}" }
+      check_mode: true
+      register: same
+    - get_url: { url: "${URL}", dest: /opt/chk/have.sh, checksum: "sha256:${sha}", mode: "0600" }
+      check_mode: true
+      register: attrs
+`;
+    const keys = ['seed', 'new', 'same', 'attrs'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.recap('node1').failed, theirs.stdout + theirs.stderr).toBe(0);
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const pick = (x: Record<string, unknown>): Record<string, unknown> => {
+      const { src: _src, elapsed: _elapsed, exception: _exception, warnings: _warnings, ...rest } = x;
+      return rest;
+    };
+    for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+    expect(ours.registered('node2')['new']).toMatchObject({ changed: true });
+    expect(ours.registered('node2')['same']).toMatchObject({ changed: false, msg: 'file already exists' });
+    expect(ours.registered('node2')['attrs']).toMatchObject({ changed: true });
+    const files = 'ls -A /opt/chk; stat -c %a /opt/chk/have.sh';
+    const seen = (await lab.sh('node2', files)).stdout;
+    expect(seen).toBe('have.sh\n644\n');
+    expect(seen).toBe((await lab.sh('node1', files)).stdout);
+  }, 300_000);
 });

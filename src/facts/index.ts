@@ -2,6 +2,7 @@
  * The facts registry: every built-in fact, one file per subject. A module reads them through
  * ctx.facts (HostFacts); setup gathers the SETUP_FACTS its gather_subset selects, in one round trip.
  */
+import { authorizedKeys } from './authorized-keys.js';
 import { date } from './date.js';
 import { env } from './env.js';
 import type { Fact } from './fact.js';
@@ -15,6 +16,7 @@ import { services } from './services.js';
 import { sysctlState } from './sysctl.js';
 import { systemdUnit } from './systemd.js';
 import { sysvService } from './sysv.js';
+import { ufw } from './ufw.js';
 import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
@@ -42,4 +44,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys].map((f) => [f.name, f]));

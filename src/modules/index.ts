@@ -2,6 +2,7 @@
 import type { Module } from './types.js';
 import assert from './assert.js';
 import asyncStatus from './async-status.js';
+import authorizedKey from './authorized-key.js';
 import blockinfile from './blockinfile.js';
 import command from './command.js';
 import copy from './copy.js';
@@ -9,6 +10,7 @@ import debug from './debug.js';
 import fail from './fail.js';
 import file from './file.js';
 import find from './find.js';
+import getUrl from './get-url.js';
 import getent from './getent.js';
 import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
@@ -26,7 +28,10 @@ import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
+import ufw from './ufw.js';
+import uri from './uri.js';
 import validateArgumentSpec from './validate-argument-spec.js';
+import waitFor from './wait-for.js';
 import waitForConnection from './wait-for-connection.js';
 
 // The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
@@ -34,6 +39,11 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
+  ufw,
+  waitFor,
+  uri,
+  getUrl,
+  authorizedKey,
 ];
 
 export class ModuleRegistry {

@@ -2,6 +2,7 @@
  * The facts registry: every built-in fact, one file per subject. A module reads them through
  * ctx.facts (HostFacts); setup gathers the SETUP_FACTS its gather_subset selects, in one round trip.
  */
+import { aptPackages, aptSources, debFiles, dpkgPackages } from './apt.js';
 import { date } from './date.js';
 import { env } from './env.js';
 import type { Fact } from './fact.js';
@@ -9,6 +10,8 @@ import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
 import { network } from './network.js';
+import { pipPackages } from './pip.js';
+import { pkgMgr } from './pkg-mgr.js';
 import { platform } from './platform.js';
 import { systemdUnit } from './systemd.js';
 import { user } from './user.js';
@@ -27,7 +30,7 @@ export type SetupFact = Fact<Record<string, unknown>>;
  * stand for their whole subset: `interfaces` for network, `mounts` for hardware).
  */
 export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map([
-  ['min', [platform, user, env, date]],
+  ['min', [platform, user, env, date, pkgMgr]],
   ['network', [network]],
   ['interfaces', [network]],
   ['default_ipv4', [network]],
@@ -38,4 +41,6 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages].map((f) => [f.name, f]),
+);

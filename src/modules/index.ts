@@ -20,6 +20,9 @@ import shell from './shell.js';
 import slurp from './slurp.js';
 import stat from './stat.js';
 import systemdService from './systemd-service.js';
+import apt from './apt.js';
+import packageModule from './package.js';
+import packageFacts from './package-facts.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import validateArgumentSpec from './validate-argument-spec.js';
@@ -30,6 +33,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService,
+  apt, packageModule, packageFacts,
 ];
 
 export class ModuleRegistry {

@@ -59,7 +59,7 @@ describe('gathering', () => {
   });
 
   test('every built-in fact is registered by its name', () => {
-    expect([...FACTS.keys()].sort()).toEqual(['date', 'env', 'gpus', 'hardware', 'mounts', 'network', 'platform', 'systemd_unit', 'user']);
+    expect([...FACTS.keys()].sort()).toEqual(['apt_packages', 'apt_sources', 'date', 'deb_files', 'dpkg_packages', 'env', 'gpus', 'hardware', 'mounts', 'network', 'pip_packages', 'pkg_mgr', 'platform', 'systemd_unit', 'user']);
   });
 });
 

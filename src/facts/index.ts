@@ -6,6 +6,7 @@ import { aptPackages, aptSources, debFiles, dpkgPackages } from './apt.js';
 import { date } from './date.js';
 import { env } from './env.js';
 import type { Fact } from './fact.js';
+import { getent } from './getent.js';
 import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
@@ -13,7 +14,10 @@ import { network } from './network.js';
 import { pipPackages } from './pip.js';
 import { pkgMgr } from './pkg-mgr.js';
 import { platform } from './platform.js';
+import { services } from './services.js';
+import { sysctlState } from './sysctl.js';
 import { systemdUnit } from './systemd.js';
+import { sysvService } from './sysv.js';
 import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
@@ -42,5 +46,5 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
 export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
-  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages].map((f) => [f.name, f]),
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages].map((f) => [f.name, f]),
 );

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parseAptState, parsePolicy } from '../../src/facts/apt.js';
-import { AptError, aptPrelude, dpkgOptions, lockFailure, packageSplit, parseAptDiff, planInstall, planRemove } from '../../src/modules/support/apt.js';
+import { aptPrelude, dpkgOptions, lockFailure, packageSplit, parseAptDiff, planInstall, planRemove } from '../../src/modules/support/apt.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const state = parseAptState(readFileSync(path.join(here, '..', 'fixtures', 'apt', 'apt-packages.txt'), 'utf8'), ['labpin', 'hello', 'coreutils', 'awk', 'hel?o', 'lib*z*']);
@@ -57,10 +57,10 @@ describe('install', () => {
   });
 
   test("Ansible's messages for what cannot be installed", () => {
-    expect(() => planInstall(state, ['labpin=9*'], present)).toThrow(new AptError('no available installation candidate for labpin=9*'));
+    expect(() => planInstall(state, ['labpin=9*'], present)).toThrow('no available installation candidate for labpin=9*');
     const missing = parseAptState('@@pb:arch\tamd64\n@@pb:policy\n@@pb:policy-end\n', ['nosuchpkg']);
-    expect(() => planInstall(missing, ['nosuchpkg'], present)).toThrow(new AptError("No package matching 'nosuchpkg' is available"));
-    expect(() => planInstall(missing, ['nosuch*'], present)).toThrow(new AptError("No package(s) matching 'nosuch*' available"));
+    expect(() => planInstall(missing, ['nosuchpkg'], present)).toThrow("No package matching 'nosuchpkg' is available");
+    expect(() => planInstall(missing, ['nosuch*'], present)).toThrow("No package(s) matching 'nosuch*' available");
   });
 
   test('patterns expand to the packages they match', () => {

@@ -148,8 +148,18 @@ export function bestMatch(pkg: AptPackage, cmp: string | undefined, version: str
   return pkg.candidate ?? null;
 }
 
+/**
+ * A request apt cannot satisfy. `returned` is false for the failures Ansible raises where it reads
+ * the cache (a name no package has), whose result carries no cache_updated/cache_update_time.
+ */
 export class AptError extends Error {
   override name = 'AptError';
+  constructor(
+    message: string,
+    readonly returned = true,
+  ) {
+    super(message);
+  }
 }
 
 /** Ansible's package_status, from the fact: installed, installed at a matching version, what can be installed, files left. */
@@ -159,7 +169,7 @@ export function packageStatus(state: AptState, name: string, cmp: '=' | '>=' | u
     // No package has this name (python-apt's KeyError): a virtual package, or nothing.
     if (!forInstall) return { name, installed: false, installedVersion: false, installable: null, hasFiles: false };
     const providers = pkg?.providers ?? [];
-    if (providers.length === 0) throw new AptError(`No package matching '${name}' is available`);
+    if (providers.length === 0) throw new AptError(`No package matching '${name}' is available`, false);
     if (providers.length === 1) {
       const provided = packageStatus(state, providers[0]!, cmp, version, true);
       if (provided.installed) return provided;
@@ -192,7 +202,7 @@ export function expandPatterns(state: AptState, specs: readonly string[]): strin
     const { name } = packageSplit(spec);
     if (isNamePattern(name)) {
       const matches = state.matches[name] ?? [];
-      if (matches.length === 0) throw new AptError(`No package(s) matching '${name}' available`);
+      if (matches.length === 0) throw new AptError(`No package(s) matching '${name}' available`, false);
       out.push(...matches);
     } else out.push(spec);
   }
@@ -387,7 +397,7 @@ export async function runApt(ctx: ModuleContext, args: AptArgs): Promise<ModuleR
     const result = await runInstall(ctx, args, state, packages, { state: args.state, onlyUpgrade: args.only_upgrade });
     return { ...result, ...cacheFields };
   } catch (e) {
-    if (e instanceof AptError) return { changed: false, failed: true, msg: e.message, ...(args.state === 'absent' ? {} : cacheFields) };
+    if (e instanceof AptError) return { changed: false, failed: true, msg: e.message, ...(args.state === 'absent' || !e.returned ? {} : cacheFields) };
     throw e;
   }
 }

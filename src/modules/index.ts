@@ -25,6 +25,7 @@ import stat from './stat.js';
 import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
 import apt from './apt.js';
+import aptRepository from './apt-repository.js';
 import packageModule from './package.js';
 import packageFacts from './package-facts.js';
 import tempfile from './tempfile.js';
@@ -37,7 +38,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
-  apt, packageModule, packageFacts,
+  apt, packageModule, packageFacts, aptRepository,
 ];
 
 export class ModuleRegistry {

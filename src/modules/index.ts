@@ -28,6 +28,7 @@ import apt from './apt.js';
 import aptRepository from './apt-repository.js';
 import packageModule from './package.js';
 import packageFacts from './package-facts.js';
+import pip from './pip.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import validateArgumentSpec from './validate-argument-spec.js';
@@ -38,7 +39,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
-  apt, packageModule, packageFacts, aptRepository,
+  apt, packageModule, packageFacts, pip, aptRepository,
 ];
 
 export class ModuleRegistry {

@@ -90,6 +90,15 @@ describe('apt', () => {
     expect(again.recap('node2')).toMatchObject({ changed: 0, failed: 0 });
   }, 300_000);
 
+  it('autoremove takes away the dependencies a removal leaves behind', async () => {
+    await lab.sh('node2', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null 2>&1');
+    expect(await dpkg('node2', 'libjq1')).toMatch(/^installed /);
+    const run = await lab.play(`    - apt: { name: jq, state: absent, autoremove: true }\n`, { hosts: 'node2' });
+    expect(run.recap('node2')).toMatchObject({ changed: 1, failed: 0 });
+    expect(await dpkg('node2', 'jq')).toBe('absent');
+    expect(await dpkg('node2', 'libjq1')).toBe('absent');
+  }, 300_000);
+
   it("fails with Ansible's messages, naming the host and the package", async () => {
     const run = await lab.play(
       `    - apt: { name: no-such-package }\n      ignore_errors: true\n      register: missing\n    - apt: { name: "hello=9*" }\n      ignore_errors: true\n      register: pin\n    - apt: { name: "a=1=2" }\n      ignore_errors: true\n      register: spec\n`,
@@ -119,7 +128,7 @@ describe('apt', () => {
 
 describe('package and package_facts', () => {
   it('package installs through apt; a manager playbook does not carry fails naming it', async () => {
-    const run = await lab.play(`    - package: { name: tree, state: present }\n    - package: { name: tree, use: yum }\n      ignore_errors: true\n      register: other\n`, { hosts: 'node2', dump: ['other'] });
+    const run = await lab.play(`    - setup: { gather_subset: [min] }\n    - package: { name: tree, state: present }\n    - package: { name: tree, use: yum }\n      ignore_errors: true\n      register: other\n`, { hosts: 'node2', dump: ['other'] });
     expect(run.recap('node2')).toMatchObject({ changed: 1, ignored: 1 });
     expect(await dpkg('node2', 'tree')).toBe('installed 2.1.0-1');
     expect(run.registered('node2')['other']).toMatchObject({ failed: true, msg: expect.stringContaining("this host's package manager is yum, which playbook does not support") });

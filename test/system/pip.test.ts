@@ -105,6 +105,23 @@ describe('pip', () => {
     expect((await lab.sh('node2', 'test -f /opt/v2/pyvenv.cfg && grep -c virtualenv /opt/v2/pyvenv.cfg')).stdout.trim()).not.toBe('0');
   }, 300_000);
 
+  it('forcereinstall reinstalls every time; latest with nothing newer changes nothing; a venv with site packages has the system ones on its path', async () => {
+    const venv = `virtualenv: /opt/v3, virtualenv_command: python3 -m venv`;
+    const made = await lab.play(`    - pip: { name: six, ${venv}, virtualenv_site_packages: true }\n`, { hosts: 'node2' });
+    expect(made.recap('node2')).toMatchObject({ changed: 1, failed: 0 });
+    const inVenv = await listed('node2', '/opt/v3/bin/pip');
+    expect(inVenv['six']).toBe('1.17.0');
+    expect((await lab.sh('node2', 'cat /opt/v3/pyvenv.cfg')).stdout).toContain('include-system-site-packages = true');
+    const sitePackages = await lab.sh('node2', `/opt/v3/bin/python -c 'import sys; print(sys.path)'`);
+    expect(sitePackages.stdout, 'the system site packages are on the venv path').toMatch(/'\/usr\/(local\/)?lib\/python3[^']*(dist|site)-packages'/);
+    const before = (await lab.sh('node2', 'stat -c %Y.%i /opt/v3/lib/python3.11/site-packages/six.py')).stdout;
+    const force = await lab.play(`    - pip: { name: six, state: forcereinstall, ${venv} }\n      register: r\n`, { hosts: 'node2', dump: ['r'] });
+    expect(force.registered('node2')['r']).toMatchObject({ changed: true, cmd: ['/opt/v3/bin/pip3', 'install', '-U', '--force-reinstall', 'six'] });
+    expect((await lab.sh('node2', 'stat -c %Y.%i /opt/v3/lib/python3.11/site-packages/six.py')).stdout).not.toBe(before);
+    const latest = await lab.play(`    - pip: { name: six, state: latest, ${venv} }\n`, { hosts: 'node2' });
+    expect(latest.recap('node2')).toMatchObject({ changed: 0, failed: 0 });
+  }, 300_000);
+
   it("fails with Ansible's messages, naming the host and the value", async () => {
     const run = await lab.play(
       `    - pip: { name: [six, idna], version: "1.0", ${VENV.replace('\n        ', ', ')} }\n      ignore_errors: true\n      register: ambiguous\n    - pip: { name: no-such-dist, ${VENV.replace('\n        ', ', ')} }\n      ignore_errors: true\n      register: missing\n    - pip: { name: six, state: latest, version: "1.0" }\n      ignore_errors: true\n      register: latest\n`,

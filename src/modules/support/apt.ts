@@ -352,6 +352,8 @@ function isResult(x: unknown): x is ModuleResult {
 
 /** The apt module: Ansible's main(), in its order. */
 export async function runApt(ctx: ModuleContext, args: AptArgs): Promise<ModuleResult> {
+  // Refused rather than ignored: services would start (or not) against what the task asked.
+  if (args.policy_rc_d !== null) return { changed: false, failed: true, msg: `apt: policy_rc_d (${args.policy_rc_d}) is not supported by playbook yet; write /usr/sbin/policy-rc.d in a task before apt and remove it after` };
   const requested = args.package ?? [];
   const packages = requested.map((p) => p.trim()).filter((p) => p !== '*');
   const names = [...new Set(packages.map((p) => packageSplit(p).name))];

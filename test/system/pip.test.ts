@@ -122,6 +122,18 @@ describe('pip', () => {
     expect(latest.recap('node2')).toMatchObject({ changed: 0, failed: 0 });
   }, 300_000);
 
+  it("passes pip's own configuration through: a mirror named in extra_args, PIP_* in the environment", async () => {
+    // PIP_CONFIG_FILE=/dev/null: pip reads no pip.conf, so the wheelhouse is reachable only through the mirror over plain HTTP (PIP_TRUSTED_HOST).
+    const venv = `virtualenv: /opt/v4, virtualenv_command: python3 -m venv`;
+    const mirror = await lab.play(`    - pip: { name: attrs, ${venv}, extra_args: "--no-index --find-links http://mirror.lab:8080/" }\n      environment: { PIP_CONFIG_FILE: /dev/null, PIP_TRUSTED_HOST: mirror.lab }\n`, { hosts: 'node2' });
+    expect(mirror.code, mirror.stdout).toBe(0);
+    expect(mirror.recap('node2')).toMatchObject({ changed: 1, failed: 0 });
+    expect((await listed('node2', '/opt/v4/bin/pip'))['attrs']).toBe('26.1.0');
+    const nowhere = await lab.play(`    - pip: { name: click, ${venv}, extra_args: "--no-index" }\n      environment: { PIP_CONFIG_FILE: /dev/null }\n      ignore_errors: true\n      register: r\n`, { hosts: 'node2', dump: ['r'] });
+    expect(nowhere.registered('node2')['r']).toMatchObject({ failed: true, msg: expect.stringContaining('No matching distribution found for click') });
+    expect((await listed('node2', '/opt/v4/bin/pip'))['click']).toBeUndefined();
+  }, 300_000);
+
   it("fails with Ansible's messages, naming the host and the value", async () => {
     const run = await lab.play(
       `    - pip: { name: [six, idna], version: "1.0", ${VENV.replace('\n        ', ', ')} }\n      ignore_errors: true\n      register: ambiguous\n    - pip: { name: no-such-dist, ${VENV.replace('\n        ', ', ')} }\n      ignore_errors: true\n      register: missing\n    - pip: { name: six, state: latest, version: "1.0" }\n      ignore_errors: true\n      register: latest\n`,

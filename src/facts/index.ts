@@ -3,6 +3,7 @@
  * ctx.facts (HostFacts); setup gathers the SETUP_FACTS its gather_subset selects, in one round trip.
  */
 import { authorizedKeys } from './authorized-keys.js';
+import { aptPackages, aptSources, debFiles, dpkgPackages } from './apt.js';
 import { date } from './date.js';
 import { env } from './env.js';
 import type { Fact } from './fact.js';
@@ -11,6 +12,8 @@ import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
 import { network } from './network.js';
+import { pipPackages } from './pip.js';
+import { pkgMgr } from './pkg-mgr.js';
 import { platform } from './platform.js';
 import { services } from './services.js';
 import { sysctlState } from './sysctl.js';
@@ -33,7 +36,7 @@ export type SetupFact = Fact<Record<string, unknown>>;
  * stand for their whole subset: `interfaces` for network, `mounts` for hardware).
  */
 export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map([
-  ['min', [platform, user, env, date]],
+  ['min', [platform, user, env, date, pkgMgr]],
   ['network', [network]],
   ['interfaces', [network]],
   ['default_ipv4', [network]],
@@ -44,4 +47,6 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages].map((f) => [f.name, f]),
+);

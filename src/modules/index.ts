@@ -26,6 +26,11 @@ import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
+import apt from './apt.js';
+import aptRepository from './apt-repository.js';
+import packageModule from './package.js';
+import packageFacts from './package-facts.js';
+import pip from './pip.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import ufw from './ufw.js';
@@ -44,6 +49,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   uri,
   getUrl,
   authorizedKey,
+  apt, packageModule, packageFacts, pip, aptRepository,
 ];
 
 export class ModuleRegistry {

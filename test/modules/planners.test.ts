@@ -28,7 +28,7 @@ describe('packages', () => {
   });
 
   test('latest installs what is missing and upgrades what the manager says is upgradable', () => {
-    const plan = planPackages([pkg('ray'), pkg('numpy'), pkg('vllm')], installed, 'latest', { ...exact, upgradable: (name) => name === 'ray' });
+    const plan = planPackages([pkg('ray'), pkg('numpy'), pkg('vllm')], installed, 'latest', { ...exact, upgradable: (p, _version, state) => state === 'latest' && p.name === 'ray' });
     expect(plan.install.map((p) => p.name)).toEqual(['vllm']);
     expect(plan.upgrade.map((p) => p.name)).toEqual(['ray']);
     // A manager that cannot say before trying (pip) gets every installed package as a candidate.

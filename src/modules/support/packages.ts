@@ -29,11 +29,13 @@ export interface PackageRules {
   /** Whether an installed version satisfies a spec. */
   satisfies(version: string, spec: string): boolean;
   /**
-   * For `latest`: whether a newer version can be installed. Undefined when the manager cannot say
-   * before trying (pip): then every installed package is a candidate, and the module compares
+   * Whether an installed package that satisfies the request is to be upgraded (installed again at
+   * the version the manager would pick): apt's `latest` when a newer candidate exists, and its
+   * `pkg=1.*` when a newer version also matches. Undefined when the manager cannot say before
+   * trying (pip): then `latest` makes every installed package a candidate, and the module compares
    * versions afterwards to report `changed` truthfully.
    */
-  upgradable?(name: string, version: string): boolean;
+  upgradable?(pkg: WantedPackage, version: string, state: 'present' | 'latest'): boolean;
 }
 
 export function planPackages(wanted: readonly WantedPackage[], installed: ReadonlyMap<string, string>, state: PackageState, rules: PackageRules): PackagePlan {
@@ -46,7 +48,7 @@ export function planPackages(wanted: readonly WantedPackage[], installed: Readon
       if (matches) plan.remove.push(pkg);
     } else if (!matches) {
       plan.install.push(pkg);
-    } else if (state === 'latest' && pkg.spec === undefined && (rules.upgradable?.(pkg.name, version) ?? true)) {
+    } else if (rules.upgradable ? rules.upgradable(pkg, version, state) : state === 'latest') {
       plan.upgrade.push(pkg);
     }
   }

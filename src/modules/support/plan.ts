@@ -14,12 +14,18 @@ export interface PlanStep {
   readonly argv: readonly string[];
   /** The message when this step fails (Ansible's wording for the module); default `Failed to SUMMARY: stderr`. */
   readonly error?: (output: { rc: number | null; stdout: string; stderr: string }) => string;
+  /** A shell function of the plan's prelude that runs the argv (`via argv...`): waits for a lock, retries, quiets. */
+  readonly via?: string;
 }
 
 export interface Plan {
   readonly steps: readonly PlanStep[];
   /** Before and after, as the planner computed them (shown with --diff). */
   readonly diff?: Diff;
+  /** Shell run before the first step: functions the steps run through (PlanStep.via), `cd`, `umask`. */
+  readonly prelude?: string;
+  /** Environment of every step, over the task's (DEBIAN_FRONTEND=noninteractive for apt). */
+  readonly env?: Record<string, string>;
 }
 
 export interface PlanOutcome {
@@ -36,9 +42,9 @@ export interface PlanOutcome {
  * itself on stderr behind a random nonce, so its index and status are known exactly.
  */
 export function planScript(plan: Plan, nonce = randomBytes(8).toString('hex')): { script: string; failed(stderr: string): { index: number; rc: number; stderr: string } | undefined } {
-  const lines = plan.steps.map((step, i) => `${join(step.argv)} || { rc=$?; printf '\\n%s %d %d\\n' '${nonce}' ${i} "$rc" >&2; exit "$rc"; }`);
+  const lines = plan.steps.map((step, i) => `${step.via ? `${step.via} ` : ''}${join(step.argv)} || { rc=$?; printf '\\n%s %d %d\\n' '${nonce}' ${i} "$rc" >&2; exit "$rc"; }`);
   return {
-    script: lines.join('\n'),
+    script: [...(plan.prelude ? [plan.prelude] : []), ...lines].join('\n'),
     failed(stderr) {
       const m = new RegExp(`\\n?${nonce} (\\d+) (\\d+)\\n?`).exec(stderr);
       if (!m) return undefined;
@@ -47,12 +53,15 @@ export function planScript(plan: Plan, nonce = randomBytes(8).toString('hex')): 
   };
 }
 
-/** Carries the plan out (not in check mode): every step in one round trip. */
-export async function applyPlan(ctx: ModuleContext, plan: Plan): Promise<PlanOutcome> {
+/**
+ * Carries the plan out (not in check mode): every step in one round trip. A plan whose steps
+ * only look (`apt-get --simulate`) runs in check mode too when `readOnly` says so.
+ */
+export async function applyPlan(ctx: ModuleContext, plan: Plan, options: { readOnly?: boolean } = {}): Promise<PlanOutcome> {
   if (plan.steps.length === 0) return { changed: false, stdout: '', stderr: '' };
-  if (ctx.checkMode) return { changed: true, stdout: '', stderr: '' };
+  if (ctx.checkMode && !options.readOnly) return { changed: true, stdout: '', stderr: '' };
   const { script, failed } = planScript(plan);
-  const r = await ctx.conn.exec(script, { become: ctx.become, env: ctx.environment });
+  const r = await ctx.conn.exec(script, { become: ctx.become, env: { ...ctx.environment, ...plan.env } });
   const failure = failed(r.stderr);
   if (failure) {
     const step = plan.steps[failure.index]!;

@@ -4,6 +4,7 @@
  */
 import { date } from './date.js';
 import { env } from './env.js';
+import { fragments } from './fragments.js';
 import type { Fact } from './fact.js';
 import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
@@ -38,4 +39,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, fragments].map((f) => [f.name, f]));

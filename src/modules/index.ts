@@ -1,5 +1,6 @@
 /** The module registry and the one list of built-in modules (each file default-exports one). */
 import type { Module } from './types.js';
+import assemble from './assemble.js';
 import assert from './assert.js';
 import asyncStatus from './async-status.js';
 import blockinfile from './blockinfile.js';
@@ -14,6 +15,7 @@ import lineinfile from './lineinfile.js';
 import pause from './pause.js';
 import ping from './ping.js';
 import raw from './raw.js';
+import replace from './replace.js';
 import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
@@ -30,6 +32,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService,
+  replace, assemble,
 ];
 
 export class ModuleRegistry {

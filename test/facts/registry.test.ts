@@ -59,7 +59,7 @@ describe('gathering', () => {
   });
 
   test('every built-in fact is registered by its name', () => {
-    expect([...FACTS.keys()].sort()).toEqual(['date', 'env', 'gpus', 'hardware', 'mounts', 'network', 'platform', 'systemd_unit', 'user']);
+    expect([...FACTS.keys()].sort()).toEqual(['date', 'env', 'fragments', 'gpus', 'hardware', 'mounts', 'network', 'platform', 'systemd_unit', 'user']);
   });
 });
 

@@ -74,7 +74,10 @@ export async function createSandbox(): Promise<Sandbox> {
     vars,
     p: (...parts) => path.join(root, ...parts),
     async run(module, args, mode = {}) {
-      return module.bind(args).run(context(mode.check ?? false, mode.diff ?? false));
+      const result = await module.bind(args).run(context(mode.check ?? false, mode.diff ?? false));
+      // As the executor does: what the facts said may no longer hold.
+      if (result.changed) facts.invalidate();
+      return result;
     },
     cleanup: () => fs.rm(base, { recursive: true, force: true }),
   };

@@ -51,6 +51,7 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
     environment: env,
     verbosity: pc.verbosity,
     findFile: (kind, name) => findFile(searchPath, kind, name),
+    playbookDir: runContext.vm.playbookDir,
     loadVarsFile,
     // The template's own directory is searched first for includes and imports.
     renderTemplate: (source, options, extraVars) =>

@@ -8,6 +8,7 @@ import command from './command.js';
 import copy from './copy.js';
 import debug from './debug.js';
 import fail from './fail.js';
+import fetchFile from './fetch.js';
 import file from './file.js';
 import find from './find.js';
 import includeVars from './include-vars.js';
@@ -32,7 +33,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService,
-  replace, assemble,
+  replace, assemble, fetchFile,
 ];
 
 export class ModuleRegistry {

@@ -48,6 +48,11 @@ export interface ModuleContext {
    * playbook's `files/` or `templates/` (kind), then as given. Undefined when not found.
    */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
+  /**
+   * The directory relative controller paths are resolved in (Ansible's loader basedir: the
+   * playbook's directory), for modules that write on the controller (fetch's dest).
+   */
+  readonly playbookDir: string;
   /** A controller-side vars file (YAML or JSON mapping), as include_vars and vars_files read it. */
   loadVarsFile(file: string): Record<string, unknown>;
   /**

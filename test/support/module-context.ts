@@ -55,6 +55,7 @@ export async function createSandbox(): Promise<Sandbox> {
     environment: {},
     verbosity: 0,
     loadVarsFile,
+    playbookDir: base,
     findFile(kind, name) {
       // Like the engine: the kind's directory first, then the name as given; a trailing slash stays.
       for (const candidate of [path.join(dirs[kind], name), path.resolve(base, name)]) {

@@ -69,10 +69,12 @@ function allRoles(play: Play): RoleInstance[] {
 }
 
 function facts(facts: Record<string, unknown>): Record<string, unknown> {
-  // Facts are also top-level variables (INJECT_FACTS_AS_VARS), and all of them under ansible_facts.
-  const out: Record<string, unknown> = { ansible_facts: facts };
-  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') || k === 'gpus' || k.startsWith('gpu_') ? k : `ansible_${k}`] = v;
-  return out;
+  // Facts are top-level variables by the names modules returned them with (INJECT_FACTS_AS_VARS:
+  // setup's ansible_hostname, getent's getent_passwd), and under ansible_facts without the
+  // ansible_ prefix (ansible_facts.hostname), as Ansible namespaces them.
+  const namespaced: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(facts)) namespaced[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+  return { ...facts, ansible_facts: namespaced };
 }
 
 export class VariableManager {

@@ -6,12 +6,16 @@ import { date } from './date.js';
 import { env } from './env.js';
 import { fragments } from './fragments.js';
 import type { Fact } from './fact.js';
+import { getent } from './getent.js';
 import { gpus } from './gpus.js';
 import { hardware } from './hardware.js';
 import { mounts } from './mounts.js';
 import { network } from './network.js';
 import { platform } from './platform.js';
+import { services } from './services.js';
+import { sysctlState } from './sysctl.js';
 import { systemdUnit } from './systemd.js';
+import { sysvService } from './sysv.js';
 import { user } from './user.js';
 
 export { defineFact, FactError } from './fact.js';
@@ -39,4 +43,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, fragments].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, fragments].map((f) => [f.name, f]));

@@ -11,6 +11,7 @@ import fail from './fail.js';
 import fetchFile from './fetch.js';
 import file from './file.js';
 import find from './find.js';
+import getent from './getent.js';
 import includeVars from './include-vars.js';
 import lineinfile from './lineinfile.js';
 import pause from './pause.js';
@@ -21,7 +22,10 @@ import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
 import slurp from './slurp.js';
+import service from './service.js';
+import serviceFacts from './service-facts.js';
 import stat from './stat.js';
+import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -32,7 +36,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService,
+  systemdService, service, serviceFacts, getent, sysctl,
   replace, assemble, fetchFile,
 ];
 

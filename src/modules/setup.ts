@@ -42,14 +42,17 @@ export default defineModule({
       if (e instanceof FactError) return { changed: false, failed: true, msg: `fact gathering failed: ${e.stderr.trim()}` };
       throw e;
     }
-    let facts: Record<string, unknown> = Object.assign({}, ...values);
+    // Returned as Ansible's setup returns them: ansible_ prefixed (our GPU facts keep their own
+    // names), gather_subset and module_setup as they are.
+    let facts: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(Object.assign({}, ...values) as Record<string, unknown>)) facts[k === 'gpus' || k.startsWith('gpu_') ? k : `ansible_${k}`] = v;
     facts = { ...facts, gather_subset: subset, module_setup: true };
     // The filter applies to every returned fact, gather_subset and module_setup included; a
     // pattern matches a fact's name with or without the ansible_ prefix.
     const filters = args.filter.filter(Boolean);
     if (filters.length) {
       const res = filters.map((f) => fnmatchRegExp(f));
-      facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(`ansible_${k}`))));
+      facts = Object.fromEntries(Object.entries(facts).filter(([k]) => res.some((re) => re.test(k) || re.test(k.replace(/^ansible_/, '')))));
     }
     return { changed: false, ansible_facts: facts };
   },

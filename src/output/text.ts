@@ -23,7 +23,8 @@ export function banner(text: string, columns = 80): string {
 function cleanResult(result: Record<string, unknown>, action: string, verbosity: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result)) {
-    if (k.startsWith('_ansible_') || k === 'diff') continue;
+    // Warnings are printed as [WARNING] lines of their own, as Ansible's callback does.
+    if (k.startsWith('_ansible_') || k === 'diff' || k === 'warnings') continue;
     if (k === 'invocation' && verbosity < 3) continue;
     if (k === 'changed' && action === 'debug') continue;
     // The status line already says whether it failed.
@@ -98,6 +99,9 @@ export class TextReporter implements Reporter {
     const verboseAlways = Boolean(result['_ansible_verbose_always']);
     const verbose = this.options.verbosity > 0 || verboseAlways;
     const item = e.item ? ` (item=${pyStr(e.item.label)})` : '';
+    if (Array.isArray(result['warnings'])) {
+      for (const w of result['warnings']) (this.options.writeError ?? this.options.write)(this.c('warn', `[WARNING]: ${pyStr(w)}`) + '\n');
+    }
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
     switch (e.status) {
       case 'ok':

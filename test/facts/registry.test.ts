@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
-import { FACTS, FactCache, FactError, defineFact, gatherFacts } from '../../src/facts/index.js';
+import { FACTS, FactCache, FactError, SETUP_SUBSETS, defineFact, gatherFacts } from '../../src/facts/index.js';
 import { gatherScript } from '../../src/facts/gather.js';
 import { RecordingConnection } from '../support/recording-connection.js';
 
@@ -58,8 +58,11 @@ describe('gathering', () => {
     expect(split(forged)).toEqual([{ stdout: 'n0nce 1\nfake\n', rc: 0 }, { stdout: 'real', rc: 0 }]);
   });
 
-  test('every built-in fact is registered by its name', () => {
-    expect([...FACTS.keys()].sort()).toEqual(['date', 'env', 'fragments', 'gpus', 'hardware', 'mounts', 'network', 'platform', 'systemd_unit', 'user']);
+  test('every built-in fact is registered by its name, the setup facts among them', () => {
+    for (const [name, fact] of FACTS) expect(fact.name).toBe(name);
+    const setupFacts = [...new Set([...SETUP_SUBSETS.values()].flat())].map((f) => f.name).sort();
+    expect(setupFacts).toEqual(['date', 'env', 'gpus', 'hardware', 'mounts', 'network', 'platform', 'user']);
+    for (const name of setupFacts) expect(FACTS.get(name)?.name).toBe(name);
   });
 });
 

@@ -217,14 +217,16 @@ describe('facts gathered over ssh', () => {
         content: "{{ {'network': network.ansible_facts, 'nothing': nothing.ansible_facts, 'filtered': filtered.ansible_facts, 'gpu': gpu.ansible_facts, 'top': {'gpu_count': gpu_count, 'gpus': gpus, 'gpu_processes': gpu_processes, 'hostname': ansible_hostname}, 'facts': ansible_facts} | to_json }}"
 `);
     const network = result['network'] as Facts;
-    expect(network).toMatchObject({ hostname: sh('hostname').split('.')[0], gather_subset: ['!all', 'network'], module_setup: true });
-    expect(Object.keys(network)).toEqual(expect.arrayContaining(['interfaces', 'default_ipv4', 'all_ipv4_addresses', 'lo', 'kernel', 'env']));
-    for (const absent of ['memtotal_mb', 'mounts', 'processor_vcpus', 'processor_nproc', ...GPU_FACTS]) expect(network, absent).not.toHaveProperty(absent);
+    // A registered setup result names its facts as Ansible's does: ansible_ prefixed (our GPU facts,
+    // gather_subset and module_setup as they are).
+    expect(network).toMatchObject({ ansible_hostname: sh('hostname').split('.')[0], gather_subset: ['!all', 'network'], module_setup: true });
+    expect(Object.keys(network)).toEqual(expect.arrayContaining(['ansible_interfaces', 'ansible_default_ipv4', 'ansible_all_ipv4_addresses', 'ansible_lo', 'ansible_kernel', 'ansible_env']));
+    for (const absent of ['ansible_memtotal_mb', 'ansible_mounts', 'ansible_processor_vcpus', 'ansible_processor_nproc', ...GPU_FACTS]) expect(network, absent).not.toHaveProperty(absent);
 
     expect(result['nothing']).toEqual({});
     const route = (JSON.parse(sh('ip', ['-j', 'route', 'get', '8.8.8.8'])) as Array<Record<string, string>>)[0]!;
-    expect(Object.keys(result['filtered']).sort()).toEqual(['default_ipv4', 'hostname', 'memtotal_mb']);
-    expect(result['filtered']).toMatchObject({ hostname: sh('hostname').split('.')[0], default_ipv4: { interface: route['dev'], address: route['prefsrc'] } });
+    expect(Object.keys(result['filtered']).sort()).toEqual(['ansible_default_ipv4', 'ansible_hostname', 'ansible_memtotal_mb']);
+    expect(result['filtered']).toMatchObject({ ansible_hostname: sh('hostname').split('.')[0], ansible_default_ipv4: { interface: route['dev'], address: route['prefsrc'] } });
 
     const gpus = parseGpuCsv(readFileSync(path.join(FIXTURES, 'h200x2-query-gpu.csv'), 'utf8').split('\n'));
     const processes = parseGpuProcessCsv(readFileSync(path.join(FIXTURES, 'h200x2-query-compute-apps.csv'), 'utf8').split('\n'));

@@ -2,6 +2,7 @@
  * The facts registry: every built-in fact, one file per subject. A module reads them through
  * ctx.facts (HostFacts); setup gathers the SETUP_FACTS its gather_subset selects, in one round trip.
  */
+import { archive } from './archive.js';
 import { date } from './date.js';
 import { env } from './env.js';
 import { fragments } from './fragments.js';
@@ -43,4 +44,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, fragments].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, fragments, archive].map((f) => [f.name, f]));

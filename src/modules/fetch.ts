@@ -8,10 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { user } from '../facts/user.js';
 import { defineModule } from './define.js';
 import type { ModuleContext } from './types.js';
-import { baseName, posixPath } from './support/paths.js';
+import { baseName, expandRemoteUser } from './support/paths.js';
 
 const hash = (algorithm: string, data: Buffer): string => createHash(algorithm).update(data).digest('hex');
 
@@ -20,13 +19,6 @@ function localChecksum(file: string): string | null {
   const st = statSync(file, { throwIfNoEntry: false });
   if (!st || st.isDirectory()) return null;
   return hash('sha1', readFileSync(file));
-}
-
-/** `~` and `~/...` on the host: the home of the task's user (the become user under become). */
-async function remoteExpandUser(ctx: ModuleContext, p: string): Promise<string> {
-  if (p !== '~' && !p.startsWith('~/')) return p;
-  const home = (await ctx.facts.get(user)).user_dir;
-  return home ? posixPath.join(home, p.slice(1)) : p;
 }
 
 /** The loader's path_dwim on the controller: ~ expanded, relative to the playbook's directory. */
@@ -84,7 +76,7 @@ export default defineModule({
     if (args.src === null || args.dest === null) msg = 'src and dest are required';
     if (msg || typeof args.src !== 'string' || typeof args.dest !== 'string') return { changed: false, failed: true, msg };
     const failOnMissing = args.fail_on_missing;
-    const source = await remoteExpandUser(ctx, args.src);
+    const source = await expandRemoteUser(ctx, args.src);
 
     const st = await ctx.conn.stat(source, { become: ctx.become, follow: true, checksum: true });
     const missing = 'the remote file does not exist, not transferring, ignored';

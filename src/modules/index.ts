@@ -18,6 +18,7 @@ import pause from './pause.js';
 import ping from './ping.js';
 import raw from './raw.js';
 import replace from './replace.js';
+import script from './script.js';
 import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
@@ -27,6 +28,7 @@ import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
 import systemdService from './systemd-service.js';
+import unarchive from './unarchive.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import validateArgumentSpec from './validate-argument-spec.js';
@@ -37,7 +39,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
-  replace, assemble, fetchFile,
+  replace, assemble, fetchFile, unarchive, script,
 ];
 
 export class ModuleRegistry {

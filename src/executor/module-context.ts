@@ -25,6 +25,8 @@ export interface ModuleCall {
   bound: BoundTemplar;
   checkMode: boolean;
   diffMode: boolean;
+  /** Where a module's progress lines go (the run's reporters). */
+  progress?: (message: string) => void;
 }
 
 export async function moduleContext(runContext: RunContext, call: ModuleCall): Promise<ModuleContext> {
@@ -38,6 +40,9 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
   const connect = (): Promise<Connection> => runContext.connections.get(target, connectionVars);
   return {
     host,
+    target,
+    connectionVariable: (name, variable) => definedValue(connectionVariables(runContext, { ...call, target: name })(variable)),
+    ...(call.progress ? { progress: call.progress } : {}),
     // A controller-only module has no connection open; one that needs it asks connect().
     get conn() {
       if (!conn) throw new Error(`${task.action} runs on the controller: it has no connection to ${target} (ctx.connect() opens one)`);

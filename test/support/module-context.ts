@@ -46,6 +46,8 @@ export async function createSandbox(): Promise<Sandbox> {
 
   const context = (checkMode: boolean, diffMode: boolean): ModuleContext => ({
     host: 'localhost',
+    target: 'localhost',
+    connectionVariable: (_host: string, name: string) => (name === 'ansible_connection' ? 'local' : undefined),
     conn,
     connect: () => Promise.resolve(conn),
     facts: facts.bind(() => Promise.resolve(conn), undefined, {}),

@@ -27,6 +27,7 @@ import service from './service.js';
 import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
+import synchronize from './synchronize.js';
 import systemdService from './systemd-service.js';
 import unarchive from './unarchive.js';
 import tempfile from './tempfile.js';
@@ -39,7 +40,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
-  replace, assemble, fetchFile, unarchive, script,
+  replace, assemble, fetchFile, unarchive, script, synchronize,
 ];
 
 export class ModuleRegistry {

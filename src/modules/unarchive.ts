@@ -88,8 +88,13 @@ export default defineModule({
       localSource = ctx.findFile('files', expanded);
       if (localSource === undefined) return fail(`Could not find or access '${args.src}' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`);
     }
-    const destStat = await ctx.conn.stat(dest, { become: ctx.become, follow: true });
-    if (destStat?.type !== 'directory') return fail(`dest '${dest}' must be an existing dir`);
+    // The action plugin checks dest before anything is copied or downloaded; for an archive already
+    // on the host the archive fact answers that too, saving the round trip.
+    const mustBeDir = `dest '${dest}' must be an existing dir`;
+    if (!remoteSrc || args.src.includes('://')) {
+      const destStat = await ctx.conn.stat(dest, { become: ctx.become, follow: true });
+      if (destStat?.type !== 'directory') return fail(mustBeDir);
+    }
 
     let want;
     try {
@@ -129,10 +134,10 @@ async function unpack(ctx: ModuleContext, src: string, dest: string, remoteSrc: 
   const query = JSON.stringify({ src, dest, tarList: tar.list, tarDiff: tar.diff, include: o.include, exclude: o.exclude, owner: o.owner, group: o.group });
   // Always read fresh: the archive and what is under dest change outside the engine's view.
   const [state] = await ctx.facts.gather([archive.with(query)], { refresh: true });
+  if (!state.destIsDir) return fail(`dest '${dest}' must be an existing dir`);
   if (!state.src.exists) return fail(remoteSrc ? `Source '${src}' does not exist` : `Source '${src}' failed to transfer`);
   if (!state.src.readable) return fail(`Source '${src}' not readable`);
   if (!state.src.size) return fail(`Invalid archive '${state.src.abs}', the file is 0 bytes`);
-  if (!state.destIsDir) return fail(`Destination '${dest}' is not a directory`);
   const isZip = state.handler === 'ZipArchive' || state.handler === 'ZipZArchive';
   // Ansible's tar handler refuses check mode as soon as it is tried, that is whenever unzip cannot read the archive.
   if (ctx.checkMode && !isZip) return { changed: false, skipped: true, msg: 'remote module (unarchive) does not support check mode when using gtar' };

@@ -50,6 +50,37 @@ describe('unarchive', () => {
     expect(await sb.run(unarchive, { src: 'arch.zip', dest: sb.p('out') }, { check: true })).toMatchObject({ changed: false });
   });
 
+  // GNU tar recognises a compressed archive when it reads it, so after -z fails the plain handler
+  // (no flag) takes bzip2 and xz archives, as in Ansible.
+  it('reads plain, bzip2 and xz tar archives', async () => {
+    const content = sb.p('content');
+    execFileSync('tar', ['-cf', sb.p('arch.tar'), '-C', content, 'a.txt']);
+    execFileSync('tar', ['-cjf', sb.p('arch.tar.bz2'), '-C', content, 'a.txt']);
+    execFileSync('tar', ['-cJf', sb.p('arch.tar.xz'), '-C', content, 'a.txt']);
+    for (const [file, handler] of [['arch.tar', 'TarArchive'], ['arch.tar.bz2', 'TarArchive'], ['arch.tar.xz', 'TarArchive']] as const) {
+      const dest = sb.p(`x-${file}`);
+      await fs.mkdir(dest);
+      expect(await sb.run(unarchive, { src: sb.p(file), dest, remote_src: true }), file).toMatchObject({ changed: true, handler });
+      expect(await readText(path.join(dest, 'a.txt'))).toBe('alpha\n');
+      expect(await sb.run(unarchive, { src: sb.p(file), dest, remote_src: true }), file).toMatchObject({ changed: false, handler });
+    }
+  });
+
+  it('keeps newer files with keep_newer', async () => {
+    await sb.run(unarchive, { src: sb.p('arch.zip'), dest: sb.p('out'), remote_src: true });
+    await fs.writeFile(sb.p('out', 'a.txt'), 'mine\n');
+    const future = new Date(Date.now() + 3600_000);
+    await fs.utimes(sb.p('out', 'a.txt'), future, future);
+    expect(await sb.run(unarchive, { src: sb.p('arch.zip'), dest: sb.p('out'), remote_src: true, keep_newer: true })).toMatchObject({ changed: false });
+    expect(await readText(sb.p('out', 'a.txt'))).toBe('mine\n');
+    await fs.mkdir(sb.p('tout'));
+    await sb.run(unarchive, { src: sb.p('arch.tar.gz'), dest: sb.p('tout'), remote_src: true });
+    await fs.writeFile(sb.p('tout', 'a.txt'), 'mine\n');
+    await fs.utimes(sb.p('tout', 'a.txt'), future, future);
+    await sb.run(unarchive, { src: sb.p('arch.tar.gz'), dest: sb.p('tout'), remote_src: true, keep_newer: true });
+    expect(await readText(sb.p('tout', 'a.txt'))).toBe('mine\n');
+  });
+
   it('is skipped in check mode for tar archives, and by creates', async () => {
     expect(await sb.run(unarchive, { src: sb.p('arch.tar.gz'), dest: sb.p('out'), remote_src: true }, { check: true })).toEqual({ changed: false, skipped: true, msg: 'remote module (unarchive) does not support check mode when using gtar' });
     expect(await sb.run(unarchive, { src: sb.p('arch.tar.gz'), dest: sb.p('out'), remote_src: true, creates: sb.p('content') })).toEqual({ changed: false, skipped: true, msg: `skipped, since ${sb.p('content')} exists` });

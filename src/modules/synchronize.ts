@@ -199,10 +199,14 @@ export default defineModule({
     const transportOf = (host: string): string => v(host, 'ansible_connection') ?? (LOCALHOST.includes(host) ? 'local' : 'ssh');
     const hostTransport = transportOf(ctx.host);
     const targetTransport = transportOf(ctx.target);
-    if (!delegated && !['ssh', 'paramiko', 'local', 'smart'].includes(hostTransport)) {
+    if (!delegated && !['ssh', 'paramiko', 'local', 'smart', 'docker', 'community.docker.docker', 'podman', 'buildah'].includes(hostTransport)) {
       return { changed: false, failed: true, msg: `synchronize uses rsync to function. rsync needs to connect to the remote host via ssh, docker client or a direct filesystem copy. This remote host is being accessed via ${hostTransport} instead so it cannot work.` };
     }
-    const remoteTransport = (delegated ? targetTransport : hostTransport) !== 'local';
+    const transport = delegated ? targetTransport : hostTransport;
+    if (['docker', 'community.docker.docker', 'podman', 'buildah'].includes(transport)) {
+      return { changed: false, failed: true, msg: `synchronize: rsync through the ${transport} connection (docker exec as --rsh) is not supported by this engine; reach ${delegated ? ctx.target : ctx.host} over ssh` };
+    }
+    const remoteTransport = transport !== 'local';
     let srcHost = '127.0.0.1';
     let destHost = v(ctx.host, 'ansible_host') ?? ctx.host;
     const destHostIds = [ctx.host, v(ctx.host, 'ansible_host')].filter((h): h is string => h !== null);

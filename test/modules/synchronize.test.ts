@@ -3,8 +3,10 @@
  * around --archive, the --rsh ssh command, the far end's user@host:path, the itemized lines read for
  * changed (progress lines left out), and the command string as the result shows it.
  */
+import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { type RsyncOptions, commandString, rsyncCommand, rsyncOutcome, rsyncTarget } from '../../src/modules/synchronize.js';
+import synchronize, { type RsyncOptions, commandString, rsyncCommand, rsyncOutcome, rsyncTarget } from '../../src/modules/synchronize.js';
+import { createSandbox, readText } from '../support/module-context.js';
 
 const base: RsyncOptions = {
   rsync: 'rsync', checkMode: false, delete: false, existingOnly: false, checksum: false, copyLinks: false, compress: true, archive: true,
@@ -32,5 +34,26 @@ describe('synchronize command line', () => {
     const out = '<<CHANGED>>cd+++++++++ d/\n\r     32,768   0%    0.00kB/s    0:00:00\r    524,288,000 100%  150.00MB/s    0:00:03 (xfr#1, to-chk=0/2)\n<<CHANGED>>>f+++++++++ d/big\n';
     expect(rsyncOutcome(out, false)).toEqual({ changed: true, msg: 'cd+++++++++ d/\n>f+++++++++ d/big\n', lines: ['cd+++++++++ d/', '>f+++++++++ d/big'] });
     expect(rsyncOutcome('', false)).toEqual({ changed: false, msg: '', lines: [] });
+  });
+});
+
+describe('synchronize on a local connection', () => {
+  it('copies between local paths (no ssh), predicts in check mode, and finds nothing to do the second time', async () => {
+    const sb = await createSandbox();
+    try {
+      await fs.mkdir(sb.p('a', 'sub'), { recursive: true });
+      await fs.writeFile(sb.p('a', 'sub', 'f.txt'), 'f\n');
+      const args = { src: `${sb.p('a')}/`, dest: sb.p('b') };
+      const checked = await sb.run(synchronize, args, { check: true });
+      expect(checked).toMatchObject({ changed: true, rc: 0 });
+      expect(checked['cmd']).not.toContain('--rsh');
+      await expect(fs.stat(sb.p('b'))).rejects.toThrow();
+      expect(await sb.run(synchronize, args)).toMatchObject({ changed: true, stdout_lines: expect.arrayContaining(['>f+++++++++ sub/f.txt']) });
+      expect(await readText(sb.p('b', 'sub', 'f.txt'))).toBe('f\n');
+      expect(await sb.run(synchronize, args)).toMatchObject({ changed: false, stdout_lines: [] });
+      expect(await sb.run(synchronize, { src: sb.p('none/'), dest: sb.p('c') })).toMatchObject({ failed: true, rc: 23, msg: expect.stringContaining('No such file or directory') });
+    } finally {
+      await sb.cleanup();
+    }
   });
 });

@@ -23,10 +23,11 @@ import { commandError, runScript } from './support/shell.js';
 import type { ModuleContext, ModuleResult } from './types.js';
 
 const DOWNLOAD = String.raw`
-import os, sys, tempfile, urllib.request
+import os, ssl, sys, tempfile, urllib.request
 url = sys.argv[1]
+context = None if sys.argv[2] == "1" else ssl._create_unverified_context()
 try:
-    with urllib.request.urlopen(url, timeout=10) as r:
+    with urllib.request.urlopen(url, timeout=10, context=context) as r:
         name = os.path.basename(urllib.request.urlparse(r.geturl()).path) or "download"
         d = tempfile.mkdtemp(prefix="playbook-unarchive-")
         p = os.path.join(d, name)
@@ -41,9 +42,9 @@ except Exception as e:
     sys.exit(1)
 `;
 
-/** The remote_src URL fetched on the host (fetch_file): the downloaded file's path, or the failure. */
-async function download(ctx: ModuleContext, url: string): Promise<{ path: string } | { error: string }> {
-  const result = await ctx.conn.exec(['python3', '-c', DOWNLOAD, url], { become: ctx.become });
+/** The remote_src URL fetched on the host (fetch_file, certificates checked unless validate_certs is false): the downloaded file's path, or the failure. */
+async function download(ctx: ModuleContext, url: string, validateCerts: boolean): Promise<{ path: string } | { error: string }> {
+  const result = await ctx.conn.exec(['python3', '-c', DOWNLOAD, url, validateCerts ? '1' : '0'], { become: ctx.become });
   if (result.rc !== 0) return { error: commandError(result) };
   return { path: result.stdout.trim() };
 }
@@ -115,7 +116,7 @@ export default defineModule({
       await ctx.conn.writeFile(src, readFileSync(localSource), { mode: 0o600 }, { become: ctx.become });
       cleanup.push(src);
     } else if (src.includes('://') && !(await ctx.conn.stat(src, { become: ctx.become }))) {
-      const got = await download(ctx, src);
+      const got = await download(ctx, src, args.validate_certs);
       if ('error' in got) return fail(got.error);
       src = got.path;
       cleanup.push(path.posix.dirname(src));

@@ -7,6 +7,16 @@ ANSIBLE_VERSION=12.3.0        # ansible-core 2.19, the newest that runs on Pytho
 PASSLIB_VERSION=1.7.4         # password_hash needs it in ansible-core 2.19
 VENV="${PLAYBOOK_ANSIBLE_VENV:-$HOME/.cache/playbook-engine/ansible-$ANSIBLE_VERSION}"
 
+# synchronize (Ansible's and ours) runs rsync on the controller.
+if ! command -v rsync >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "install-ansible: installing rsync (apt-get)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null
+  else
+    echo "install-ansible: rsync is not installed; synchronize and its tests need it on the controller" >&2
+  fi
+fi
+
 # ansible-core's integration targets (test/integration/targets of the exact release the bundle pins)
 # state its behaviour most exactly; the test suite runs some of them against lab nodes with both
 # engines. They ship only in ansible-core's source distribution.

@@ -27,6 +27,8 @@ export interface ModuleCall {
   bound: BoundTemplar;
   checkMode: boolean;
   diffMode: boolean;
+  /** Where a module's progress lines go (the run's reporters). */
+  progress?: (message: string) => void;
 }
 
 export async function moduleContext(runContext: RunContext, call: ModuleCall): Promise<ModuleContext> {
@@ -40,6 +42,9 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
   const connect = (): Promise<Connection> => runContext.connections.get(target, connectionVars);
   return {
     host,
+    target,
+    connectionVariable: (name, variable) => definedValue(connectionVariables(runContext, { ...call, target: name })(variable)),
+    ...(call.progress ? { progress: call.progress } : {}),
     // A controller-only module has no connection open; one that needs it asks connect().
     get conn() {
       if (!conn) throw new Error(`${task.action} runs on the controller: it has no connection to ${target} (ctx.connect() opens one)`);
@@ -53,6 +58,7 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
     environment: env,
     verbosity: pc.verbosity,
     findFile: (kind, name) => findFile(searchPath, kind, name),
+    playbookDir: runContext.vm.playbookDir,
     loadVarsFile,
     // The template's own directory is searched first for includes and imports.
     renderTemplate: (source, options, extraVars) =>

@@ -227,7 +227,8 @@ export class TaskRunner {
     }
     const delegate = this.delegateFor(task, bound);
     const target = delegate ?? host;
-    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode });
+    const progress = (message: string): void => this.runContext.emit({ type: 'host_progress', task: taskInfo(task), host, message });
+    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode, progress });
     const asyncKw = task.keywords['async'];
     const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
     if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };

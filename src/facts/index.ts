@@ -4,8 +4,10 @@
  */
 import { authorizedKeys } from './authorized-keys.js';
 import { aptPackages, aptSources, debFiles, dpkgPackages } from './apt.js';
+import { archive } from './archive.js';
 import { date } from './date.js';
 import { env } from './env.js';
+import { fragments } from './fragments.js';
 import type { Fact } from './fact.js';
 import { getent } from './getent.js';
 import { gpus } from './gpus.js';
@@ -48,5 +50,5 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
 export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
-  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages].map((f) => [f.name, f]),
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages, fragments, archive].map((f) => [f.name, f]),
 );

@@ -1,5 +1,6 @@
 /** The module registry and the one list of built-in modules (each file default-exports one). */
 import type { Module } from './types.js';
+import assemble from './assemble.js';
 import assert from './assert.js';
 import asyncStatus from './async-status.js';
 import authorizedKey from './authorized-key.js';
@@ -8,6 +9,7 @@ import command from './command.js';
 import copy from './copy.js';
 import debug from './debug.js';
 import fail from './fail.js';
+import fetchFile from './fetch.js';
 import file from './file.js';
 import find from './find.js';
 import getUrl from './get-url.js';
@@ -17,6 +19,8 @@ import lineinfile from './lineinfile.js';
 import pause from './pause.js';
 import ping from './ping.js';
 import raw from './raw.js';
+import replace from './replace.js';
+import script from './script.js';
 import setFact from './set-fact.js';
 import setup from './setup.js';
 import shell from './shell.js';
@@ -25,12 +29,14 @@ import service from './service.js';
 import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
+import synchronize from './synchronize.js';
 import systemdService from './systemd-service.js';
 import apt from './apt.js';
 import aptRepository from './apt-repository.js';
 import packageModule from './package.js';
 import packageFacts from './package-facts.js';
 import pip from './pip.js';
+import unarchive from './unarchive.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
 import ufw from './ufw.js';
@@ -50,6 +56,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   getUrl,
   authorizedKey,
   apt, packageModule, packageFacts, pip, aptRepository,
+  replace, assemble, fetchFile, unarchive, script, synchronize,
 ];
 
 export class ModuleRegistry {

@@ -31,6 +31,15 @@ export interface ModuleResult {
 export interface ModuleContext {
   /** The inventory hostname. */
   readonly host: string;
+  /** The host the module runs on: the delegate under delegate_to, else `host`. */
+  readonly target: string;
+  /**
+   * A connection setting of an inventory host as the engine resolves it for a connection
+   * (ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
+   * ansible_connection...: host variables, then the remote_user/port keywords, then the command line
+   * and ansible.cfg); undefined when none is set. For modules that open their own connections (synchronize).
+   */
+  connectionVariable(host: string, name: string): unknown;
   readonly conn: Connection;
   /** Opens (or re-opens) the host's connection; for controller-side modules that wait for a host. */
   connect(): Promise<Connection>;
@@ -48,6 +57,11 @@ export interface ModuleContext {
    * playbook's `files/` or `templates/` (kind), then as given. Undefined when not found.
    */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
+  /**
+   * The directory relative controller paths are resolved in (Ansible's loader basedir: the
+   * playbook's directory), for modules that write on the controller (fetch's dest).
+   */
+  readonly playbookDir: string;
   /** A controller-side vars file (YAML or JSON mapping), as include_vars and vars_files read it. */
   loadVarsFile(file: string): Record<string, unknown>;
   /**
@@ -65,6 +79,8 @@ export interface ModuleContext {
   readonly async?: { seconds: number; poll: number };
   /** Says that a poll found the async job still running (Ansible's "ASYNC POLL" line). */
   asyncPoll?(jid: string): void;
+  /** Reports how far a long transfer is (one line of text); the reporter shows it at a bounded rate. */
+  progress?(message: string): void;
 }
 
 export interface RenderOptions {

@@ -49,6 +49,8 @@ export type RunEvent =
   | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown> }
   /** An async task with poll > 0: a poll found the job running, or the job ended (ok or failed). */
   | { type: 'host_async'; task: TaskInfo; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
+  /** A long-running module's progress (synchronize's transfer), as the module reports it. */
+  | { type: 'host_progress'; task: TaskInfo; host: string; message: string }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats> };

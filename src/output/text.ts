@@ -37,6 +37,9 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
 export class TextReporter implements Reporter {
   constructor(private readonly options: TextReporterOptions) {}
 
+  /** When each host last printed a progress line: at most one a second per host. */
+  private readonly progressShown = new Map<string, number>();
+
   private c(color: keyof typeof COLORS, text: string): string {
     return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
   }
@@ -73,7 +76,15 @@ export class TextReporter implements Reporter {
         // Ansible's default callback, in its debug colour.
         this.line(this.c('skipped', e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=True finished=False` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`));
         return;
+      case 'host_progress': {
+        const now = Date.now();
+        if (now - (this.progressShown.get(e.host) ?? 0) < 1000) return;
+        this.progressShown.set(e.host, now);
+        this.line(this.c('skipped', `PROGRESS [${e.host}]: ${e.message}`));
+        return;
+      }
       case 'host_result':
+        this.progressShown.delete(e.host);
         this.hostResult(e);
         return;
       case 'included':

@@ -12,7 +12,8 @@ const cache = new Map<string, RegExp>();
 /**
  * A Python pattern as JavaScript RegExp source and flags (i, m, s from `flags` and a leading
  * `(?ims)`), with Python's spellings translated: `(?P<name>`, `(?P=name)`, `\A`, `\Z`, and `$`
- * also matching before a final newline.
+ * also matching before a final newline. Python's lines end at `\n` only: `.` matches `\r`, and
+ * under MULTILINE `^` and `$` are at `\n` (JavaScript's also stop at `\r`, `\u2028`, `\u2029`).
  */
 export function translatePattern(pattern: string, flags: PyRegexFlags = {}): { source: string; flags: string } {
   let source = pattern;
@@ -27,7 +28,7 @@ export function translatePattern(pattern: string, flags: PyRegexFlags = {}): { s
     s ||= f.includes('s');
     source = source.slice(inline[0].length);
   }
-  return { source: translate(source, m), flags: `${i ? 'i' : ''}${m ? 'm' : ''}${s ? 's' : ''}` };
+  return { source: translate(source, m, s), flags: `${i ? 'i' : ''}${m ? 'm' : ''}${s ? 's' : ''}` };
 }
 
 /** Compiles a Python pattern. The result is global (for findall/sub); reset lastIndex before use. */
@@ -50,7 +51,7 @@ export function pyRegex(pattern: string, flags: PyRegexFlags = {}): RegExp {
   return re;
 }
 
-function translate(source: string, multiline: boolean): string {
+function translate(source: string, multiline: boolean, dotall: boolean): string {
   let out = '';
   let inClass = false;
   for (let k = 0; k < source.length; k++) {
@@ -93,8 +94,16 @@ function translate(source: string, multiline: boolean): string {
       continue;
     }
     // Python's `$` also matches before a final newline.
-    if (ch === '$' && !multiline) {
-      out += '(?=\\n?(?![\\s\\S]))';
+    if (ch === '$') {
+      out += multiline ? '(?![^\\n])' : '(?=\\n?(?![\\s\\S]))';
+      continue;
+    }
+    if (ch === '^' && multiline) {
+      out += '(?<![^\\n])';
+      continue;
+    }
+    if (ch === '.' && !dotall) {
+      out += '[^\\n]';
       continue;
     }
     out += ch;
@@ -134,7 +143,7 @@ export function parseReplacement(repl: string): ReplPart[] {
     } else {
       const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', a: '\x07', f: '\f', v: '\v', b: '\b' };
       if (next in escapes) text += escapes[next];
-      else if (/[A-Za-z]/.test(next)) throw new PyError('runtime', `bad escape \\${next} in replacement`);
+      else if (/[A-Za-z]/.test(next)) throw new PyError('runtime', `bad escape \\${next} at position ${k}`);
       else text += '\\' + next;
       k++;
     }

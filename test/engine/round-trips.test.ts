@@ -3,7 +3,8 @@
  * lineinfile is one round trip, and a fact is read once for the run until a module changes the
  * host.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
@@ -71,4 +72,24 @@ test('a fact is read once for the run, and again after a module changed the host
   expect(ran.exitCode, ran.output).toBe(0);
   expect(JSON.parse(readFileSync(path.join(dir, 'seen'), 'utf8'))).toEqual(['none', 'none', 'one']);
   expect(opened[0]!.calls.filter((c) => c.op === 'exec' && c.target.includes('cat "$1"'))).toHaveLength(2);
+});
+
+test('an idempotent re-run of unarchive (remote_src) costs one round trip: the archive fact', async () => {
+  const dir = project({
+    'inventory.ini': 'node1 ansible_connection=recorder\n',
+    'pb.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - unarchive: { src: "{{ playbook_dir }}/a.tar", dest: "{{ playbook_dir }}/out", remote_src: true }
+`,
+    'content/f.txt': 'data\n',
+  });
+  execFileSync('tar', ['-cf', path.join(dir, 'a.tar'), '-C', path.join(dir, 'content'), 'f.txt']);
+  mkdirSync(path.join(dir, 'out'));
+  expect((await run(dir, 'pb.yml', { connections: recorder().connections })).exitCode).toBe(0);
+  expect(readFileSync(path.join(dir, 'out', 'f.txt'), 'utf8')).toBe('data\n');
+  const again = recorder();
+  const ran = await run(dir, 'pb.yml', { connections: again.connections });
+  expect(recapLine(ran.output, 'node1')).toMatch(/ok=1 +changed=0 /);
+  expect(again.opened[0]!.roundTrips).toBe(1);
 });

@@ -46,6 +46,8 @@ export async function createSandbox(): Promise<Sandbox> {
 
   const context = (checkMode: boolean, diffMode: boolean): ModuleContext => ({
     host: 'localhost',
+    target: 'localhost',
+    connectionVariable: (_host: string, name: string) => (name === 'ansible_connection' ? 'local' : undefined),
     conn,
     connect: () => Promise.resolve(conn),
     facts: facts.bind(() => Promise.resolve(conn), undefined, {}),
@@ -55,6 +57,7 @@ export async function createSandbox(): Promise<Sandbox> {
     environment: {},
     verbosity: 0,
     loadVarsFile,
+    playbookDir: base,
     findFile(kind, name) {
       // Like the engine: the kind's directory first, then the name as given; a trailing slash stays.
       for (const candidate of [path.join(dirs[kind], name), path.resolve(base, name)]) {
@@ -74,7 +77,10 @@ export async function createSandbox(): Promise<Sandbox> {
     vars,
     p: (...parts) => path.join(root, ...parts),
     async run(module, args, mode = {}) {
-      return module.bind(args).run(context(mode.check ?? false, mode.diff ?? false));
+      const result = await module.bind(args).run(context(mode.check ?? false, mode.diff ?? false));
+      // As the executor does: what the facts said may no longer hold.
+      if (result.changed) facts.invalidate();
+      return result;
     },
     cleanup: () => fs.rm(base, { recursive: true, force: true }),
   };

@@ -100,6 +100,7 @@ export async function startModuleLab(name: string, options: { nodes?: number; in
         dest: "${out}-{{ inventory_hostname }}.json"
       delegate_to: localhost
       become: false
+      check_mode: false
       changed_when: false
 `
         : '';

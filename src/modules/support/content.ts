@@ -33,7 +33,14 @@ export interface InstallRequest extends WantedAttributes {
 /** How a module words a failed validation (copy and lineinfile differ). */
 export type ValidationFailure = (rc: number | null, stdout: string, stderr: string) => ModuleResult;
 
-export type InstallOutcome = { failure?: undefined; backupFile?: string } | { failure: ModuleResult; backupFile?: string };
+/** What the validator said about the new content (assemble returns it). */
+export interface ValidationOutput {
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export type InstallOutcome = { failure?: undefined; backupFile?: string; validation?: ValidationOutput } | { failure: ModuleResult; backupFile?: string };
 
 const VALIDATED = '__playbook_validated__';
 
@@ -110,7 +117,7 @@ export async function installContent(ctx: ModuleContext, request: InstallRequest
     if (e instanceof ModeError) return { failure: modeFailure(e, request.path, request.existing) };
     throw e;
   }
-  const outcome: { backupFile?: string } = {};
+  const outcome: { backupFile?: string; validation?: ValidationOutput } = {};
   if (request.backup && request.existing && request.existing.type !== 'directory') outcome.backupFile = await backupFile(ctx, request.path);
   if (request.validate === null) {
     const failure = await firstWrite(ctx, request, () => writeKeepingOwner(ctx, request.path, request.data, target.attributes, target.inherited));
@@ -137,5 +144,6 @@ export async function installContent(ctx: ModuleContext, request: InstallRequest
     const reason = result.stderr.slice(marker + VALIDATED.length).trim();
     throw new Error(`Could not move the validated file into place at ${request.path}: ${reason}`);
   }
+  outcome.validation = { rc: 0, stdout: result.stdout, stderr: result.stderr.slice(0, marker) };
   return outcome;
 }

@@ -1,6 +1,7 @@
 /** Remote paths are POSIX paths whatever the controller runs on. */
 import path from 'node:path/posix';
 import type { FileStat } from '../../connection/types.js';
+import { user } from '../../facts/user.js';
 import type { ModuleContext } from '../types.js';
 
 export const posixPath = path;
@@ -27,6 +28,13 @@ export function dirName(p: string): string {
 /** os.path.basename: everything after the last '/'. */
 export function baseName(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** The action plugins' _remote_expand_user: `~` and `~/...` in the home of the task's user (the become user under become). */
+export async function expandRemoteUser(ctx: ModuleContext, p: string): Promise<string> {
+  if (p !== '~' && !p.startsWith('~/')) return p;
+  const home = (await ctx.facts.get(user)).user_dir;
+  return home ? path.join(home, p.slice(1)) : p;
 }
 
 /** The path with every link resolved (os.path.realpath), read on the host. */

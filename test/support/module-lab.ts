@@ -97,6 +97,7 @@ export async function startModuleLab(name: string, options: { nodes?: number; in
       delegate_to: localhost
       become: false
       changed_when: false
+      check_mode: false
 `
         : '';
       const playbook = path.join(work, `play-${id}.yml`);

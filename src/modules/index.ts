@@ -24,6 +24,7 @@ import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
 import user from './user.js';
+import group from './group.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -34,7 +35,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService, service, serviceFacts, getent, sysctl, user,
+  systemdService, service, serviceFacts, getent, sysctl, user, group,
 ];
 
 export class ModuleRegistry {

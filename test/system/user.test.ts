@@ -132,3 +132,66 @@ describe('user', () => {
     expect(await sh('node2', state)).toBe(await sh('node1', state));
   }, 300_000);
 });
+
+describe('group', () => {
+  it('creates a group with a gid, changes the gid, removes it; each once; check mode touches nothing', async () => {
+    const create = `    - group: { name: labqa, gid: 3100 }\n      register: g\n`;
+    const checked = await lab.play(create, { hosts: 'node2', args: ['--check'], dump: ['g'] });
+    expect(checked.recap('node2')).toMatchObject({ changed: 1, failed: 0 });
+    expect((await lab.sh('node2', 'getent group labqa')).rc).toBe(2);
+    const first = await lab.play(create, { hosts: 'node2', dump: ['g'] });
+    expect(first.registered('node2')['g']).toMatchObject({ changed: true, name: 'labqa', gid: 3100, state: 'present', system: false });
+    expect(await sh('node2', 'getent group labqa')).toBe('labqa:x:3100:\n');
+    expect((await lab.play(create, { hosts: 'node2' })).recap('node2')).toMatchObject({ changed: 0, failed: 0 });
+    const regid = await lab.play(`    - group: { name: labqa, gid: 3101 }\n      register: g\n`, { hosts: 'node2', dump: ['g'] });
+    expect(regid.registered('node2')['g']).toMatchObject({ changed: true, gid: 3101 });
+    expect(await sh('node2', 'getent group labqa')).toBe('labqa:x:3101:\n');
+    const system = await lab.play(`    - group: { name: labsys, system: true }\n      register: g\n`, { hosts: 'node2', dump: ['g'] });
+    expect(system.registered('node2')['g']['gid']).toBeLessThan(1000);
+    expect(await sh('node2', 'getent group labsys | cut -d: -f3')).toBe(`${system.registered('node2')['g']['gid']}\n`);
+    const absent = `    - group: { name: labqa, state: absent }\n`;
+    expect((await lab.play(absent, { hosts: 'node2', args: ['--check'] })).recap('node2')).toMatchObject({ changed: 1 });
+    expect(await sh('node2', 'getent group labqa')).toBe('labqa:x:3101:\n');
+    expect((await lab.play(absent, { hosts: 'node2' })).recap('node2')).toMatchObject({ changed: 1 });
+    expect((await lab.sh('node2', 'getent group labqa')).rc).toBe(2);
+    expect((await lab.play(absent, { hosts: 'node2' })).recap('node2')).toMatchObject({ changed: 0, failed: 0 });
+  }, 300_000);
+
+  it('refuses non_unique without a gid before running, and says why groupdel failed', async () => {
+    const bad = await lab.play(`    - group: { name: labx, non_unique: true }\n`, { hosts: 'node2' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toMatch(/non_unique is True but all of the following are missing: gid/);
+    await lab.sh('node2', 'useradd -U -M primo');
+    const primary = await lab.play(`    - group: { name: primo, state: absent }\n      register: g\n      ignore_errors: true\n`, { hosts: 'node2', dump: ['g'] });
+    expect(primary.registered('node2')['g']).toMatchObject({ failed: true, name: 'primo', msg: "groupdel: cannot remove the primary group of user 'primo'\n" });
+    expect(primary.stdout).toMatch(/fatal: \[node2\]: FAILED! => .*cannot remove the primary group of user 'primo'/);
+  }, 300_000);
+
+  it('gives what ansible-playbook gives', async () => {
+    const tasks = `    - group: { name: parg, gid: 3200 }
+      register: create
+    - group: { name: parg, gid: 3200 }
+      register: again
+    - group: { name: parg, gid: 3001, non_unique: true }
+      register: dup
+    - group: { name: parg, gid: 3201 }
+      register: check
+      check_mode: true
+    - group: { name: parsys, system: true }
+      register: system
+    - group: { name: parg, state: absent }
+      register: absent
+    - group: { name: parg, state: absent }
+      register: absent_again
+`;
+    const keys = ['create', 'again', 'dup', 'check', 'system', 'absent', 'absent_again'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const fields = ['changed', 'failed', 'msg', 'name', 'gid', 'state', 'system', 'stdout', 'stderr'];
+    const pick = (r: Record<string, any>, k: string): Record<string, unknown> => Object.fromEntries(fields.map((f) => [f, f === 'gid' && k === 'system' ? typeof r[f] : r[f]]));
+    for (const k of keys) expect(pick(ours.registered('node2')[k], k), k).toEqual(pick(theirs.registered('node1')[k], k));
+    const state = 'getent group parg || echo no-parg; getent group parsys | cut -d: -f1';
+    expect(await sh('node2', state)).toBe(await sh('node1', state));
+  }, 300_000);
+});

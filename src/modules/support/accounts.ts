@@ -183,6 +183,8 @@ export interface GroupRequest {
   system: boolean;
   nonUnique: boolean;
   force: boolean;
+  gidMin?: number | null;
+  gidMax?: number | null;
 }
 
 /** groupadd, groupmod or groupdel (or nothing), as Ansible's group module decides on Linux. */
@@ -193,6 +195,8 @@ export function planGroup(request: GroupRequest, groups: readonly GroupEntry[]):
     const cmd = ['groupadd'];
     if (request.gid !== null) cmd.push('-g', String(request.gid), ...(request.nonUnique ? ['-o'] : []));
     if (request.system) cmd.push('-r');
+    if (request.gidMin != null) cmd.push('-K', `GID_MIN=${request.gidMin}`);
+    if (request.gidMax != null) cmd.push('-K', `GID_MAX=${request.gidMax}`);
     return [...cmd, request.name];
   }
   if (request.gid !== null && current.gid !== request.gid) return ['groupmod', '-g', String(request.gid), ...(request.nonUnique ? ['-o'] : []), request.name];

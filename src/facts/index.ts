@@ -14,6 +14,7 @@ import { platform } from './platform.js';
 import { services } from './services.js';
 import { sysctlState } from './sysctl.js';
 import { account } from './account.js';
+import { hostnameState } from './hostname.js';
 import { systemdUnit } from './systemd.js';
 import { sysvService } from './sysv.js';
 import { user } from './user.js';
@@ -43,4 +44,4 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
-export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, account].map((f) => [f.name, f]));
+export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map([platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, account, hostnameState].map((f) => [f.name, f]));

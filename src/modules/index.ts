@@ -25,6 +25,7 @@ import stat from './stat.js';
 import sysctl from './sysctl.js';
 import user from './user.js';
 import group from './group.js';
+import hostname from './hostname.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -35,7 +36,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService, service, serviceFacts, getent, sysctl, user, group,
+  systemdService, service, serviceFacts, getent, sysctl, user, group, hostname,
 ];
 
 export class ModuleRegistry {

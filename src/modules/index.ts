@@ -26,6 +26,7 @@ import sysctl from './sysctl.js';
 import user from './user.js';
 import group from './group.js';
 import hostname from './hostname.js';
+import pamLimits from './pam-limits.js';
 import systemdService from './systemd-service.js';
 import tempfile from './tempfile.js';
 import template from './template.js';
@@ -36,7 +37,7 @@ import waitForConnection from './wait-for-connection.js';
 const BUILTIN_MODULES: readonly Module[] = [
   command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
-  systemdService, service, serviceFacts, getent, sysctl, user, group, hostname,
+  systemdService, service, serviceFacts, getent, sysctl, user, group, hostname, pamLimits,
 ];
 
 export class ModuleRegistry {

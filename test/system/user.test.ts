@@ -133,6 +133,50 @@ describe('user', () => {
   }, 300_000);
 });
 
+describe('user parity, continued', () => {
+  it('homes, SSH keys, check mode, groups cleared, removal: as ansible-playbook does them', async () => {
+    for (const node of ['node1', 'node2']) await lab.sh(node, 'mkdir -p /opt/labskel && echo hello > /opt/labskel/.labrc');
+    const tasks = `    - user: { name: quinn, home: /data/people/quinn, skeleton: /opt/labskel, groups: [labdev, labweb], password: "${HASH}", update_password: on_create }
+      register: create
+    - user: { name: quinn, password: "${HASH2}", update_password: on_create }
+      register: on_create
+    - user: { name: quinn, shell: /bin/sh, comment: Quinn }
+      register: check
+      check_mode: true
+    - user: { name: quinn, groups: [] }
+      register: cleared
+    - user: { name: quinn, home: /data/quinn2, move_home: true }
+      register: moved
+    - user: { name: quinn, generate_ssh_key: true, ssh_key_bits: 2048, ssh_key_comment: parity }
+      register: key
+    - user: { name: quinn, generate_ssh_key: true, ssh_key_bits: 2048, ssh_key_comment: parity }
+      register: key_again
+    - user: { name: nohome, create_home: false, uid: 2300, non_unique: true }
+      register: nohome
+    - user: { name: quinn, state: absent, remove: true }
+      register: removed
+      check_mode: true
+`;
+    const keys = ['create', 'on_create', 'check', 'cleared', 'moved', 'key', 'key_again', 'nohome', 'removed'];
+    const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
+    expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+    expect(ours.code, ours.stdout).toBe(0);
+    expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+    const fields = ['changed', 'failed', 'msg', 'name', 'uid', 'group', 'groups', 'home', 'shell', 'comment', 'state', 'system', 'create_home', 'append', 'move_home', 'password', 'force', 'remove', 'ssh_key_file'];
+    const pick = (r: Record<string, any>): Record<string, unknown> => ({
+      ...Object.fromEntries(fields.map((f) => [f, r[f]])),
+      // The key differs from node to node; its shape does not.
+      ssh_fingerprint: typeof r['ssh_fingerprint'] === 'string' ? r['ssh_fingerprint'].replace(/SHA256:\S+/, 'SHA256:x') : r['ssh_fingerprint'],
+      ssh_public_key: typeof r['ssh_public_key'] === 'string' ? r['ssh_public_key'].replace(/^ssh-rsa \S+/, 'ssh-rsa x') : r['ssh_public_key'],
+    });
+    for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+    expect(ours.registered('node2')['key']['ssh_fingerprint']).toMatch(/^2048 SHA256:\S+ parity \(RSA\)$/);
+    const state = 'getent passwd quinn nohome; id -nG quinn; getent shadow quinn | cut -d: -f2; stat -c "%n %a %U %G" /data /data/people /data/quinn2 /data/quinn2/.labrc /data/quinn2/.ssh /data/quinn2/.ssh/id_rsa /data/quinn2/.ssh/id_rsa.pub; test -e /data/people/quinn || echo moved; test -e /home/nohome || echo no-home';
+    expect(await sh('node2', state)).toBe(await sh('node1', state));
+    expect(await sh('node2', 'cat /data/quinn2/.labrc')).toBe('hello\n');
+  }, 300_000);
+});
+
 describe('group', () => {
   it('creates a group with a gid, changes the gid, removes it; each once; check mode touches nothing', async () => {
     const create = `    - group: { name: labqa, gid: 3100 }\n      register: g\n`;

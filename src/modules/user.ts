@@ -41,7 +41,7 @@ if [ "$PB_STATE" = present ] && pw=$(getent passwd "$PB_NAME"); then
       [ -e "$k" ] && printf '@@playbook:key_overwritten=%s\\n' "$k"
       [ -e "$k.pub" ] && { printf '@@playbook:pub_overwritten=%s\\n' "$k.pub"; rm -f -- "$k.pub"; }
       if [ "$PB_SSH_BITS" -gt 0 ]; then set -- -b "$PB_SSH_BITS"; else set --; fi
-      printf 'y\\n' | ssh-keygen -q -t "$PB_SSH_TYPE" "$@" -C "$PB_SSH_COMMENT" -f "$k" -N '' >/dev/null || exit $?
+      printf 'y\\n' | ssh-keygen -q -t "$PB_SSH_TYPE" "$@" -C "$PB_SSH_COMMENT" -f "$k" -N "$PB_SSH_PASSPHRASE" >/dev/null || exit $?
       chown "$u:$g" "$k" "$k.pub" || exit 1
       echo '@@playbook:key_generated'
     fi
@@ -185,6 +185,8 @@ export default defineModule({
         PB_SSH_TYPE: args.ssh_key_type,
         PB_SSH_BITS: String(args.ssh_key_bits),
         PB_SSH_COMMENT: args.ssh_key_comment ?? `ansible-generated on ${before.hostname}`,
+        // (Ansible types the passphrase at ssh-keygen's prompt; here it is ssh-keygen's -N argument.)
+        PB_SSH_PASSPHRASE: args.ssh_key_passphrase ?? '',
         PB_CHAGE: chage.join(' '),
       };
       const out = await runScript(ctx, APPLY, command ?? [], env);

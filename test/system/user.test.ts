@@ -153,11 +153,15 @@ describe('user parity, continued', () => {
       register: key_again
     - user: { name: nohome, create_home: false, uid: 2300, non_unique: true }
       register: nohome
+    - user: { name: nohome, password_expire_max: 90, password_expire_min: 1, password_expire_warn: 7, generate_ssh_key: true, ssh_key_file: /root/nohome_key, ssh_key_type: ed25519, ssh_key_passphrase: "lab pass" }
+      register: expiry
+    - user: { name: nohome, password_expire_max: 90, password_expire_min: 1, password_expire_warn: 7 }
+      register: expiry_again
     - user: { name: quinn, state: absent, remove: true }
       register: removed
       check_mode: true
 `;
-    const keys = ['create', 'on_create', 'check', 'cleared', 'moved', 'key', 'key_again', 'nohome', 'removed'];
+    const keys = ['create', 'on_create', 'check', 'cleared', 'moved', 'key', 'key_again', 'nohome', 'expiry', 'expiry_again', 'removed'];
     const [ours, theirs] = await Promise.all([lab.play(tasks, { hosts: 'node2', dump: keys }), lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' })]);
     expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
     expect(ours.code, ours.stdout).toBe(0);
@@ -167,11 +171,15 @@ describe('user parity, continued', () => {
       ...Object.fromEntries(fields.map((f) => [f, r[f]])),
       // The key differs from node to node; its shape does not.
       ssh_fingerprint: typeof r['ssh_fingerprint'] === 'string' ? r['ssh_fingerprint'].replace(/SHA256:\S+/, 'SHA256:x') : r['ssh_fingerprint'],
-      ssh_public_key: typeof r['ssh_public_key'] === 'string' ? r['ssh_public_key'].replace(/^ssh-rsa \S+/, 'ssh-rsa x') : r['ssh_public_key'],
+      ssh_public_key: typeof r['ssh_public_key'] === 'string' ? r['ssh_public_key'].replace(/^(ssh-\S+) \S+/, '$1 x') : r['ssh_public_key'],
     });
-    for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+    // (The default key comment names the host: "ansible-generated on node1".)
+    const onNode2 = (v: unknown): unknown => JSON.parse(JSON.stringify(v).replaceAll('node1', 'node2'));
+    for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(onNode2(pick(theirs.registered('node1')[k])));
     expect(ours.registered('node2')['key']['ssh_fingerprint']).toMatch(/^2048 SHA256:\S+ parity \(RSA\)$/);
-    const state = 'getent passwd quinn nohome; id -nG quinn; getent shadow quinn | cut -d: -f2; stat -c "%n %a %U %G" /data /data/people /data/quinn2 /data/quinn2/.labrc /data/quinn2/.ssh /data/quinn2/.ssh/id_rsa /data/quinn2/.ssh/id_rsa.pub; test -e /data/people/quinn || echo moved; test -e /home/nohome || echo no-home';
+    // The passphrase protects the key: ssh-keygen -y opens it only with it.
+    expect((await lab.sh('node2', 'ssh-keygen -y -P "lab pass" -f /root/nohome_key >/dev/null && ! ssh-keygen -y -P "" -f /root/nohome_key 2>/dev/null')).rc).toBe(0);
+    const state = 'getent shadow nohome | cut -d: -f4-6; getent passwd quinn nohome; id -nG quinn; getent shadow quinn | cut -d: -f2; stat -c "%n %a %U %G" /data /data/people /data/quinn2 /data/quinn2/.labrc /data/quinn2/.ssh /data/quinn2/.ssh/id_rsa /data/quinn2/.ssh/id_rsa.pub; test -e /data/people/quinn || echo moved; test -e /home/nohome || echo no-home';
     expect(await sh('node2', state)).toBe(await sh('node1', state));
     expect(await sh('node2', 'cat /data/quinn2/.labrc')).toBe('hello\n');
   }, 300_000);

@@ -57,6 +57,14 @@ describe('pam_limits', () => {
     expect(again.recap('node2')).toMatchObject({ changed: 0, failed: 0 });
   }, 300_000);
 
+  it('backup: a copy of the file as it was, named as Ansible names it', async () => {
+    await lab.sh('node2', 'printf "* soft core 0\\n" > /etc/security/limits.d/92-backup.conf');
+    const run = await lab.play(`    - pam_limits: { dest: /etc/security/limits.d/92-backup.conf, domain: "*", limit_type: soft, limit_item: core, value: "100", backup: true }\n      register: b\n`, { hosts: 'node2', dump: ['b'] });
+    const b = run.registered('node2')['b'];
+    expect(b).toMatchObject({ changed: true, backup_file: expect.stringMatching(/^\/etc\/security\/limits\.d\/92-backup\.conf\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/) });
+    expect(await sh('node2', `cat ${b['backup_file']} /etc/security/limits.d/92-backup.conf`)).toBe('* soft core 0\n*\tsoft\tcore\t100\n');
+  }, 300_000);
+
   it('fails on a bad value, naming it, and on a bad line in the file, naming the file', async () => {
     await lab.sh('node2', 'printf "* hard core lots\\n" > /etc/security/limits.d/91-bad.conf');
     const run = await lab.play(`    - pam_limits: { domain: "*", limit_type: soft, limit_item: nofile, value: many }

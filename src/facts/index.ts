@@ -19,6 +19,8 @@ import { pkgMgr } from './pkg-mgr.js';
 import { platform } from './platform.js';
 import { services } from './services.js';
 import { sysctlState } from './sysctl.js';
+import { account } from './account.js';
+import { hostnameState } from './hostname.js';
 import { systemdUnit } from './systemd.js';
 import { sysvService } from './sysv.js';
 import { ufw } from './ufw.js';
@@ -50,5 +52,5 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
 export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
-  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages, fragments, archive].map((f) => [f.name, f]),
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages, fragments, archive, account, hostnameState].map((f) => [f.name, f]),
 );

@@ -30,6 +30,10 @@ import serviceFacts from './service-facts.js';
 import stat from './stat.js';
 import sysctl from './sysctl.js';
 import synchronize from './synchronize.js';
+import user from './user.js';
+import group from './group.js';
+import hostname from './hostname.js';
+import pamLimits from './pam-limits.js';
 import systemdService from './systemd-service.js';
 import apt from './apt.js';
 import aptRepository from './apt-repository.js';
@@ -57,6 +61,7 @@ const BUILTIN_MODULES: readonly Module[] = [
   authorizedKey,
   apt, packageModule, packageFacts, pip, aptRepository,
   replace, assemble, fetchFile, unarchive, script, synchronize,
+  user, group, hostname, pamLimits,
 ];
 
 export class ModuleRegistry {

@@ -1,7 +1,7 @@
 /**
  * ansible.posix.sysctl: a kernel parameter in a sysctl file (and, with sysctl_set, in the running
  * kernel), the file reloaded after a change. The parameter and the file are read in one round trip;
- * the file is written atomically; `sysctl -w` and `sysctl -p` run in one more.
+ * the file is written atomically where its links lead; `sysctl -w` and `sysctl -p` follow.
  */
 import { sysctlState } from '../facts/sysctl.js';
 import { defineModule } from './define.js';
@@ -37,16 +37,16 @@ export default defineModule({
     if (ctx.checkMode || !plan.changed) return { changed: plan.changed };
     const lang = { LANG: 'C', LC_ALL: 'C' };
     if (plan.setRunning) {
-      const set = await ctx.conn.exec(['sysctl', ...(args.ignoreerrors ? ['-e'] : []), '-w', `${name}=${value.split(/\s+/).length > 1 ? `"${value}"` : value}`], { become: ctx.become, env: lang });
+      const set = await ctx.conn.exec(['sysctl', ...(args.ignoreerrors ? ['-e'] : []), '-w', `${name}=${value}`], { become: ctx.become, env: lang });
       if (set.rc !== 0 || SET_FAILED.test(set.stderr)) return { changed: false, failed: true, msg: `setting ${name} failed: ${set.stdout + set.stderr}` };
     }
     if (plan.write !== undefined) {
-      const existing = await ctx.conn.stat(args.sysctl_file, { become: ctx.become, follow: true });
-      await ctx.conn.writeFile(args.sysctl_file, plan.write, existing ? { mode: existing.mode, owner: existing.owner, group: existing.group } : { mode: 0o644 }, { become: ctx.become });
+      // Written where the path leads, as Ansible does: a link (Debian's /etc/sysctl.d/99-sysctl.conf) stays a link.
+      await ctx.conn.writeFile(current.realPath, plan.write, current.attributes ?? { mode: 0o644 }, { become: ctx.become });
     }
     if (plan.reload) {
       const reload = await runCommands(ctx, [['env', 'LANG=C', 'LC_ALL=C', 'sysctl', ...(args.ignoreerrors ? ['-e'] : []), '-p', args.sysctl_file]]);
-      if (reload.rc !== 0 || SET_FAILED.test(reload.stderr)) return { changed: true, failed: true, msg: `Failed to reload sysctl: ${reload.stdout}${reload.stderr}` };
+      if (reload.rc !== 0 || SET_FAILED.test(reload.stderr)) return { changed: false, failed: true, msg: `Failed to reload sysctl: ${reload.stdout}${reload.stderr}` };
     }
     return { changed: true };
   },

@@ -27,3 +27,9 @@ test('absent drops the line; sysctl_set compares the running value word by word'
 test('booleans become 1 and 0, as Ansible writes them', () => {
   expect([sysctlValue('yes'), sysctlValue('False'), sysctlValue(' 10 '), sysctlValue(null)]).toEqual(['1', '0', '10', '']);
 });
+
+test('absent with an empty value in the file: nothing to drop, but a reload when the kernel has a value (as Ansible decides)', () => {
+  const absent = { ...present, state: 'absent' as const, value: '' };
+  expect(planSysctl(absent, 'net.core.somaxconn=\n', '4096')).toEqual({ changed: true, write: undefined, setRunning: false, reload: true });
+  expect(planSysctl({ ...absent, reload: false }, 'net.core.somaxconn=\n', '4096').changed).toBe(false);
+});

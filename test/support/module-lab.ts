@@ -102,6 +102,7 @@ export async function startModuleLab(name: string, options: { nodes?: number; in
       become: false
       check_mode: false
       changed_when: false
+      check_mode: false
 `
         : '';
       const playbook = path.join(work, `play-${id}.yml`);

@@ -70,10 +70,10 @@ export function planSysctl(request: SysctlRequest, fileText: string | null, runn
   let setRunning = false;
   if (inFile === undefined) {
     if (request.state === 'present') changed = write = true;
-  } else if (request.state === 'absent') {
-    // An empty value in the file counts as absent already, as in Ansible.
-    if (inFile !== '') changed = write = true;
+  } else if (request.state === 'absent' && inFile !== '') {
+    changed = write = true;
   } else if (inFile !== request.value) {
+    // (absent, with an empty value in the file, lands here and below as in Ansible)
     changed = write = true;
   } else if (request.reload && !sameValue(running, request.value)) {
     changed = true;

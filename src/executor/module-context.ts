@@ -15,8 +15,6 @@ import type { RunContext } from './context.js';
 import { inherited } from './keywords.js';
 import { type PlayContext, taskSearchPath } from './vars.js';
 
-export { taskSearchPath };
-
 /** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
 export interface ModuleCall {
   pc: PlayContext;

@@ -14,11 +14,11 @@ import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
-import { moduleContext, taskSearchPath } from './module-context.js';
+import { moduleContext } from './module-context.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
-import { OMIT, type PlayContext } from './vars.js';
+import { OMIT, type PlayContext, taskSearchPath } from './vars.js';
 
 function dropOmitted(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);

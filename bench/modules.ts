@@ -102,7 +102,8 @@ address = {{ cluster_ip }}
 peer.{{ loop.index }} = {{ hostvars[h].cluster_ip }}
 {% endfor %}
 `;
-const PEERS_TEMPLATE = `{% for h in groups['all'] | difference([inventory_hostname]) %}{{ h }} {{ hostvars[h].cluster_ip }}
+// Not `difference`: its order is Python's set order, which changes from one ansible-playbook process to the next.
+const PEERS_TEMPLATE = `{% for h in groups['all'] if h != inventory_hostname %}{{ h }} {{ hostvars[h].cluster_ip }}
 {% endfor %}`;
 
 const playbookText = (strategy: 'linear' | 'free'): string =>
@@ -183,7 +184,13 @@ function parseRecap(stdout: string): Map<string, Recap> {
 function verify(what: string, r: Ran, rerun: boolean): void {
   const recap = parseRecap(r.stdout);
   const fail = (why: string): never => {
-    const problems = r.stdout.split('\n').filter((l) => /fatal:|UNREACHABLE|ERROR|failed=[1-9]/.test(l));
+    // The failed lines, and for a re-run the tasks that said changed (with their TASK banner).
+    let task = '';
+    const problems: string[] = [];
+    for (const l of r.stdout.split('\n')) {
+      if (l.startsWith('TASK [')) task = l;
+      else if (/fatal:|UNREACHABLE|ERROR|failed=[1-9]/.test(l) || (rerun && /^changed:/.test(l))) problems.push(`${task.replace(/\s*\*+$/, '')} ${l}`);
+    }
     throw new Error(`${what}: ${why}\n--- problems ---\n${problems.slice(0, 20).join('\n')}\n--- output (end) ---\n${tail(r.stdout)}\n${tail(r.stderr, 10)}`);
   };
   if (r.code !== 0) fail(`exit code ${String(r.code)}`);

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnreachableError } from '../connection/types.js';
 import { ArgumentError } from '../modules/args.js';
+import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
@@ -200,7 +201,7 @@ export class TaskRunner {
    */
   private async runItem(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     const module = this.runContext.modules.get(task.action);
-    if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
+    if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;
     try {

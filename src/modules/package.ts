@@ -5,6 +5,7 @@
  * host whose manager is another, the task fails naming it.
  */
 import { pkgMgr } from '../facts/pkg-mgr.js';
+import { isAnsibleBuiltinModule } from './ansible-builtin.js';
 import { isDict } from '../python/values.js';
 import { ArgumentError, validateArgs } from './args.js';
 import { defineModule } from './define.js';
@@ -35,6 +36,8 @@ export default defineModule({
     const short = manager.replace(/^ansible\.(builtin|legacy)\./, '');
     if (!SUPPORTED.includes(short)) {
       if (short === 'unknown' || short === 'auto') return { changed: false, failed: true, msg: 'Could not detect which package manager to use. Try gathering facts or setting the "use" option.' };
+      // Ansible's words for a manager no module answers to.
+      if (!isAnsibleBuiltinModule(manager)) return { changed: false, failed: true, msg: `Could not find a matching action for the "${manager}" package manager.` };
       return { changed: false, failed: true, msg: `package: this host's package manager is ${short}, which playbook does not support (it supports ${SUPPORTED.join(', ')}); use ${short}'s own tooling for this host, or set "use" if the detection is wrong` };
     }
     try {

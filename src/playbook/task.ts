@@ -2,6 +2,7 @@
  * One task or block as written in YAML, normalised: which module it runs, its arguments (dict,
  * `k=v` string or `args:`), its keywords, its loop. Every problem names file:line:column.
  */
+import { isAnsibleBuiltinModule } from '../modules/ansible-builtin.js';
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
@@ -28,9 +29,12 @@ function shortModuleName(name: string): string {
 
 const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);
 
-/** What a task may name: a module, or one of the engine's own actions (by any of its names). */
+/**
+ * What a task may name: a module, one of the engine's own actions (by any of its names), or one of
+ * ansible.builtin's modules that playbook does not carry (such a task fails if it runs).
+ */
 function isAction(ctx: NormalizeContext, name: string): boolean {
-  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name));
+  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || isAnsibleBuiltinModule(name);
 }
 
 /** The names "Did you mean ...?" chooses from: the modules', then the engine's actions. */

@@ -25,6 +25,6 @@ export const NOT_RUNNABLE_TARGETS: Readonly<Record<string, string>> = {
   file: 'ansible-playbook fails it on a lab node too (an assertion about a user the node image lacks)',
   copy: 'ansible-playbook fails it on a lab node too (an assertion about a user the node image lacks)',
   fetch: 'a script target (runme.sh drives ansible-playbook itself with its own inventory), not a role',
-  user: "ansible-playbook fails it on a lab node too: test_local.yml installs libuser (`action: \"{{ ansible_facts.pkg_mgr }}\"`, for luseradd), which the lab's apt mirror does not carry (\"No package matching 'libuser' is available\"); playbook fails the same task",
-  group: "ansible-playbook fails it on a lab node too: tests.yml installs libuser (`action: \"{{ ansible_facts.pkg_mgr }}\"`, for lgroupadd), which the lab's apt mirror does not carry (\"No package matching 'libuser' is available\"); playbook fails the same task, with the same recap",
+  user: "ansible-playbook fails it on a lab node too: test_local.yml installs libuser (`action: \"{{ ansible_facts.pkg_mgr }}\"`, for luseradd), which the lab's apt mirror does not carry (\"No package matching 'libuser' is available\"); playbook fails the same task, with the same recap (the tasks after it, umask, inactive, uid_min/max and ssh_keygen, pass with both engines when run without it)",
+  group: "ansible-playbook fails it on a lab node too: tests.yml installs libuser (`action: \"{{ ansible_facts.pkg_mgr }}\"`, for lgroupadd), which the lab's apt mirror does not carry (\"No package matching 'libuser' is available\"); playbook fails the same task, with the same recap (the tasks after it that need no lgroupadd, groupdel's force and test_create_group_min_max, pass with both engines when run without it)",
 };

@@ -199,7 +199,9 @@ export class TaskRunner {
    * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
    * templar `when` was evaluated with: same variables, so its cache is reused.
    */
-  private async runItem(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
+  private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
+    // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
+    const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;
     const module = this.runContext.modules.get(task.action);
     if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
@@ -214,6 +216,11 @@ export class TaskRunner {
         templated[name] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
       }
       args = dropOmitted(templated) as Record<string, unknown>;
+      // The action plugin refuses async before it looks at its arguments.
+      const asyncKw = task.keywords['async'];
+      if (module.refusesAsync && asyncKw !== undefined && truthy(bound.templateValue(asyncKw))) {
+        return { failed: true, changed: false, msg: `This action (${task.action}) does not support async.` };
+      }
       moduleCall = module.bind(args);
     } catch (e) {
       if (e instanceof ArgumentError) return { failed: true, changed: false, msg: e.message };

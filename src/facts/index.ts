@@ -25,6 +25,7 @@ import { systemdUnit } from './systemd.js';
 import { sysvService } from './sysv.js';
 import { ufw } from './ufw.js';
 import { user } from './user.js';
+import { virtual } from './virtual.js';
 
 export { defineFact, FactError } from './fact.js';
 export type { Fact, FactDefinition, FactRequest } from './fact.js';
@@ -48,9 +49,10 @@ export const SETUP_SUBSETS: ReadonlyMap<string, readonly SetupFact[]> = new Map(
   ['hardware', [hardware, mounts, gpus]],
   ['mounts', [hardware, mounts, gpus]],
   ['gpus', [gpus]],
+  ['virtual', [virtual]],
 ]);
 
 /** Every built-in fact, by name (with their arguments' types erased: read them through their own export). */
 export const FACTS: ReadonlyMap<string, { readonly name: string; readonly command: string }> = new Map(
-  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages, fragments, archive, account, hostnameState].map((f) => [f.name, f]),
+  [platform, hardware, user, env, date, network, mounts, gpus, systemdUnit, services, sysvService, getent, sysctlState, ufw, authorizedKeys, pkgMgr, aptPackages, debFiles, dpkgPackages, aptSources, pipPackages, fragments, archive, account, hostnameState, virtual].map((f) => [f.name, f]),
 );

@@ -96,8 +96,8 @@ function convert(value: unknown, type: ArgType, name: string, elements?: ArgType
     case 'str':
     case 'path': {
       if (typeof value === 'string') return value;
-      if (Array.isArray(value) || isDict(value)) fail();
-      // Ansible converts scalars to text (with a warning): 8080 -> '8080', True -> 'True'.
+      // Ansible converts anything else to text (check_type_str, to_native): 8080 -> '8080',
+      // True -> 'True', a dict or list -> its Python text ("{'path': '/x'}").
       return pyStr(value);
     }
     case 'bool':

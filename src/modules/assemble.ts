@@ -84,6 +84,7 @@ async function assembleOnHost(ctx: ModuleContext, args: AssembleArgs, build: (fr
 export default defineModule({
   name: 'assemble',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       src: { type: 'path', required: true },
@@ -116,6 +117,13 @@ export default defineModule({
       { dest: args.dest, force: true, follow: false, backup: args.backup, validate: args.validate, want, directoryMode: undefined },
       { data, rel: path.basename(args.dest), fromContent: false, label: found },
     );
-    return copied ?? { changed: false, dest: args.dest };
+    if (!copied) return { changed: false, dest: args.dest };
+    // The action plugin puts the one file's diff on the result as a mapping (copy's is a list of them).
+    if (Array.isArray(copied.diff)) {
+      const [diff] = copied.diff;
+      const { diff: _list, ...rest } = copied;
+      return diff ? { ...rest, diff } : rest;
+    }
+    return copied;
   },
 });

@@ -7,6 +7,7 @@ export default defineModule({
   name: 'assert',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       that: { type: 'list', required: true },

@@ -5,6 +5,7 @@ import { defineModule } from './define.js';
 export default defineModule({
   name: 'async_status',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       jid: { type: 'str', required: true },

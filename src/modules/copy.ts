@@ -31,6 +31,7 @@ function contentText(content: unknown): string {
 export default defineModule({
   name: 'copy',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       src: { type: 'path' },

@@ -7,6 +7,7 @@ export default defineModule({
   name: 'debug',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: { options: { msg: { type: 'raw' }, var: { type: 'str' }, verbosity: { type: 'int', default: 0 } }, mutuallyExclusive: [['msg', 'var']] },
   async run(args, ctx) {
     if (ctx.verbosity < args.verbosity) return { changed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' };

@@ -58,6 +58,7 @@ export default defineModule({
   name: 'fetch',
   // Check mode is answered here: skipped with Ansible's message.
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       // raw: the action plugin checks them itself, with its own messages.

@@ -24,6 +24,7 @@ export default defineModule({
   name: 'include_vars',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       _raw_params: { type: 'str' },

@@ -7,6 +7,7 @@ export default defineModule({
   name: 'pause',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: { options: { seconds: { type: 'raw' }, minutes: { type: 'raw' }, prompt: { type: 'str' }, echo: { type: 'bool', default: true } }, mutuallyExclusive: [['minutes', 'seconds']] },
   async run(args) {
     // raw: a number or a numeric string, converted here.

@@ -4,6 +4,7 @@ import { defineModule } from './define.js';
 export default defineModule({
   name: 'raw',
   supportsCheckMode: false,
+  refusesAsync: true,
   spec: { options: { _raw_params: { type: 'str', required: true }, executable: { type: 'str' } } },
   async run(args, ctx) {
     const r = await ctx.conn.exec(args._raw_params, { env: ctx.environment, become: ctx.become, ...(args.executable ? { executable: args.executable } : {}) });

@@ -22,6 +22,7 @@ function splitLines(text: string): string[] {
 export default defineModule({
   name: 'script',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       _raw_params: { type: 'str' },

@@ -5,6 +5,7 @@ export default defineModule({
   name: 'set_fact',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: { options: { cacheable: { type: 'bool', default: false } }, freeKeys: true },
   async run(args) {
     const facts: Record<string, unknown> = {};

@@ -31,7 +31,7 @@ export default defineModule({
   },
   async run(args, ctx) {
     const subset = args.gather_subset.map((s) => s.trim()).filter(Boolean);
-    const chosen = selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus']);
+    const chosen = selectSubsets(subset.length ? subset : ['all'], ['min', 'network', 'hardware', 'gpus', 'virtual']);
     const wanted = [...new Set([...chosen].flatMap((s): readonly SetupFact[] => SETUP_SUBSETS.get(s) ?? []))];
     let values: unknown[];
     try {

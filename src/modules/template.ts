@@ -18,6 +18,7 @@ const ESCAPED_NEWLINES = ['\\n', '\\r', '\\r\\n'];
 export default defineModule({
   name: 'template',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       src: { type: 'path' },

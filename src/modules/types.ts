@@ -105,6 +105,12 @@ interface ModuleTraits {
    * run in the controller: `async:` with `poll:` above 0 limits their time, `poll: 0` is refused.
    */
   readonly supportsAsync?: boolean;
+  /**
+   * Ansible runs it through an action plugin that refuses `async:` (copy, template, script, debug,
+   * ...): a task with a non-zero `async:` fails with "This action (name) does not support async."
+   * before its arguments are checked.
+   */
+  readonly refusesAsync?: boolean;
 }
 
 /** A module as written: its spec, and a run() whose argument types come from that spec. */

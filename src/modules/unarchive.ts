@@ -52,6 +52,7 @@ async function download(ctx: ModuleContext, url: string, validateCerts: boolean)
 export default defineModule({
   name: 'unarchive',
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       // Not required here: the action plugin says 'src (or content) and dest are required' first.

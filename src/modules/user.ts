@@ -8,6 +8,7 @@
 import { ACCOUNT_SCRIPT, account, parseAccount, type AccountState } from '../facts/account.js';
 import { defineModule } from './define.js';
 import { passwordLooksUnhashed, planUser, type UserRequest } from './support/accounts.js';
+import { expandRemoteUser } from './support/paths.js';
 import { runScript } from './support/shell.js';
 import type { ModuleResult } from './types.js';
 
@@ -124,8 +125,9 @@ export default defineModule({
       groups: args.groups === null ? null : args.groups.join(','),
       append: args.append,
       comment: args.comment,
-      home: args.home,
-      shell: args.shell,
+      // type='path': the module expands ~ on the host, in the home of the user it runs as.
+      home: args.home === null ? null : await expandRemoteUser(ctx, args.home),
+      shell: args.shell === null ? null : await expandRemoteUser(ctx, args.shell),
       password: args.password,
       updatePassword: args.update_password,
       passwordLock: args.password_lock,

@@ -7,6 +7,7 @@ export default defineModule({
   name: 'validate_argument_spec',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: { options: { argument_spec: { type: 'dict', required: true }, provided_arguments: { type: 'dict' }, validate_args_context: { type: 'dict' } } },
   async run(args, ctx) {
     const options = args.argument_spec;

@@ -17,6 +17,7 @@ export default defineModule({
   name: 'wait_for_connection',
   controllerOnly: true,
   supportsCheckMode: true,
+  refusesAsync: true,
   spec: {
     options: {
       connect_timeout: { type: 'int', default: 5 },

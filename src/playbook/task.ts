@@ -87,7 +87,8 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
         action = typeof module === 'string' ? module : undefined;
         actionValue = rest;
       } else if (typeof value === 'string') {
-        const [first = ''] = value.trim().split(/\s+/);
+        // A templated module name (`action: "{{ ansible_facts.pkg_mgr }}"`) is one word, whatever its spaces.
+        const [first = ''] = /^\{\{.*?\}\}\S*/.exec(value.trim()) ?? value.trim().split(/\s+/);
         action = first;
         actionValue = value.trim().slice(first.length).trim();
       }
@@ -133,7 +134,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
       ctx.errors.push(new PlaybookError('no module/action detected in task.', location));
       return undefined;
     }
-  } else if (!isAction(ctx, action)) {
+  } else if (!action.includes('{{') && !isAction(ctx, action)) {
     const hint = suggest(shortModuleName(action), actionNames(ctx));
     ctx.errors.push(new PlaybookError(`couldn't resolve module/action '${action}'.${hint ? ` Did you mean '${hint}'?` : ''}`, location));
     return undefined;

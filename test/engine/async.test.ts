@@ -4,7 +4,7 @@
  * processes); modules that run in the controller are time-limited or refused, with the reason.
  * (test/parity/cases/async_poll compares the same with ansible-playbook, also over ssh.)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -74,15 +74,15 @@ describe('async tasks', () => {
       'pb.yml': `- hosts: localhost
   gather_facts: false
   tasks:
-    - copy: { content: "x", dest: "{{ playbook_dir }}/copied" }
+    - lineinfile: { line: "x", path: "{{ playbook_dir }}/edited", create: true }
       async: 5
       poll: 0
       ignore_errors: true
-    - raw: sleep 5
+    - wait_for: { timeout: 5 }
       async: 1
       poll: 1
       ignore_errors: true
-    - copy: { content: "y", dest: "{{ playbook_dir }}/copied" }
+    - lineinfile: { line: "y", path: "{{ playbook_dir }}/edited", create: true }
       async: 5
       poll: 1
       register: polled
@@ -91,11 +91,38 @@ describe('async tasks', () => {
 `,
     });
     const ran = await run(dir);
-    expect(ran.output).toContain('async with poll: 0 needs a module that runs as a job on the host (command, shell); copy runs in the controller, so it cannot go on after the task');
+    expect(ran.output).toContain('async with poll: 0 needs a module that runs as a job on the host (command, shell); lineinfile runs in the controller, so it cannot go on after the task');
     expect(ran.output).toContain('"msg": "async task did not complete within the requested time - 1s"');
     expect(ran.output).toContain('"msg": "could not find job j1.1"');
-    expect(readFileSync(path.join(dir, 'copied'), 'utf8')).toBe('y');
+    expect(readFileSync(path.join(dir, 'edited'), 'utf8')).toBe('y\n');
     expect(recapLine(ran.output, 'localhost')).toMatch(/ok=4\s+changed=1\s+unreachable=0\s+failed=0\s+skipped=0\s+rescued=0\s+ignored=3/);
+  });
+
+  test("an action plugin that refuses async (copy, script, debug, ...) fails the task in Ansible's words, before checking its arguments", { timeout: 30_000 }, async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: { content: "x", dest: "{{ playbook_dir }}/copied" }
+      async: 5
+      poll: 1
+      register: copied
+      ignore_errors: true
+    - script: /some/script.sh
+      async: 2
+      register: scripted
+      ignore_errors: true
+    - debug: { msg: hi }
+      async: 0
+      register: debugged
+    - copy: { dest: "{{ playbook_dir }}/report", content: "{{ [copied.msg, scripted.msg, debugged.msg] | to_json }}" }
+`,
+    });
+    const ran = await run(dir);
+    expect(recapLine(ran.output, 'localhost')).toMatch(/ok=4\s+changed=1\s+unreachable=0\s+failed=0\s+skipped=0\s+rescued=0\s+ignored=2/);
+    expect(JSON.parse(readFileSync(path.join(dir, 'report'), 'utf8'))).toEqual(['This action (copy) does not support async.', 'This action (script) does not support async.', 'hi']);
+    expect(existsSync(path.join(dir, 'copied'))).toBe(false);
   });
 
   test('async and poll must be whole numbers of seconds', async () => {

@@ -61,7 +61,7 @@ describe('gathering', () => {
   test('every built-in fact is registered by its name, the setup facts among them', () => {
     for (const [name, fact] of FACTS) expect(fact.name).toBe(name);
     const setupFacts = [...new Set([...SETUP_SUBSETS.values()].flat())].map((f) => f.name).sort();
-    expect(setupFacts).toEqual(['date', 'env', 'gpus', 'hardware', 'mounts', 'network', 'pkg_mgr', 'platform', 'user']);
+    expect(setupFacts).toEqual(['date', 'env', 'gpus', 'hardware', 'mounts', 'network', 'pkg_mgr', 'platform', 'user', 'virtual']);
     for (const name of setupFacts) expect(FACTS.get(name)?.name).toBe(name);
   });
 });

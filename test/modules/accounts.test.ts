@@ -53,6 +53,10 @@ test('password, lock and expiry against the shadow entry', () => {
   expect(planUser({ ...base, passwordLock: true }, state)).toEqual({ command: ['usermod', '-L', 'alice'] });
   expect(planUser({ ...base, expires: 1893456000 }, state)).toEqual({ command: ['usermod', '-e', '2030-01-01', 'alice'] });
   expect(planUser({ ...base, expires: -1 }, state)).toEqual({ command: null });
+  // No shadow entry (a line added to /etc/passwd alone): Ansible's getspnam finds none, takes 0, and runs usermod -e ''.
+  const noShadow = parseAccount(OUTPUT.replace(/^@@playbook:shadow=.*$/m, '@@playbook:shadow='));
+  expect(noShadow.shadow).toBeNull();
+  expect(planUser({ ...base, expires: -1 }, noShadow)).toEqual({ command: ['usermod', '-e', '', 'alice'] });
 });
 
 test('useradd for a new account; userdel with -f and -r', () => {

@@ -39,6 +39,18 @@ describe('user', () => {
     expect(again.registered('node2')['r']).toMatchObject({ changed: false, append: false, move_home: false, uid: 2001 });
   }, 300_000);
 
+  it("expands ~ in shell and home on the host (type path), in the home of the user it runs as; a re-run changes nothing", async () => {
+    const task = `    - user: { name: tilde, shell: ~/custom_shell, home: ~/tilde_home, create_home: false }
+      register: r
+`;
+    const first = await lab.play(task, { hosts: 'node2', dump: ['r'] });
+    expect(first.registered('node2')['r']).toMatchObject({ changed: true, shell: '/root/custom_shell', home: '/root/tilde_home' });
+    expect(await sh('node2', 'getent passwd tilde | cut -d: -f6,7')).toBe('/root/tilde_home:/root/custom_shell\n');
+    const again = await lab.play(task, { hosts: 'node2', dump: ['r'] });
+    expect(again.recap('node2')).toMatchObject({ changed: 0, failed: 0 });
+    await lab.play('    - user: { name: tilde, state: absent }\n', { hosts: 'node2' });
+  }, 300_000);
+
   it('check mode predicts a new account and a change, and touches nothing', async () => {
     const run = await lab.play(`    - user: { name: bob }\n      register: new\n    - user: { name: alice, shell: /bin/sh }\n      register: mod\n`, { hosts: 'node2', args: ['--check'], dump: ['new', 'mod'] });
     expect(run.recap('node2')).toMatchObject({ changed: 2, failed: 0 });

@@ -139,8 +139,10 @@ export function planUser(request: UserRequest, state: AccountState): UserPlan {
   if (request.home !== null && info.home !== request.home) cmd.push('-d', request.home, ...(request.moveHome ? ['-m'] : []));
   if (request.shell !== null && info.shell !== request.shell) cmd.push('-s', request.shell);
   if (request.expires !== null) {
+    // As Ansible reads it through libc's getspnam: an empty expiry field is -1; no shadow entry
+    // at all (or none readable) is 0, so `expires: -1` runs usermod -e '', which writes the entry.
     const field = state.shadow?.[7] ?? '';
-    const current = field === '' ? -1 : Number(field);
+    const current = state.shadow === null ? 0 : field === '' ? -1 : Number(field);
     if (request.expires < 0) {
       if (current >= 0) cmd.push('-e', '');
     } else if (current < 0 || utcDate(current * 86400) !== utcDate(request.expires)) {

@@ -60,6 +60,33 @@ function fileType(s: import('node:fs').Stats): FileStat['type'] {
   return 'file';
 }
 
+/** How long the output of a program that has exited may stay silent before it is taken as complete. */
+const QUIET_AFTER_EXIT_MS = 1000;
+
+/**
+ * A program that leaves a process in the background (`daemon &`) exits while that process still
+ * holds its output pipes open: as Ansible does, stop reading once the program has exited and its
+ * pipes have stayed quiet for a moment, instead of waiting for the background process to end.
+ */
+function stopReadingWhenQuiet(subprocess: import('node:child_process').ChildProcess): void {
+  let timer: NodeJS.Timeout | undefined;
+  const close = (): void => {
+    subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
+  };
+  const restart = (): void => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = setTimeout(close, QUIET_AFTER_EXIT_MS).unref();
+  };
+  subprocess.once('exit', () => {
+    timer = setTimeout(close, QUIET_AFTER_EXIT_MS).unref();
+    subprocess.stdout?.on('data', restart);
+    subprocess.stderr?.on('data', restart);
+  });
+  subprocess.once('close', () => clearTimeout(timer));
+}
+
 export class LocalConnection implements Connection {
   readonly transport = 'local';
 
@@ -80,7 +107,7 @@ export class LocalConnection implements Connection {
     const [file = '/bin/sh', ...args] = argv;
     // execa loads on first use: a run over SSH never needs it, and it costs start-up time.
     const { execa } = await import('execa');
-    const result = await execa(file, args, {
+    const subprocess = execa(file, args, {
       reject: false,
       cwd: options.cwd,
       env: options.env,
@@ -91,6 +118,8 @@ export class LocalConnection implements Connection {
       encoding: 'utf8',
       maxBuffer: 1024 * 1024 * 1024,
     });
+    stopReadingWhenQuiet(subprocess);
+    const result = await subprocess;
     const out: ExecResult = { rc: result.exitCode ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
     if (result.timedOut) out.timedOut = true;
     if (result.failed && result.exitCode === undefined && !result.timedOut) {

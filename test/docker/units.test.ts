@@ -130,7 +130,7 @@ describe('labels and options', () => {
   });
 
   it('builds the same exec and write scripts for every command-channel transport', () => {
-    expect(commandScript(['printf', '%s', "it's"], { cwd: '/tmp', env: { A: 'x y', 'bad-name': 'z' } })).toBe("cd /tmp || exit 1\nA='x y'; export A\nexec printf %s 'it'\"'\"'s'");
+    expect(commandScript(['printf', '%s', "it's"], { cwd: '/tmp', env: { A: 'x y', 'bad-name': 'z' } })).toBe("cd -P /tmp || exit 1\nA='x y'; export A\nexec printf %s 'it'\"'\"'s'");
     expect(commandScript('echo $HOME', { executable: '/bin/bash' })).toBe("exec /bin/bash -c 'echo $HOME'");
     expect(writeFromStdinScript('/d/.f.tmp', '/d/f', { mode: 0o600, owner: 'app' })).toContain('chmod 600 /d/.f.tmp');
   });

@@ -48,7 +48,8 @@ describe('apt', () => {
     expect(again.recap('node2')).toMatchObject({ ok: 2, changed: 0, failed: 0 });
     expect(again.registered('node2')['r']).toMatchObject({ changed: false, cache_updated: false });
     // update_cache alone, without cache_valid_time: the lists are fetched again (here, after they were deleted).
-    await lab.sh('node2', 'rm -f /var/lib/apt/lists/*Packages*');
+    // The cache's age is the lists' mtime in whole seconds (as Ansible reads it): date it back, so the update shows.
+    await lab.sh('node2', "rm -f /var/lib/apt/lists/*Packages* && touch -d '1 hour ago' /var/lib/apt/lists && rm -f /var/lib/apt/periodic/update-success-stamp");
     const update = await lab.play(`    - apt: { update_cache: true }\n      register: u\n`, { hosts: 'node2', dump: ['u'] });
     expect(update.registered('node2')['u']).toMatchObject({ changed: true, cache_updated: true });
     expect((await lab.sh('node2', 'ls /var/lib/apt/lists/ | grep -c Packages')).stdout.trim()).not.toBe('0');

@@ -120,6 +120,8 @@ export async function runCommand(args: ArgsOf<typeof COMMAND_SPEC>, ctx: ModuleC
     become: ctx.become,
   });
   const end = new Date();
+  const notStarted = typeof command === 'string' ? undefined : unstartable(command[0] ?? '', result.rc, result.stderr);
+  if (notStarted) return { ...r, failed: true, rc: notStarted.errno, stdout: '', stderr: '', msg: notStarted.msg };
   // A chdir that is not a directory fails the module before anything runs, whatever the transport
   // said about it (127 locally, 1 from `cd` over ssh); checked only after a failure, to save a round trip.
   if (chdir && result.rc !== 0 && (await ctx.conn.stat(chdir, { become: ctx.become, follow: true }))?.type !== 'directory') {
@@ -148,6 +150,20 @@ export async function runCommand(args: ArgsOf<typeof COMMAND_SPEC>, ctx: ModuleC
     out.msg = result.timedOut ? 'command timed out' : 'non-zero return code';
   }
   return out;
+}
+
+/**
+ * A program that could not be started: Ansible's command module gets the OSError from exec and
+ * fails with its errno and message, with empty stdout and stderr; our shell wrapper says it on
+ * stderr with 127 (not found) or 126 (not executable).
+ */
+function unstartable(program: string, rc: number | null, stderr: string): { errno: number; msg: string } | undefined {
+  const said = stderr.trim().split('\n').pop() ?? '';
+  if (!said.includes(`exec: ${program}: `) && !said.startsWith(`spawn ${program} `)) return undefined;
+  const bytes = `b'${program.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (rc === 127 && /not found|ENOENT/.test(said)) return { errno: 2, msg: `[Errno 2] No such file or directory: ${bytes}` };
+  if (rc === 126 && /Permission denied|EACCES/.test(said)) return { errno: 13, msg: `[Errno 13] Permission denied: ${bytes}` };
+  return undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

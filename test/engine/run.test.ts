@@ -1,5 +1,5 @@
 /** The engine through its library API: what users of runPlaybook see. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defineModule, playbookEvents, runPlaybook } from '../../src/index.js';
@@ -44,6 +44,36 @@ describe('runPlaybook', () => {
     }
     expect(r.output).toContain('RUNNING HANDLER [done]');
     expect(r.output).toContain('ok: [node1] => (item=a)');
+  });
+
+  test('a handler that includes tasks runs them, as handlers, after it', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'cleanup.yml': '- name: remove the marker\n  file:\n    path: "{{ playbook_dir }}/{{ inventory_hostname }}.marker"\n    state: absent\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy:
+        content: here
+        dest: "{{ playbook_dir }}/{{ inventory_hostname }}.marker"
+      notify: clean up
+  handlers:
+    - name: clean up
+      include_tasks: cleanup.yml
+      when: inventory_hostname == 'node1'
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'node1.marker'))).toBe(false);
+    expect(existsSync(path.join(dir, 'node2.marker'))).toBe(true);
+    expect(r.output).toContain(`RUNNING HANDLER [clean up]`);
+    expect(r.output).toContain(`included: ${path.join(dir, 'cleanup.yml')} for node1`);
+    expect(r.output).toMatch(/RUNNING HANDLER \[remove the marker\] \*+\nchanged: \[node1\]\n/);
+    // The same counts as ansible-playbook 2.19 gives for this playbook.
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=3 +changed=2 +unreachable=0 +failed=0 +skipped=0/);
+    expect(recapLine(r.output, 'node2')).toMatch(/ok=1 +changed=1 +unreachable=0 +failed=0 +skipped=1/);
   });
 
   test('events as a callback and as an async iterator, in the same order', async () => {

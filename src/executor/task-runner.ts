@@ -200,7 +200,8 @@ export class TaskRunner {
    */
   private async runItem(pc: PlayContext, task: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     const module = this.runContext.modules.get(task.action);
-    if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}'` };
+    // An ansible-core module the engine does not implement loads (see ANSIBLE_CORE_MODULES) and fails here.
+    if (!module) return { failed: true, changed: false, msg: `couldn't resolve module/action '${task.action}': playbook does not implement this ansible-core module` };
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;
     try {

@@ -28,6 +28,20 @@ export const ROLE_ENTRY_KEYWORDS = new Set([...COMMON, 'role']);
 /** Actions the engine carries out itself, not modules: the loader expands import_*, the executor runs include_* and meta. */
 export const ENGINE_ACTIONS = ['meta', 'include_tasks', 'include_role', 'import_tasks', 'import_role'] as const;
 
+/**
+ * The modules ansible-core 2.19 ships (ansible.builtin). A task naming one that the engine does not
+ * implement loads as it does in Ansible, so a play whose task is skipped (a `when` for another
+ * distribution, such as dnf on Debian) runs; the task fails when it runs.
+ */
+export const ANSIBLE_CORE_MODULES: ReadonlySet<string> = new Set([
+  'add_host', 'apt', 'apt_key', 'apt_repository', 'assemble', 'assert', 'async_status', 'blockinfile', 'command', 'copy', 'cron',
+  'deb822_repository', 'debconf', 'debug', 'dnf', 'dnf5', 'dpkg_selections', 'expect', 'fail', 'fetch', 'file', 'find', 'gather_facts',
+  'get_url', 'getent', 'git', 'group', 'group_by', 'hostname', 'include_vars', 'iptables', 'known_hosts', 'lineinfile', 'mount_facts',
+  'package', 'package_facts', 'pause', 'ping', 'pip', 'raw', 'reboot', 'replace', 'rpm_key', 'script', 'service', 'service_facts',
+  'set_fact', 'set_stats', 'setup', 'shell', 'slurp', 'stat', 'subversion', 'systemd', 'systemd_service', 'sysvinit', 'tempfile',
+  'template', 'unarchive', 'uri', 'user', 'validate_argument_spec', 'wait_for', 'wait_for_connection', 'yum_repository',
+]);
+
 /** Modules whose string argument is free-form text (command line, file name, meta action). */
 export const RAW_PARAM_MODULES = new Set([
   'command', 'shell', 'raw', 'script', 'include_vars', 'include_tasks', 'include_role', 'import_tasks',

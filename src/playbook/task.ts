@@ -5,7 +5,7 @@
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
-import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
+import { ANSIBLE_CORE_MODULES, BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from './kv.js';
 import type { Block, RoleInstance, Task } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
@@ -30,7 +30,7 @@ const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);
 
 /** What a task may name: a module, or one of the engine's own actions (by any of its names). */
 function isAction(ctx: NormalizeContext, name: string): boolean {
-  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name));
+  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || ANSIBLE_CORE_MODULES.has(shortModuleName(name));
 }
 
 /** The names "Did you mean ...?" chooses from: the modules', then the engine's actions. */

@@ -100,6 +100,27 @@ describe('runPlaybook', () => {
     expect(recapLine(r.output, 'node1')).toMatch(/ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=1 +rescued=0 +ignored=1/);
   });
 
+  test('copy finds a src file that an earlier task made on the controller, as Ansible looks for it when the task runs', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - copy:
+        content: made
+        dest: "{{ playbook_dir }}/made-here.txt"
+      delegate_to: localhost
+    - copy:
+        src: made-here.txt
+        dest: "{{ playbook_dir }}/copied.txt"
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'copied.txt'), 'utf8')).toBe('made');
+  });
+
   test('events as a callback and as an async iterator, in the same order', async () => {
     const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n' });
     const seen: RunEvent[] = [];

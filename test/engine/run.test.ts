@@ -121,6 +121,23 @@ describe('runPlaybook', () => {
     expect(readFileSync(path.join(dir, 'copied.txt'), 'utf8')).toBe('made');
   });
 
+  test('ansible_facts is an empty dict before any fact is gathered', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - assert:
+        that:
+          - ansible_facts == {}
+          - ansible_facts is mapping
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+  });
+
   test('events as a callback and as an async iterator, in the same order', async () => {
     const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n' });
     const seen: RunEvent[] = [];

@@ -5,7 +5,7 @@
  */
 
 /** Targets ansible-playbook passes on a lab node: playbook must pass them too. */
-export const RUNNABLE_TARGETS: readonly string[] = ['getent', 'service_facts', 'service', 'systemd', 'command_shell', 'stat', 'blockinfile', 'tempfile'];
+export const RUNNABLE_TARGETS: readonly string[] = ['getent', 'service_facts', 'service', 'systemd', 'command_shell', 'stat', 'blockinfile', 'tempfile', 'slurp'];
 
 const HTTPTESTER =
   "needs httptester: ansible-test's HTTP test container (nginx serving httpbin as ansible.http.tests, sni1, fail and self-signed.ansible.http.tests over TLS from its own CAs, " +

@@ -97,6 +97,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--force-handlers', 'run handlers even on failed hosts')
     .option('-K, --ask-become-pass', 'ask for the become password (or read PLAYBOOK_BECOME_PASSWORD, or stdin when not a terminal)')
+    .option('-b, --become', 'run operations with become (below the become keywords and ansible_become)')
+    .option('--become-user <user>', 'become this user (default root)')
+    .option('--become-method <method>', 'privilege escalation method (sudo, su)')
     .option('-u, --user <user>', 'connect as this user (below ansible_user and remote_user)')
     .option('--private-key <file>', 'the SSH private key to use')
     .option('-T, --timeout <seconds>', 'SSH connect timeout in seconds', (v) => Number(v))
@@ -162,6 +165,9 @@ export async function main(argv: string[]): Promise<number> {
             ...(o['user'] ? { ansible_user: String(o['user']) } : {}),
             ...(o['privateKey'] ? { ansible_ssh_private_key_file: String(o['privateKey']) } : {}),
             ...(o['timeout'] ? { ansible_timeout: Number(o['timeout']) } : {}),
+            ...(o['become'] ? { ansible_become: true } : {}),
+            ...(o['becomeUser'] ? { ansible_become_user: String(o['becomeUser']) } : {}),
+            ...(o['becomeMethod'] ? { ansible_become_method: String(o['becomeMethod']) } : {}),
           },
           cwd,
           config,

@@ -2,13 +2,9 @@
  * Handlers: a changed task notifies them by name, `role : name` or a `listen` topic; a flush runs
  * those notified, in the order the play lists them, on the hosts they were notified for.
  */
-import PQueue from 'p-queue';
 import type { Play, Task, TaskNode } from '../playbook/model.js';
 import { pyStr } from '../python/values.js';
 import type { RunContext } from './context.js';
-import type { Feedback } from './feedback.js';
-import type { RecapCounters } from './recap.js';
-import { taskInfo, taskTitle } from './task-title.js';
 import type { PlayContext } from './vars.js';
 
 /** Every handler of the play, in order: its roles' (dependencies first), then its own. */
@@ -76,39 +72,22 @@ export function notify(runContext: RunContext, pc: PlayContext, task: Task, host
 
 /** What a flush needs from the play it runs in. */
 export interface HandlerFlush {
-  runContext: RunContext;
-  pc: PlayContext;
   notifications: Notifications;
-  stats: RecapCounters;
   /** --force-handlers: hosts that failed run their handlers too. */
   forceHandlers: boolean;
   /** The host failed or was unreachable. */
   isOut(host: string): boolean;
-  /** Runs a handler on a host as any task runs: reported, counted, notifying further handlers. */
-  runOnHost(handler: Task, host: string): Promise<Feedback>;
+  /**
+   * Runs a handler on hosts as any task runs (reported, counted, notifying further handlers), then
+   * the tasks it includes (include_tasks, include_role), in lock-step; a failure ends the host's play.
+   */
+  runHandler(handler: Task, hosts: readonly string[]): Promise<void>;
 }
 
-/** Runs the handlers notified for `hosts`; a handler that fails ends its host's play. */
-export async function flushHandlers(flush: HandlerFlush, hosts: readonly string[]): Promise<void> {
-  const { runContext, pc } = flush;
-  const queue = new PQueue({ concurrency: Math.max(1, runContext.options.forks) });
-  for (const handler of allHandlers(pc.play)) {
+/** Runs the handlers notified for `hosts`, in the order the play lists them. */
+export async function flushHandlers(flush: HandlerFlush, play: Play, hosts: readonly string[]): Promise<void> {
+  for (const handler of allHandlers(play)) {
     const targets = flush.notifications.take(handler, hosts).filter((h) => !flush.isOut(h) || flush.forceHandlers);
-    if (!targets.length) continue;
-    const info = taskInfo(handler, taskTitle(handler, () => runContext.vm.bind(pc, targets[0]!, handler, undefined, { keepPythonTypes: true })));
-    runContext.emit({ type: 'task_start', task: info });
-    await Promise.all(
-      targets.map((host) =>
-        queue.add(async () => {
-          const feedback = await flush.runOnHost(handler, host);
-          const state = runContext.vm.state(host);
-          if (feedback.status === 'failed' && !feedback.ignored) {
-            flush.stats.of(host).failed++;
-            state.failed = true;
-          }
-          if (feedback.status === 'unreachable' && !feedback.ignored) state.unreachable = true;
-        }),
-      ),
-    );
+    if (targets.length) await flush.runHandler(handler, targets);
   }
 }

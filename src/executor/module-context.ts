@@ -99,12 +99,13 @@ function environment(pc: PlayContext, task: Task, bound: BoundTemplar): Record<s
   return out;
 }
 
-/** become keywords over ansible_become* variables; the password from the variables or -K. */
+/** become keywords over ansible_become* variables over the command line (-b) and ansible.cfg; the password from the variables or -K. */
 function become(runContext: RunContext, pc: PlayContext, task: Task, bound: BoundTemplar): Become | undefined {
-  const becomeKw = inherited(task, 'become', pc) ?? definedValue(bound.variable('ansible_become'));
+  const defaults = runContext.options.connectionDefaults;
+  const becomeKw = inherited(task, 'become', pc) ?? definedValue(bound.variable('ansible_become')) ?? defaults['ansible_become'];
   if (becomeKw === undefined || becomeKw === null || !truthy(bound.templateValue(becomeKw))) return undefined;
-  const user = inherited(task, 'become_user', pc) ?? definedValue(bound.variable('ansible_become_user')) ?? 'root';
-  const method = inherited(task, 'become_method', pc) ?? definedValue(bound.variable('ansible_become_method')) ?? 'sudo';
+  const user = inherited(task, 'become_user', pc) ?? definedValue(bound.variable('ansible_become_user')) ?? defaults['ansible_become_user'] ?? 'root';
+  const method = inherited(task, 'become_method', pc) ?? definedValue(bound.variable('ansible_become_method')) ?? defaults['ansible_become_method'] ?? 'sudo';
   const password = definedValue(bound.variable('ansible_become_password')) ?? definedValue(bound.variable('ansible_become_pass')) ?? runContext.options.becomePassword;
   const out: Become = { user: pyStr(bound.templateValue(user)), method: pyStr(bound.templateValue(method)) === 'su' ? 'su' : 'sudo' };
   if (password !== undefined && password !== null) out.password = pyStr(password);

@@ -17,6 +17,7 @@ import type { Feedback } from './feedback.js';
 import { Notifications, flushHandlers } from './handlers.js';
 import { inheritedFlag } from './keywords.js';
 import { RecapCounters } from './recap.js';
+import { linear } from './strategies/linear.js';
 import { strategyNamed } from './strategies/registry.js';
 import type { Section, Strategy } from './strategies/strategy.js';
 import { selectedByTags, type TagFilter } from './tags.js';
@@ -210,24 +211,24 @@ export class PlayRunner {
     const notifications = new Notifications();
     const walkers = hosts.filter((h) => !this.isOut(h)).map((host) => new HostWalker(host, nodes, this.hooks(pc, host), this.runContext.vm.state(host)));
     const queue = new PQueue({ concurrency: Math.max(1, this.runContext.options.forks) });
+    const runTask = (task: Task, group: readonly string[]): Promise<Feedback[]> => this.runTask(pc, task, group, queue, notifications);
+    // A handler runs as a section of its own, in lock-step, so that the tasks it includes run after it.
+    const runHandler = (handler: Task, group: readonly string[]): Promise<void> =>
+      linear.run({
+        hosts: group,
+        walkers: group.map((host) => new HostWalker(host, [handler], { ...this.hooks(pc, host), selected: () => true }, this.runContext.vm.state(host))),
+        ended: () => this.playEnded,
+        runTask,
+        flushHandlers: async () => {},
+        checkFailures: () => {},
+      });
     const flush = (group: readonly string[]): Promise<void> =>
-      flushHandlers(
-        {
-          runContext: this.runContext,
-          pc,
-          notifications,
-          stats: this.stats,
-          forceHandlers: this.options.forceHandlers,
-          isOut: (host) => this.isOut(host),
-          runOnHost: (handler, host) => this.dispatcher.run(pc, handler, host, notifications),
-        },
-        group,
-      );
+      flushHandlers({ notifications, forceHandlers: this.options.forceHandlers, isOut: (host) => this.isOut(host), runHandler }, pc.play, group);
     const section: Section = {
       hosts,
       walkers,
       ended: () => this.playEnded,
-      runTask: (task, group) => this.runTask(pc, task, group, queue, notifications),
+      runTask,
       flushHandlers: flush,
       checkFailures: (task) => this.checkFailures(pc, task, hosts),
     };

@@ -71,6 +71,10 @@ function configConnectionDefaults(config: AnsibleConfig): Record<string, unknown
   if (config.privateKeyFile !== undefined) out['ansible_ssh_private_key_file'] = config.privateKeyFile;
   // Only an explicit "off" matters: on is the default, and ssh's own StrictHostKeyChecking may refine it.
   if (!config.hostKeyChecking) out['ansible_host_key_checking'] = false;
+  // [privilege_escalation] (or ANSIBLE_BECOME*): below the become keywords and variables, as -b is.
+  if (config.become) out['ansible_become'] = true;
+  out['ansible_become_user'] = config.becomeUser;
+  out['ansible_become_method'] = config.becomeMethod;
   return out;
 }
 

@@ -120,7 +120,8 @@ export class VariableManager {
     for (const role of allRoles(ctx.play)) trusted(role.defaults);
     for (const role of chain) trusted(role.defaults);
     layers.push(...this.inventoryLayers(host));
-    if (Object.keys(state.facts).length) layers.push({ vars: facts(state.facts), trusted: false });
+    // ansible_facts is defined, empty, before any fact is known (`when: ansible_facts == {}`), as in Ansible.
+    layers.push({ vars: facts(state.facts), trusted: false });
     trusted(ctx.play.vars);
     trusted(ctx.promptVars);
     trusted(state.varsFiles);

@@ -99,6 +99,7 @@ export default defineModule({
       ...FILE_COMMON_OPTIONS,
     },
   },
+  controllerPaths: (args) => (args.remote_src ? [] : ['src']),
   async run(args, ctx) {
     const invalidRegexp = regexpError(args.regexp);
     if (invalidRegexp) return { changed: false, failed: true, msg: invalidRegexp };

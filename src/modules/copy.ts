@@ -50,6 +50,7 @@ export default defineModule({
       ...FILE_COMMON_OPTIONS,
     },
   },
+  controllerPaths: (args) => (args.remote_src ? [] : ['src']),
   async run(args, ctx) {
     const { src, content } = args;
     // What is written: content=, else what src= names.

@@ -1,5 +1,6 @@
 /** defineModule: a module written with typed arguments, erased to the Module the registry holds. */
 import { type ArgumentSpec, checkArgumentNames, validateArgs } from './args.js';
+import { expandPathArgs } from './support/remote-paths.js';
 import type { Module, ModuleDefinition } from './types.js';
 
 /**
@@ -8,12 +9,18 @@ import type { Module, ModuleDefinition } from './types.js';
  * spec, so run() gets the types it was written for without a cast.
  */
 export function defineModule<const S extends ArgumentSpec>(definition: ModuleDefinition<S>): Module {
-  const { run, ...traits } = definition;
+  const { run, controllerPaths, ...traits } = definition;
+  const pathOptions = Object.entries(definition.spec.options)
+    .filter(([, o]) => o.type === 'path')
+    .map(([name]) => name);
   return {
     ...traits,
     bind(raw) {
       const args = validateArgs(definition.name, definition.spec, raw);
-      return { args, run: (ctx) => run(args, ctx) };
+      if (pathOptions.length === 0 || definition.controllerOnly) return { args, run: (ctx) => run(args, ctx) };
+      const local = new Set(controllerPaths?.(args) ?? []);
+      const remote = pathOptions.filter((n) => !local.has(n));
+      return { args, run: async (ctx) => run(await expandPathArgs(ctx, args, remote), ctx) };
     },
     checkArgumentNames(raw) {
       checkArgumentNames(definition.name, definition.spec, raw);

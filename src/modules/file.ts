@@ -27,6 +27,8 @@ export default defineModule({
       modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
       access_time: { type: 'str' },
       access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
+      // Internal to Ansible's action plugins: whether the file looks binary, and nothing else.
+      _diff_peek: { type: 'bool' },
       ...FILE_COMMON_OPTIONS,
     },
   },
@@ -59,6 +61,7 @@ export default defineModule({
     const atime = parseTimeArg(args.access_time, args.access_time_format, fallback);
     if (typeof atime === 'object') return atime;
     [task.mtime, task.atime] = [mtime, atime];
+    if (args._diff_peek !== null) return withPathInfo(task, { changed: false, path: task.path, appears_binary: await appearsBinary(task) });
     const handlers: Record<FileState, (t: FileTask) => Promise<ModuleResult>> = {
       file: ensureFileAttributes,
       directory: ensureDirectory,
@@ -72,6 +75,16 @@ export default defineModule({
     return withPathInfo(task, result);
   },
 });
+
+/** Ansible's guess: a NUL byte in the first 8192 bytes; a file that cannot be read counts as text. */
+async function appearsBinary(task: FileTask): Promise<boolean> {
+  try {
+    const st = await task.ctx.conn.stat(task.path, { become: task.ctx.become, follow: true, content: true });
+    return st?.content?.subarray(0, 8192).includes(0) ?? false;
+  } catch {
+    return false;
+  }
+}
 
 function parseTimeArg(value: string | null, format: string, fallback: 'now' | 'preserve'): TimeRequest | ModuleResult {
   try {

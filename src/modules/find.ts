@@ -1,6 +1,7 @@
 /** find: files under paths matching patterns, with one listing command per path on the host. */
 import { formatOutput } from './stat.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
+import { translatePattern } from '../python/regex.js';
 import { defineModule } from './define.js';
 
 function sizeBytes(spec: string): number {
@@ -85,8 +86,7 @@ export default defineModule({
         }
         if (args.contains !== null && kind === 'file') {
           const data = await ctx.conn.readFile(full, { become: ctx.become });
-          const re = new RegExp(args.contains, 'm');
-          if (!data || !(args.read_whole_file ? re.test(data.toString('utf8')) : data.toString('utf8').split('\n').some((l) => re.test(l)))) continue;
+          if (!data || !contentMatches(args.contains, data.toString('utf8'), args.read_whole_file)) continue;
         }
         // The same fields as stat reports, without `exists` (as Ansible's find).
         const { exists: _exists, ...fields } = formatOutput(full, st);
@@ -105,3 +105,17 @@ export default defineModule({
     };
   },
 });
+
+/**
+ * Ansible's contentfilter: Python's re.search over the whole text, or re.match (anchored at the
+ * start) on each line with its newline; `$` is Python's (end, or before a final newline).
+ */
+export function contentMatches(pattern: string, text: string, wholeFile: boolean): boolean {
+  const { source, flags } = translatePattern(pattern);
+  if (wholeFile) return new RegExp(source, flags).test(text);
+  const atStart = new RegExp(source, `${flags}y`);
+  return (text.match(/[^\n]*\n|[^\n]+$/g) ?? []).some((line) => {
+    atStart.lastIndex = 0;
+    return atStart.test(line);
+  });
+}

@@ -42,6 +42,7 @@ export default defineModule({
       ...FILE_COMMON_OPTIONS,
     },
   },
+  controllerPaths: () => ['src'],
   async run(args, ctx) {
     let newline = args.newline_sequence;
     const escaped = ESCAPED_NEWLINES.indexOf(newline);

@@ -118,6 +118,12 @@ export interface ModuleDefinition<S extends ArgumentSpec = ArgumentSpec> extends
   /** Ansible-style argument spec; arguments are checked and coerced before run(). */
   readonly spec: S;
   run(args: ArgsOf<S>, ctx: ModuleContext): Promise<ModuleResult>;
+  /**
+   * Options of type `path` that name a file on the controller (copy's src): these are not expanded
+   * on the host. Every other `path` option gets `~` and `$VAR` expanded there before run(), as
+   * Ansible's module does.
+   */
+  controllerPaths?(args: ArgsOf<S>): readonly string[];
 }
 
 /** One call of a module: its checked arguments, bound to its run(). */

@@ -73,6 +73,7 @@ export default defineModule({
     },
     mutually_exclusive: [['include', 'exclude']],
   },
+  controllerPaths: (args) => (args.remote_src ?? (args.copy !== null ? !args.copy : false) ? [] : ['src']),
   async run(args, ctx) {
     const fail = (msg: string, extra: Record<string, unknown> = {}): ModuleResult => ({ changed: false, failed: true, msg, ...extra });
     if (args.copy !== null && args.remote_src !== null) return fail("parameters are mutually exclusive: ('copy', 'remote_src')");

@@ -69,6 +69,7 @@ export default defineModule({
     },
     mutuallyExclusive: [['body', 'src']],
   },
+  controllerPaths: (args) => (args.remote_src ? [] : ['src']),
   async run(args, ctx) {
     const method = args.method.toUpperCase();
     if (!/^[A-Z]+$/.test(method)) return { changed: false, failed: true, msg: "Parameter 'method' needs to be a single word in uppercase, like GET or POST." };

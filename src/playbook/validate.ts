@@ -1,10 +1,7 @@
 /**
  * Checks a loaded playbook before any host is touched: module arguments (names, required ones),
- * every template (syntax, unknown filters and tests), files named literally by `src:`. Every
- * problem is reported with file:line:column, all at once.
+ * every template (syntax, unknown filters and tests). Every problem is reported with file:line:column, all at once.
  */
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { ArgumentError } from '../modules/args.js';
 import type { Module } from '../modules/types.js';
 import { TemplateError, type Templar } from '../template/index.js';
@@ -22,13 +19,6 @@ export interface ValidateOptions {
 const UNCHECKED_ACTIONS = new Set([...ENGINE_ACTIONS, 'validate_argument_spec']);
 const TEMPLATED_KEYWORDS = ['name', 'loop', 'notify', 'delegate_to', 'register', 'retries', 'delay', 'environment', 'vars'];
 const EXPRESSION_KEYWORDS = ['when', 'changed_when', 'failed_when', 'until'];
-
-function hasTemplate(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{') || value.includes('{%');
-  if (Array.isArray(value)) return value.some(hasTemplate);
-  if (isDict(value)) return Object.values(value).some(hasTemplate);
-  return false;
-}
 
 /** ignore_errors (unless literally false) or failed_when: the playbook deals with this task failing. */
 function failureHandled(keywords: Record<string, unknown>): boolean {
@@ -62,9 +52,11 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
   };
 
   /**
-   * Ansible finds a module's bad arguments, and a missing `src:` file, only when the task runs, so a
-   * playbook can expect the failure (ignore_errors, failed_when, a rescue) and go on: such a task's
-   * problem stays a task failure at run time. Everywhere else it is reported now, before anything runs.
+   * Ansible finds a module's bad arguments only when the task runs, so a playbook can expect the
+   * failure (ignore_errors, failed_when, a rescue) and go on: such a task's problem stays a task
+   * failure at run time. Everywhere else it is reported now, before anything runs. A missing `src:`
+   * file of copy or template is not a load-time error at all: an earlier task may make it (on the
+   * controller, delegated to localhost), and Ansible looks for it when the task runs.
    */
   let playHasDefaults = false;
   /** module_defaults may supply required arguments: such a task's arguments are checked when it runs. */
@@ -93,15 +85,6 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     } catch (e) {
       if (e instanceof ArgumentError) errors.push(new PlaybookError(`${e.message} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
       else throw e;
-    }
-    if ((task.action === 'copy' || task.action === 'template') && typeof task.args['src'] === 'string' && !hasTemplate(task.args['src']) && !task.args['remote_src']) {
-      const src = task.args['src'];
-      const kind = task.action === 'copy' ? 'files' : 'templates';
-      const dirs: string[] = [];
-      for (let r = task.role; r; r = r.parentRole) dirs.push(r.path);
-      dirs.push(path.dirname(task.file), path.dirname(playbook.file));
-      const found = path.isAbsolute(src) ? existsSync(src) : dirs.some((d) => existsSync(path.join(d, kind, src)) || existsSync(path.join(d, src)));
-      if (!found) errors.push(new PlaybookError(`Could not find or access '${src}' (searched ${kind}/ of ${dirs.join(', ')})`, at));
     }
   };
 

@@ -3,7 +3,7 @@
  * sequence, key and value came from, so that any later error can name file:line:column.
  */
 import { readFileSync } from 'node:fs';
-import YAML, { LineCounter, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import YAML, { type Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import { PYYAML_OPTIONS } from '../yaml/pyyaml.js';
 import { type Location, PlaybookError } from './errors.js';
 
@@ -45,8 +45,10 @@ function contentStart(node: Node | null | undefined): number | undefined {
   return node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? start + 1 : start;
 }
 
-function toJs(node: Node | null | undefined, file: string, lines: LineCounter): unknown {
+function toJs(node: Node | null | undefined, file: string, lines: LineCounter, doc: Document): unknown {
   if (!node) return null;
+  // An alias (*name) is the anchored node's value, a copy of its own.
+  if (isAlias(node)) return toJs(node.resolve(doc) as Node | undefined, file, lines, doc);
   const at = (offset: number | undefined): Location => {
     const p = lines.linePos(offset ?? 0);
     return { file, line: p.line, column: p.col };
@@ -55,6 +57,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
     const out: Record<string, unknown> = {};
     const keys = new Map<string | number, Location>();
     const values = new Map<string | number, Location>();
+    const mergedKeys: Record<string, unknown> = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
@@ -62,13 +65,24 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
       if (keyNode && isScalar(keyNode)) key = keyNode.value === null ? 'null' : String(keyNode.value);
       else if (keyNode === null) key = 'null';
       else key = String((keyNode as Node).toJSON());
-      if (key === '<<' && pair.value && isMap(pair.value as Node)) {
-        Object.assign(out, toJs(pair.value as Node, file, lines));
-        continue;
+      if (key === '<<' && pair.value) {
+        // The merge key: a mapping, an alias of one, or a list of them. As Ansible's loader does, the
+        // merged keys come first (the first mapping's win), then the mapping's own keys override them.
+        const merged = toJs(pair.value as Node, file, lines, doc);
+        const maps = (Array.isArray(merged) ? merged : [merged]).filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m));
+        if (maps.length) {
+          for (const m of maps) for (const [k, v] of Object.entries(m)) if (!(k in mergedKeys)) mergedKeys[k] = v;
+          continue;
+        }
       }
-      Object.defineProperty(out, key, { value: toJs(pair.value as Node, file, lines), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, { value: toJs(pair.value as Node, file, lines, doc), enumerable: true, writable: true, configurable: true });
       keys.set(key, at(keyNode?.range?.[0]));
       values.set(key, at(contentStart(pair.value as Node | null) ?? keyNode?.range?.[0]));
+    }
+    if (Object.keys(mergedKeys).length) {
+      const own = { ...out };
+      for (const k of Object.keys(out)) delete out[k];
+      for (const [k, v] of Object.entries({ ...mergedKeys, ...own })) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
     objectLocations.set(out, at(node.range?.[0]));
     keyLocations.set(out, keys);
@@ -79,7 +93,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
     const out: unknown[] = [];
     const items = new Map<string | number, Location>();
     node.items.forEach((item, i) => {
-      out.push(toJs(item as Node, file, lines));
+      out.push(toJs(item as Node, file, lines, doc));
       items.set(i, at(contentStart(item as Node | null)));
     });
     objectLocations.set(out, at(node.range?.[0]));
@@ -88,7 +102,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter): 
     return out;
   }
   if (isScalar(node)) return node.value;
-  return node.toJSON() as unknown;
+  return (node as { toJSON(): unknown }).toJSON();
 }
 
 /** Parses YAML text; syntax errors become PlaybookErrors with the position. */
@@ -101,7 +115,7 @@ export function parseYaml(text: string, file: string): unknown {
     const what = error.message.split('\n')[0] ?? error.message;
     throw new PlaybookError(`YAML syntax error: ${what}`, { file, line: p.line, column: p.col });
   }
-  return toJs(doc.contents as Node | null, file, lines);
+  return toJs(doc.contents as Node | null, file, lines, doc);
 }
 
 export function loadYamlFile(file: string): unknown {

@@ -7,7 +7,7 @@ import { PyRandom } from './filters/pyrandom.js';
 import { passwordHash } from './filters/crypt.js';
 import type { Syntax } from './lexer.js';
 import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
-import { Undefined, dictKeys, isDict, pyIter, pyStr, truthy } from '../python/values.js';
+import { Undefined, dictKeys, isDict, pyIter, pyRepr, pyStr, truthy } from '../python/values.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
 
 type Lookups = Record<string, LookupDef>;
@@ -183,7 +183,7 @@ export const LOOKUPS: Lookups = {
   file: {
     fn: (ctx, terms, k) => terms.map((t) => {
       const found = findInSearchPath(ctx, 'files', pyStr(t));
-      if (!found || statSync(found).isDirectory()) throw new PluginError('lookup', `could not locate file in lookup: ${pyStr(t)}`);
+      if (!found || statSync(found).isDirectory()) throw new PluginError('lookup', `Unable to access the file ${pyRepr(pyStr(t))}: File not found. Use -vvvvv to see paths searched.`);
       let content = readFileSync(found, 'utf8');
       if (truthy(k['lstrip'] ?? false)) content = content.replace(/^\s+/, '');
       if (truthy(k['rstrip'] ?? true)) content = content.replace(/\s+$/, '');

@@ -44,6 +44,30 @@ describe('ansible.cfg', () => {
   }, 30_000);
 });
 
+describe('become from the command line and ansible.cfg', () => {
+  const whoami = `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - command: id -un
+      register: who
+    - command: id -un
+      become: false
+      register: not_become
+    - debug: msg="{{ who.stdout }} {{ not_become.stdout }}"
+`;
+  test('-b and --become-user apply to tasks without become keywords; ansible.cfg [privilege_escalation] too', async () => {
+    const dir = project({ 'hosts.ini': LOCAL_INVENTORY, 'pb.yml': whoami });
+    const plain = await cli(['run', '-i', 'hosts.ini', 'pb.yml'], dir);
+    expect(plain.stdout).toContain('"msg": "root root"');
+    const become = await cli(['run', '-i', 'hosts.ini', '-b', '--become-user', 'nobody', 'pb.yml'], dir);
+    expect(become.code).toBe(0);
+    expect(become.stdout).toContain('"msg": "nobody root"');
+    const configured = project({ 'ansible.cfg': '[privilege_escalation]\nbecome = true\nbecome_user = nobody\n', 'hosts.ini': LOCAL_INVENTORY, 'pb.yml': whoami });
+    expect((await cli(['run', '-i', 'hosts.ini', 'pb.yml'], configured)).stdout).toContain('"msg": "nobody root"');
+  }, 60_000);
+});
+
 describe('listing and checking without running', () => {
   const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': playbook });
 

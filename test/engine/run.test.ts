@@ -1,5 +1,5 @@
 /** The engine through its library API: what users of runPlaybook see. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defineModule, playbookEvents, runPlaybook } from '../../src/index.js';
@@ -44,6 +44,98 @@ describe('runPlaybook', () => {
     }
     expect(r.output).toContain('RUNNING HANDLER [done]');
     expect(r.output).toContain('ok: [node1] => (item=a)');
+  });
+
+  test('a handler that includes tasks runs them, as handlers, after it', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'cleanup.yml': '- name: remove the marker\n  file:\n    path: "{{ playbook_dir }}/{{ inventory_hostname }}.marker"\n    state: absent\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy:
+        content: here
+        dest: "{{ playbook_dir }}/{{ inventory_hostname }}.marker"
+      notify: clean up
+  handlers:
+    - name: clean up
+      include_tasks: cleanup.yml
+      when: inventory_hostname == 'node1'
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'node1.marker'))).toBe(false);
+    expect(existsSync(path.join(dir, 'node2.marker'))).toBe(true);
+    expect(r.output).toContain(`RUNNING HANDLER [clean up]`);
+    expect(r.output).toContain(`included: ${path.join(dir, 'cleanup.yml')} for node1`);
+    expect(r.output).toMatch(/RUNNING HANDLER \[remove the marker\] \*+\nchanged: \[node1\]\n/);
+    // The same counts as ansible-playbook 2.19 gives for this playbook.
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=3 +changed=2 +unreachable=0 +failed=0 +skipped=0/);
+    expect(recapLine(r.output, 'node2')).toMatch(/ok=1 +changed=1 +unreachable=0 +failed=0 +skipped=1/);
+  });
+
+  test('an ansible-core module the engine lacks loads as in Ansible: skipped, the play runs; run, the task fails', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - ansible.builtin.dnf: name=acl
+      when: false
+    - dnf:
+        name: acl
+      register: tried
+      ignore_errors: true
+    - assert:
+        that: tried is failed
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain("couldn't resolve module/action 'dnf': ansible-core has this module, but playbook does not carry it");
+    // The same counts as ansible-playbook 2.19 gives (its message differs: it has no dnf backend on this host).
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=1 +rescued=0 +ignored=1/);
+  });
+
+  test('copy finds a src file that an earlier task made on the controller, as Ansible looks for it when the task runs', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - copy:
+        content: made
+        dest: "{{ playbook_dir }}/made-here.txt"
+      delegate_to: localhost
+    - copy:
+        src: made-here.txt
+        dest: "{{ playbook_dir }}/copied.txt"
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'copied.txt'), 'utf8')).toBe('made');
+  });
+
+  test('ansible_facts is an empty dict before any fact is gathered', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - assert:
+        that:
+          - ansible_facts == {}
+          - ansible_facts is mapping
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
   });
 
   test('events as a callback and as an async iterator, in the same order', async () => {

@@ -16,6 +16,17 @@ const modeOf = async (p: string): Promise<number> => (await fs.lstat(p)).mode & 
 const isRoot = process.getuid?.() === 0;
 
 describe('file: state=file / touch / absent', () => {
+  it('_diff_peek (internal to the action plugins) says whether the file looks binary and changes nothing', async () => {
+    await fs.writeFile(sb.p('text'), 'hi\n');
+    await fs.writeFile(sb.p('bin'), Buffer.from([0x41, 0x00, 0x42]));
+    expect(await sb.run(file, { path: sb.p('text'), _diff_peek: true })).toMatchObject({ changed: false, path: sb.p('text'), appears_binary: false, state: 'file' });
+    expect(await sb.run(file, { path: sb.p('bin'), _diff_peek: true })).toMatchObject({ changed: false, appears_binary: true });
+    const missing = await sb.run(file, { path: sb.p('ghost'), _diff_peek: true });
+    expect(missing).toMatchObject({ changed: false, appears_binary: false });
+    expect(missing['failed']).toBeUndefined();
+    expect(missing['warnings']).toBeUndefined();
+  });
+
   it('reports path info and refuses a missing file', async () => {
     await fs.writeFile(sb.p('f'), 'hi\n');
     const r = await sb.run(file, { path: sb.p('f') });

@@ -85,6 +85,10 @@ describe('template module behaviour', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lk-'));
     writeFileSync(path.join(dir, 'key.pub'), 'ssh-ed25519 AAAA lab\n');
     expect(evaluateExpression("lookup('file', 'key.pub')", {}, { searchPath: [dir] })).toBe('ssh-ed25519 AAAA lab');
+    // Ansible 2.19's words for a file it cannot find.
+    expect(() => evaluateExpression("lookup('file', '/nowhere/x.txt')", {}, { searchPath: [dir] })).toThrow(
+      "The lookup plugin 'file' failed: Unable to access the file '/nowhere/x.txt': File not found. Use -vvvvv to see paths searched.",
+    );
   });
 
   test('user filters, tests and lookups plug into a Templar', () => {

@@ -175,7 +175,9 @@ export class LocalConnection implements Connection {
     const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await fs.writeFile(tmp, data, { mode: attributes.mode ?? 0o644, flag: 'wx' });
-      if (attributes.mode !== undefined) await fs.chmod(tmp, attributes.mode);
+      const mode = attributes.mode ?? (await fs.stat(tmp)).mode & 0o7777;
+      await keepExtendedAttributes(file, tmp);
+      if (attributes.mode !== undefined || (await fs.stat(tmp)).mode !== mode) await fs.chmod(tmp, mode);
       if (attributes.owner !== undefined || attributes.group !== undefined) {
         const { uid, gid } = await resolveOwner(attributes.owner, attributes.group);
         await fs.chown(tmp, uid, gid);
@@ -186,4 +188,15 @@ export class LocalConnection implements Connection {
       throw e;
     }
   }
+}
+
+/**
+ * A file replaced keeps its ACL and extended attributes, as under Ansible's atomic_move
+ * (shutil.copystat). Node cannot read them, so GNU cp copies them, only when there is an old file;
+ * best effort (a cp without --attributes-only leaves the new file without them).
+ */
+async function keepExtendedAttributes(file: string, tmp: string): Promise<void> {
+  if (!(await fs.stat(file).catch(() => null))) return;
+  const { execa } = await import('execa');
+  await execa('cp', ['--attributes-only', '--preserve=mode,xattr', '--', file, tmp], { reject: false });
 }

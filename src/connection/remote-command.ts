@@ -42,14 +42,23 @@ export function chownCommand(target: string, attributes: FileAttributes): string
   return `chown -- ${quote(`${attributes.owner ?? ''}${attributes.group !== undefined ? ':' + attributes.group : ''}`)} ${quote(target)}`;
 }
 
-/** Moves a finished temp file over the target (chown first when asked); removes the temp on failure. */
+/**
+ * Settles a finished temp file and moves it over the target; removes the temp on failure. A file
+ * replaced keeps its extended attributes and ACL (Ansible's atomic_move copies them with
+ * shutil.copystat): they are copied from the old file first (best effort: a cp without
+ * --attributes-only, or attributes the user may not read, leave the new file without them), then
+ * the mode and owner asked for are set.
+ */
 export function commitScript(tmp: string, file: string, attributes: FileAttributes): string {
+  const mode = (attributes.mode ?? 0o644).toString(8);
   const chown = chownCommand(tmp, attributes);
-  return `${chown ? `${chown} && ` : ''}mv -f -- ${quote(tmp)} ${quote(file)} || { rc=$?; rm -f -- ${quote(tmp)}; exit $rc; }`;
+  return [
+    `if [ -e ${quote(file)} ]; then cp --attributes-only --preserve=mode,xattr -- ${quote(file)} ${quote(tmp)} 2>/dev/null || :; fi`,
+    `chmod ${mode} ${quote(tmp)} && ${chown ? `${chown} && ` : ''}mv -f -- ${quote(tmp)} ${quote(file)} || { rc=$?; rm -f -- ${quote(tmp)}; exit $rc; }`,
+  ].join('\n');
 }
 
-/** The whole atomic write from stdin: temp file (private while written), mode, owner, rename. */
+/** The whole atomic write from stdin: temp file (private while written), attributes, rename. */
 export function writeFromStdinScript(tmp: string, file: string, attributes: FileAttributes): string {
-  const mode = (attributes.mode ?? 0o644).toString(8);
-  return [`umask 077`, `cat > ${quote(tmp)} && chmod ${mode} ${quote(tmp)} || { rc=$?; rm -f -- ${quote(tmp)}; exit $rc; }`, commitScript(tmp, file, attributes)].join('\n');
+  return [`umask 077`, `cat > ${quote(tmp)} || { rc=$?; rm -f -- ${quote(tmp)}; exit $rc; }`, commitScript(tmp, file, attributes)].join('\n');
 }

@@ -7,7 +7,7 @@
 import type { SFTPWrapper } from 'ssh2';
 import { parseStat, statScript } from './remote-stat.js';
 import { type ScriptOptions, type ScriptResult, SshLink } from './ssh-link.js';
-import { MISSING_FILE_RC, chownCommand, commandScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
+import { MISSING_FILE_RC, commandScript, commitScript, readFileScript, tempPathFor, writeFromStdinScript } from './remote-command.js';
 import type { SshOptions } from './ssh-options.js';
 import type { Connection, ExecOptions, ExecResult, FileAttributes, FileOptions, FileStat, StatOptions } from './types.js';
 import { UnreachableError } from './types.js';
@@ -131,17 +131,13 @@ export class SshConnection implements Connection {
       new Promise((resolve, reject) => fn((err) => (err ? reject(new Error(`writing ${file} on ${this.host} failed: ${what}: ${err.message}`)) : resolve())));
     try {
       await call('write', (cb) => channel.writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' }, cb));
-      await call('chmod', (cb) => channel.chmod(tmp, attributes.mode ?? 0o644, cb));
-      const chown = chownCommand(tmp, attributes);
-      if (chown) {
-        const r = await this.run(chown);
-        if (r.rc !== 0) throw new Error(`chown failed: ${r.stderr.trim()}`);
-      }
-      // posix-rename replaces the target atomically; plain SFTP rename refuses an existing target.
-      await call('rename', (cb) => channel.ext_openssh_rename(tmp, file, cb));
     } catch (e) {
       await call('cleanup', (cb) => channel.unlink(tmp, cb)).catch(() => {});
       throw e;
     }
+    // One command settles the temp file and renames it (mv is rename(2), atomic): SFTP alone
+    // cannot copy the old file's ACL and extended attributes onto the new one.
+    const r = await this.run(commitScript(tmp, file, attributes));
+    if (r.rc !== 0) throw new Error(`writing ${file} on ${this.host} failed: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
   }
 }

@@ -11,7 +11,7 @@ import type { Module, ModuleDefinition } from './types.js';
 export function defineModule<const S extends ArgumentSpec>(definition: ModuleDefinition<S>): Module {
   const { run, controllerPaths, ...traits } = definition;
   const pathOptions = Object.entries(definition.spec.options)
-    .filter(([, o]) => o.type === 'path')
+    .filter(([, o]) => o.type === 'path' || (o.type === 'list' && o.elements === 'path'))
     .map(([name]) => name);
   return {
     ...traits,

@@ -116,4 +116,27 @@ describe('replace', () => {
     const modes = await Promise.all(['node1', 'node2'].map(async (n) => (await lab.sh(n, 'stat -c %a /srv/rep/p.conf')).stdout));
     expect(modes[1]).toBe(modes[0]);
   }, 300_000);
+
+  it('keeps the ACL and extended attributes of the file it replaces, with become and without (over SFTP)', async () => {
+    const mark = (file: string, owner: string): string =>
+      `printf 'a = yes\\n' > ${file} && chown ${owner} ${file} && chmod 0640 ${file} && setfacl -m u:nobody:rwx ${file} && python3 -c "import os; os.setxattr('${file}', 'user.origin', b'lab')"`;
+    const marked = await lab.sh('node2', `mkdir -p /srv/rep && ${mark('/srv/rep/acl.conf', 'root:root')} && ${mark('/home/playbook/acl.conf', 'playbook')}`);
+    expect(marked.rc, marked.stderr).toBe(0);
+    const run = await lab.play(
+      `    - replace: { path: /srv/rep/acl.conf, regexp: 'yes', replace: 'no' }
+    - replace: { path: /home/playbook/acl.conf, regexp: 'yes', replace: 'no' }
+      become: false
+`,
+      { hosts: 'node2' },
+    );
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.recap('node2')).toMatchObject({ changed: 2, failed: 0 });
+    for (const file of ['/srv/rep/acl.conf', '/home/playbook/acl.conf']) {
+      expect(await cat('node2', file)).toBe('a = no\n');
+      const acl = (await lab.sh('node2', `getfacl -cp ${file} && python3 -c "import os; print(os.getxattr('${file}', 'user.origin').decode())" && stat -c '%a %U' ${file}`)).stdout;
+      expect(acl, file).toContain('user:nobody:rwx\n');
+      expect(acl, file).toContain('\nlab\n');
+      expect(acl, file).toMatch(/\n6[0-7]0 (root|playbook)\n$/);
+    }
+  }, 300_000);
 });

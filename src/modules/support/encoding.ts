@@ -57,10 +57,13 @@ function utf8Sequence(bytes: Buffer, i: number): number {
   return 0;
 }
 
-/** bytes.decode(codec, errors='surrogateescape') for UTF-8; other codecs through TextDecoder (strict). */
-export function decodeText(data: Buffer, encoding: string): string {
+/**
+ * bytes.decode(codec, errors='surrogateescape') for UTF-8 (errors='strict' when `strict`, as
+ * Python's open() reads text); other codecs through TextDecoder (strict).
+ */
+export function decodeText(data: Buffer, encoding: string, strict = false): string {
   const codec = encoding.toLowerCase().replace(/_/g, '-');
-  if (UTF8.includes(codec)) {
+  if (UTF8.includes(codec) && !strict) {
     let out = '';
     let start = 0;
     for (let i = 0; i < data.length; ) {

@@ -67,13 +67,20 @@ function splitOnce(text: string, sep: string): [string, string] {
   return i < 0 ? [text, ''] : [text.slice(0, i), text.slice(i + 1)];
 }
 
+/** The strings of an option: a path, or a list of paths (type='list', elements='path'). */
+function pathsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
 /** The arguments with each named path option expanded as Ansible's module would; no round trip when none needs it. */
 export async function expandPathArgs<A extends Record<string, unknown>>(ctx: ModuleContext, args: A, names: readonly string[]): Promise<A> {
-  const todo = names.filter((n) => typeof args[n] === 'string' && needsExpansion(args[n]));
+  const todo = names.filter((n) => pathsOf(args[n]).some(needsExpansion));
   if (todo.length === 0) return args;
-  const users = [...new Set(todo.map((n) => userOf(args[n] as string)).filter((u): u is string => u !== undefined))];
+  const users = [...new Set(todo.flatMap((n) => pathsOf(args[n]).map(userOf)).filter((u): u is string => u !== undefined))];
   const host = await hostEnvironment(ctx, users);
+  const expand = (value: unknown): unknown => (typeof value === 'string' ? expandUser(expandVars(value, host.env), host) : value);
   const out: Record<string, unknown> = { ...args };
-  for (const n of todo) out[n] = expandUser(expandVars(args[n] as string, host.env), host);
+  for (const n of todo) out[n] = Array.isArray(args[n]) ? (args[n] as unknown[]).map(expand) : expand(args[n]);
   return out as A;
 }

@@ -1,11 +1,10 @@
 /** The `playbook` command: run, validate, inventory, lab. Exit codes are ansible-playbook's. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { readHidden } from '../connection/passphrase.js';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { registerLabCommands } from './lab.js';
+import { PlaybookNotFoundError, bundledNotice, packageInfo, resolvePlaybooks } from './bundled.js';
 import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
 import { withOwnTags } from '../executor/tags.js';
 import { taskTitle } from '../executor/task-title.js';
@@ -18,15 +17,24 @@ import { pyStr } from '../python/values.js';
 
 const EXIT = { ok: 0, error: 1, failed: 2, parser: 4, badOption: 5, interrupted: 99, unknown: 250 } as const;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+/**
+ * The files the playbook arguments name (see bundled.ts); a bundled one is announced on one line
+ * before anything runs: on stdout with the text output, on stderr beside the JSON stream.
+ */
+function resolveAndAnnounce(given: string[], cwd: string, say: (line: string) => void): string[] {
+  const resolved = resolvePlaybooks(given, cwd);
+  for (const p of resolved) if (p.bundled) say(bundledNotice(p, cwd) + '\n');
+  return resolved.map((p) => p.file);
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const splitList = (values: string[]): string[] => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
 function printError(e: unknown): number {
+  if (e instanceof PlaybookNotFoundError) {
+    process.stderr.write(`ERROR! ${e.message}\n`);
+    return EXIT.error;
+  }
   if (e instanceof PlaybookErrors) {
     for (const err of e.errors) process.stderr.write(`ERROR! ${err.message}\n`);
     return EXIT.parser;
@@ -72,7 +80,7 @@ function listTasks(playbooks: Playbook[], tags: boolean): string {
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('playbook')
     .description('Run Ansible-style playbooks: idempotent tasks over SSH on many hosts, fast.')
-    .version(version(), '--version')
+    .version(packageInfo().version, '--version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let exitCode: number = EXIT.ok;
@@ -104,11 +112,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--private-key <file>', 'the SSH private key to use')
     .option('-T, --timeout <seconds>', 'SSH connect timeout in seconds', (v) => Number(v))
     .addOption(new Option('--json', 'one JSON event per line instead of text'))
-    .action(async (playbooks: string[], o: Record<string, unknown>) => {
+    .action(async (given: string[], o: Record<string, unknown>) => {
       const cwd = process.cwd();
       const config = loadAnsibleConfig(cwd);
       const inventorySources = (o['inventory'] as string[]).length ? (o['inventory'] as string[]) : config.inventory;
       try {
+        const playbooks = resolveAndAnnounce(given, cwd, (line) => (o['json'] ? process.stderr : process.stdout).write(line));
         if (o['syntaxCheck'] || o['listTasks'] || o['listTags'] || o['listHosts']) {
           const modules = createModuleRegistry();
           const { playbooks: loaded } = loadPlaybooks(playbooks, modules, config, cwd);
@@ -183,11 +192,12 @@ export async function main(argv: string[]): Promise<number> {
     .command('validate')
     .description('check playbooks (schema, modules, arguments, roles, files) and report every problem')
     .argument('<playbook...>', 'playbook files')
-    .action((playbooks: string[]) => {
+    .action((given: string[]) => {
       const cwd = process.cwd();
       try {
+        const playbooks = resolveAndAnnounce(given, cwd, (line) => process.stdout.write(line));
         loadPlaybooks(playbooks, createModuleRegistry(), loadAnsibleConfig(cwd), cwd);
-        process.stdout.write(`${playbooks.join(', ')}: ok\n`);
+        process.stdout.write(`${given.join(', ')}: ok\n`);
         exitCode = EXIT.ok;
       } catch (e) {
         exitCode = printError(e);

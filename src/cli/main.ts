@@ -27,6 +27,12 @@ function resolveAndAnnounce(given: string[], cwd: string, say: (line: string) =>
   return resolved.map((p) => p.file);
 }
 
+/** PLAYBOOK_PROGRESS_INTERVAL: seconds between the "still running" lines of a long task (default 10; 0: none). */
+function progressInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env['PLAYBOOK_PROGRESS_INTERVAL'] ?? '');
+  return env['PLAYBOOK_PROGRESS_INTERVAL'] !== undefined && env['PLAYBOOK_PROGRESS_INTERVAL'].trim() !== '' && Number.isFinite(value) && value >= 0 ? value : 10;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const splitList = (values: string[]): string[] => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -150,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
               color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && process.env['ANSIBLE_NOCOLOR'] === undefined,
               verbosity,
               diff: Boolean(o['diff']),
+              progress: { tty: Boolean(process.stdout.isTTY), intervalSeconds: progressInterval(), columns: () => process.stdout.columns },
             });
         let becomePassword: string | undefined;
         if (o['askBecomePass']) {
@@ -181,6 +188,9 @@ export async function main(argv: string[]): Promise<number> {
           cwd,
           config,
           reporters: [reporter],
+        }).finally(() => {
+          // A run that ended without its recap (an exception) leaves no timer and no status line.
+          if (reporter instanceof TextReporter) reporter.close();
         });
         exitCode = result.exitCode;
       } catch (e) {

@@ -256,10 +256,18 @@ export class PlayRunner {
   /** Runs one task on a group of hosts (on the first only under run_once), reporting and counting. */
   private async runTask(pc: PlayContext, task: Task, hosts: readonly string[], queue: PQueue, notifications: Notifications): Promise<Feedback[]> {
     const info = taskInfo(task, taskTitle(task, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true })));
-    if (task.action !== 'meta') this.runContext.emit({ type: 'task_start', task: info });
     const runOnce = inheritedFlag(task, 'run_once', pc, this.runContext.templar);
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
-    const results = await Promise.all(targets.map((host) => queue.add(() => this.dispatcher.run(pc, task, host, notifications), { throwOnTimeout: true })));
+    const reported = task.action !== 'meta';
+    if (reported) this.runContext.emit({ type: 'task_start', task: info, hosts: [...targets] });
+    const runOn = async (host: string): Promise<Feedback> => {
+      try {
+        return await this.dispatcher.run(pc, task, host, notifications);
+      } finally {
+        if (reported) this.runContext.emit({ type: 'host_done', task: info, host });
+      }
+    };
+    const results = await Promise.all(targets.map((host) => queue.add(() => runOn(host), { throwOnTimeout: true })));
     if (task.action === 'include_tasks' || task.action === 'include_role') this.reportIncludes(info, targets, results);
     if (runOnce) {
       const first = results[0]!;

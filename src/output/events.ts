@@ -30,7 +30,10 @@ export type RunEvent =
   | { type: 'play_start'; name: string; hosts: string[] }
   | { type: 'no_hosts_matched'; pattern: string }
   | { type: 'no_hosts_remaining' }
-  | { type: 'task_start'; task: TaskInfo }
+  /** A task starts on these hosts (each ends with its `host_done`). */
+  | { type: 'task_start'; task: TaskInfo; hosts: string[] }
+  /** A host has finished the task: its results (every loop item's) are reported. */
+  | { type: 'host_done'; task: TaskInfo; host: string }
   | {
       type: 'host_result';
       task: TaskInfo;

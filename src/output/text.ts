@@ -3,6 +3,7 @@ import { pyJsonDumps } from '../python/serialize.js';
 import { pyStr } from '../python/values.js';
 import { unifiedDiff } from './diff.js';
 import type { HostStats, Reporter, RunEvent } from './events.js';
+import { ProgressDisplay, type ProgressOptions } from './progress.js';
 
 export interface TextReporterOptions {
   write(text: string): void;
@@ -10,6 +11,8 @@ export interface TextReporterOptions {
   color: boolean;
   verbosity: number;
   diff: boolean;
+  /** Say what is still running during long tasks (see progress.ts); without it, nothing is said. */
+  progress?: ProgressOptions;
 }
 
 const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35' } as const;
@@ -35,7 +38,26 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
 }
 
 export class TextReporter implements Reporter {
-  constructor(private readonly options: TextReporterOptions) {}
+  private readonly progress: ProgressDisplay | undefined;
+
+  constructor(private readonly options: TextReporterOptions) {
+    if (options.progress) this.progress = new ProgressDisplay(options.progress, (s) => options.write(s), (s) => this.c('skipped', s));
+  }
+
+  /** Stops the progress timer and erases its line (the recap does it too; for a run that ended without one). */
+  close(): void {
+    this.progress?.stop();
+  }
+
+  private out(text: string): void {
+    this.progress?.erase();
+    this.options.write(text);
+  }
+
+  private err(text: string): void {
+    this.progress?.erase();
+    (this.options.writeError ?? this.options.write)(text);
+  }
 
   /** When each host last printed a progress line: at most one a second per host. */
   private readonly progressShown = new Map<string, number>();
@@ -45,7 +67,7 @@ export class TextReporter implements Reporter {
   }
 
   private line(text = ''): void {
-    this.options.write(text + '\n');
+    this.out(text + '\n');
   }
 
   private dump(result: Record<string, unknown>, action: string, pretty: boolean): string {
@@ -68,6 +90,10 @@ export class TextReporter implements Reporter {
       case 'task_start':
         this.line();
         this.line(banner(`${e.task.isHandler ? 'RUNNING HANDLER' : 'TASK'} [${e.task.title}]`));
+        this.progress?.taskStart(e.task, e.hosts ?? []);
+        return;
+      case 'host_done':
+        this.progress?.hostDone(e.task, e.host);
         return;
       case 'host_retry':
         this.line(this.c('failed', `FAILED - RETRYING: [${e.host}]: ${e.task.title} (${e.retries} retries left).`));
@@ -77,6 +103,11 @@ export class TextReporter implements Reporter {
         this.line(this.c('skipped', e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=True finished=False` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`));
         return;
       case 'host_progress': {
+        if (this.progress?.ownsModuleProgress) {
+          // On a terminal, on the status line.
+          this.progress.moduleProgress(e.host, e.message);
+          return;
+        }
         const now = Date.now();
         if (now - (this.progressShown.get(e.host) ?? 0) < 1000) return;
         this.progressShown.set(e.host, now);
@@ -91,12 +122,13 @@ export class TextReporter implements Reporter {
         this.line(this.c('skipped', `included: ${e.file} for ${e.hosts.join(', ')}${e.item ? ` => (item=${pyStr(e.item.label)})` : ''}`));
         return;
       case 'warning':
-        (this.options.writeError ?? this.options.write)(this.c('warn', `[WARNING]: ${e.message}`) + '\n');
+        this.err(this.c('warn', `[WARNING]: ${e.message}`) + '\n');
         return;
       case 'error':
-        (this.options.writeError ?? this.options.write)(this.c('error', `[ERROR]: ${e.message}`) + '\n');
+        this.err(this.c('error', `[ERROR]: ${e.message}`) + '\n');
         return;
       case 'recap':
+        this.progress?.stop();
         this.recap(e.stats);
         return;
       default:
@@ -111,7 +143,7 @@ export class TextReporter implements Reporter {
     const verbose = this.options.verbosity > 0 || verboseAlways;
     const item = e.item ? ` (item=${pyStr(e.item.label)})` : '';
     if (Array.isArray(result['warnings'])) {
-      for (const w of result['warnings']) (this.options.writeError ?? this.options.write)(this.c('warn', `[WARNING]: ${pyStr(w)}`) + '\n');
+      for (const w of result['warnings']) this.err(this.c('warn', `[WARNING]: ${pyStr(w)}`) + '\n');
     }
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
     switch (e.status) {
@@ -160,7 +192,7 @@ export class TextReporter implements Reporter {
       const after = typeof rec['after'] === 'string' ? rec['after'] : rec['after'] === undefined ? '' : pyJsonDumps(rec['after'], { indent: 4, sortKeys: true }) + '\n';
       if (before === after) continue;
       const text = unifiedDiff(before, after, pyStr(rec['before_header'] ?? 'before'), pyStr(rec['after_header'] ?? 'after'));
-      if (text) this.options.write(text.endsWith('\n') ? text : text + '\n');
+      if (text) this.out(text.endsWith('\n') ? text : text + '\n');
     }
   }
 

@@ -149,7 +149,7 @@ describe('runPlaybook', () => {
       next = await gen.next();
     }
     expect(next.value.exitCode).toBe(0);
-    expect(iterated.map((e) => e.type)).toEqual(['playbook_start', 'play_start', 'task_start', 'host_result', 'recap']);
+    expect(iterated.map((e) => e.type)).toEqual(['playbook_start', 'play_start', 'task_start', 'host_result', 'host_done', 'recap']);
     expect(seen).toEqual(iterated);
     const result = iterated.find((e) => e.type === 'host_result');
     expect(result).toMatchObject({ host: 'node1', status: 'ok', result: { msg: 'hi' } });

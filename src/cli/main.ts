@@ -29,8 +29,9 @@ function resolveAndAnnounce(given: string[], cwd: string, say: (line: string) =>
 
 /** PLAYBOOK_PROGRESS_INTERVAL: seconds between the "still running" lines of a long task (default 10; 0: none). */
 function progressInterval(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env['PLAYBOOK_PROGRESS_INTERVAL'] ?? '');
-  return env['PLAYBOOK_PROGRESS_INTERVAL'] !== undefined && env['PLAYBOOK_PROGRESS_INTERVAL'].trim() !== '' && Number.isFinite(value) && value >= 0 ? value : 10;
+  const text = env['PLAYBOOK_PROGRESS_INTERVAL']?.trim();
+  const value = text ? Number(text) : Number.NaN;
+  return Number.isFinite(value) && value >= 0 ? value : 10;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

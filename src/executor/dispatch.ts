@@ -11,7 +11,7 @@ import type { RunContext } from './context.js';
 import { type Feedback, censoredResult } from './feedback.js';
 import { type Notifications, notify } from './handlers.js';
 import { IncludeHandler } from './includes.js';
-import { allWhen, inheritedFlag } from './keywords.js';
+import { allWhen, hostFlag } from './keywords.js';
 import type { RecapCounters } from './recap.js';
 import { TaskRunner } from './task-runner.js';
 import { taskInfo } from './task-title.js';
@@ -41,7 +41,7 @@ export class TaskDispatcher {
       } catch (e) {
         // A template that fails in an include's arguments fails the include on this host, as a task.
         if (!(e instanceof TemplateError)) throw e;
-        feedback = { status: 'failed', ignored: inheritedFlag(task, 'ignore_errors', pc, this.runContext.templar), result: { failed: true, changed: false, msg: `Task failed: ${e.message}` } };
+        feedback = { status: 'failed', ignored: hostFlag(task, 'ignore_errors', pc, () => this.bound(pc, host, task), false), result: { failed: true, changed: false, msg: `Task failed: ${e.message}` } };
       }
       if (feedback.meta === 'end_play' || feedback.meta === 'end_batch') this.endPlay();
     } else {
@@ -57,6 +57,10 @@ export class TaskDispatcher {
     return feedback;
   }
 
+  private bound(pc: PlayContext, host: string, task: Task): ReturnType<RunContext['vm']['bind']> {
+    return this.runContext.vm.bind(pc, host, task, undefined, { keepPythonTypes: true });
+  }
+
   private whenHolds(pc: PlayContext, task: Task, host: string, extra?: Record<string, unknown>): boolean {
     const bound = this.runContext.vm.bind(pc, host, task, extra, { keepPythonTypes: true });
     return evaluateConditions(allWhen(task), bound, task.location).ok;
@@ -65,7 +69,7 @@ export class TaskDispatcher {
   /** set_fact, include_vars and fact-gathering results become variables (of the delegate with delegate_facts). */
   storeFacts(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
     const results = Array.isArray(feedback.result['results']) ? (feedback.result['results'] as Array<Record<string, unknown>>) : [feedback.result];
-    const toDelegate = feedback.delegatedTo !== undefined && inheritedFlag(task, 'delegate_facts', pc, this.runContext.templar);
+    const toDelegate = feedback.delegatedTo !== undefined && hostFlag(task, 'delegate_facts', pc, () => this.bound(pc, host, task), false);
     const st = this.runContext.vm.state(toDelegate ? feedback.delegatedTo! : host);
     for (const r of results) {
       const facts = r['ansible_facts'];
@@ -81,7 +85,8 @@ export class TaskDispatcher {
       // Loop items were reported one by one; only a failure of the whole task is reported again.
       if (feedback.status !== 'failed' || feedback.result['results'].length) return;
     }
-    const result = inheritedFlag(task, 'no_log', pc, this.runContext.templar) ? censoredResult(feedback.result) : feedback.result;
+    // A no_log whose template fails hides the result: a secret never shows by mistake.
+    const result = hostFlag(task, 'no_log', pc, () => this.bound(pc, host, task), true) ? censoredResult(feedback.result) : feedback.result;
     this.runContext.emit({
       type: 'host_result',
       task: taskInfo(task),

@@ -26,6 +26,20 @@ export function inheritedFlag(task: Task, key: string, pc: PlayContext, templar:
   return value !== undefined && truthy(templar.templateValue(value, pc.extraVars));
 }
 
+/**
+ * An inherited yes/no keyword templated with one host's variables (`no_log: "{{ secret | length > 0 }}"`
+ * may use role defaults, facts, registered results); `onError` when the template fails.
+ */
+export function hostFlag(task: Task, key: string, pc: PlayContext, bound: () => { templateValue(value: unknown): unknown }, onError: boolean): boolean {
+  const value = inherited(task, key, pc);
+  if (value === undefined) return false;
+  try {
+    return truthy(bound().templateValue(value));
+  } catch {
+    return onError;
+  }
+}
+
 /** `when` conditions from the blocks down to the task, all of which must hold. */
 export function allWhen(task: Task): unknown[] {
   const out: unknown[] = [];

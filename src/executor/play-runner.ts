@@ -15,7 +15,7 @@ import type { RunContext } from './context.js';
 import { TaskDispatcher } from './dispatch.js';
 import type { Feedback } from './feedback.js';
 import { Notifications, flushHandlers } from './handlers.js';
-import { inheritedFlag } from './keywords.js';
+import { hostFlag } from './keywords.js';
 import { RecapCounters } from './recap.js';
 import { linear } from './strategies/linear.js';
 import { strategyNamed } from './strategies/registry.js';
@@ -240,7 +240,7 @@ export class PlayRunner {
   private checkFailures(pc: PlayContext, task: Task, hosts: string[]): void {
     const failed = hosts.filter((h) => this.runContext.vm.state(h).failed).length;
     if (failed === 0) return;
-    if (inheritedFlag(task, 'any_errors_fatal', pc, this.runContext.templar)) {
+    if (hostFlag(task, 'any_errors_fatal', pc, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true }), false)) {
       this.playEnded = true;
       this.runAborted = true;
       for (const h of hosts) if (!this.isOut(h)) this.runContext.vm.state(h).failed = true;
@@ -256,7 +256,7 @@ export class PlayRunner {
   /** Runs one task on a group of hosts (on the first only under run_once), reporting and counting. */
   private async runTask(pc: PlayContext, task: Task, hosts: readonly string[], queue: PQueue, notifications: Notifications): Promise<Feedback[]> {
     const info = taskInfo(task, taskTitle(task, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true })));
-    const runOnce = inheritedFlag(task, 'run_once', pc, this.runContext.templar);
+    const runOnce = hostFlag(task, 'run_once', pc, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true }), false);
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const reported = task.action !== 'meta';
     if (reported) this.runContext.emit({ type: 'task_start', task: info, hosts: [...targets] });

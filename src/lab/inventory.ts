@@ -7,6 +7,7 @@
 import { NODE_USER } from '../docker/sshd-image.js';
 import type { Mirror } from './mirror.js';
 import { NODE_WHEELHOUSE } from './names.js';
+import { NODE_PYTHON_VERSION } from './wheelhouse.js';
 import type { LabNode } from './nodes.js';
 import type { LabPaths } from './state.js';
 
@@ -40,6 +41,8 @@ export function renderInventory(input: InventoryInput): string {
   if (input.mirror) {
     vars.push(['lab_mirror_url', input.mirror.url], ['lab_wheelhouse', NODE_WHEELHOUSE]);
     if (input.mirror.condaInstaller) vars.push(['conda_installer_url', input.mirror.condaInstaller.url], ['conda_installer_sha256', input.mirror.condaInstaller.sha256]);
+    // The conda stand-in's only Python is the node's own: the conda role must ask for that one.
+    vars.push(['conda_python_version', NODE_PYTHON_VERSION]);
   }
   const lines = [
     `# Inventory of the playbook lab '${input.labName}', written by \`playbook lab up\` / \`playbook lab inventory\`.`,

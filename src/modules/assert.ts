@@ -10,14 +10,15 @@ export default defineModule({
   refusesAsync: true,
   spec: {
     options: {
-      that: { type: 'list', required: true },
+      // Ansible's _check_type_list_strict: one string is one condition, never split at commas.
+      that: { type: 'raw', required: true },
       fail_msg: { type: 'raw', aliases: ['msg'] },
       success_msg: { type: 'raw' },
       quiet: { type: 'bool', default: false },
     },
   },
   async run(args, ctx) {
-    for (const condition of args.that) {
+    for (const condition of Array.isArray(args.that) ? args.that : [args.that]) {
       let ok: boolean;
       if (typeof condition === 'boolean') ok = condition;
       else {

@@ -8,6 +8,7 @@ import { jobFields, jobResult, launchJob, newJobId, readJob } from './async-job.
 import { split as shlexSplit } from '../../python/shlex.js';
 import { pyDatetime, pyTimedelta } from '../../python/datetime.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
+import { expandUser, expandVars, hostEnvironment, needsExpansion, userOf } from './remote-paths.js';
 
 const COMMAND_SPEC = {
   options: {
@@ -44,27 +45,6 @@ async function pathMatches(ctx: ModuleContext, pattern: string): Promise<boolean
   return r.rc === 0;
 }
 
-function expandVars(arg: string, env: Record<string, string | undefined>): string {
-  let out = arg.replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a: string | undefined, b: string | undefined) => env[a ?? b ?? ''] ?? m);
-  if (out === '~' || out.startsWith('~/')) out = (env['HOME'] ?? '~') + out.slice(1);
-  return out;
-}
-
-/**
- * The environment the command will see on a remote host (its login environment, the task's
- * `environment`, the become user's HOME): Ansible expands $VARS and ~ there, in the module.
- */
-async function hostEnvironment(ctx: ModuleContext): Promise<Record<string, string | undefined>> {
-  const r = await ctx.conn.exec(['env', '-0'], { env: ctx.environment, become: ctx.become });
-  const env: Record<string, string> = {};
-  if (r.rc !== 0) return { ...ctx.environment };
-  for (const entry of r.stdout.split('\0')) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
-
 /** Runs command's or shell's task: a shell line when `shell`, else a program and its arguments. */
 export async function runCommand(args: ArgsOf<typeof COMMAND_SPEC>, ctx: ModuleContext, shell: boolean): Promise<ModuleResult> {
   const r: ModuleResult = { changed: false, stdout: '', stderr: '', rc: null, cmd: null, start: null, end: null, delta: null, msg: '' };
@@ -81,9 +61,10 @@ export async function runCommand(args: ArgsOf<typeof COMMAND_SPEC>, ctx: ModuleC
         return { ...r, failed: true, msg: (e as Error).message };
       }
     } else argv = args.argv ?? [];
-    if (args.expand_argument_vars && argv.some((a) => a.includes('$') || a.startsWith('~'))) {
-      const env = ctx.conn.transport === 'local' ? { ...process.env, ...ctx.environment } : await hostEnvironment(ctx);
-      argv = argv.map((a) => expandVars(a, env));
+    // As Ansible's run_command: os.path.expanduser(os.path.expandvars(arg)) for each argument, on the host.
+    if (args.expand_argument_vars && argv.some(needsExpansion)) {
+      const host = await hostEnvironment(ctx, [...new Set(argv.map(userOf).filter((u): u is string => u !== undefined))]);
+      argv = argv.map((a) => expandUser(expandVars(a, host.env), host));
     }
     command = argv;
   }

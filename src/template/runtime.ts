@@ -242,7 +242,9 @@ export class Evaluation implements PluginContext {
       if (!this.env.needsTemplating(value)) return value;
       let compiled: CompiledTemplate;
       try {
-        compiled = this.env.compile(value, { file: `variable '${name}'` });
+        // A variable's value is templated as Ansible templates data: backslashes in its string
+        // literals kept as written (escape_backslashes), even when a conditional refers to it.
+        compiled = this.env.compile(value, { file: `variable '${name}'`, syntax: { escapeBackslashes: true } });
         return this.renderNative(compiled);
       } catch (e) {
         if (e instanceof TemplateError) {

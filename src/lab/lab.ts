@@ -22,7 +22,7 @@ import { NODE_USER } from '../docker/sshd-image.js';
 import { type ExecInContainerOptions, StartedContainer, type TextExecResult } from '../docker/started-container.js';
 import { renderInventory, renderKnownHosts, sshOptions } from './inventory.js';
 import { ensureAptRepo } from './apt-repo.js';
-import { type Mirror, describeMirror, ensureMirror, MIRROR_URL } from './mirror.js';
+import { type Mirror, type ModelHub, describeMirror, ensureMirror, modelHub, MIRROR_URL } from './mirror.js';
 import { DEFAULT_HUB_MODELS, DEFAULT_LAB_NAME, DEFAULT_NIC, type HubModel, checkHubModel, checkLabName, checkNicName, labFilter, resourceNames, type LabResourceNames } from './names.js';
 import { ensureLabNetworks } from './networks.js';
 import { ensureNodeImage } from './node-image.js';
@@ -67,7 +67,8 @@ export interface LabStatus {
   scope: string;
   stateDir: string;
   nodes: LabNode[];
-  mirror?: { container: string; state: string; url: string };
+  /** With the model hub it serves (its endpoints and model ids). */
+  mirror?: { container: string; state: string; url: string; hub?: ModelHub };
   networks: { management?: string; cluster?: string };
 }
 
@@ -228,10 +229,11 @@ export class Lab {
   }
 
   async status(): Promise<LabStatus> {
-    const [nodes, mirrors, networks] = await Promise.all([
+    const [nodes, mirrors, networks, settings] = await Promise.all([
       this.nodes(),
       this.docker.listContainers({ all: true, filters: labFilter(this.name, 'mirror') }),
       this.docker.listNetworks({ filters: JSON.stringify({ label: [`${SCOPE_LABEL}=${this.scope}`] }) }),
+      readSettings(this.paths),
     ]);
     const subnet = (name: string): string | undefined => networks.find((n) => n.Name === name)?.IPAM?.Config?.[0]?.Subnet;
     const mirror = mirrors[0];
@@ -242,7 +244,7 @@ export class Lab {
       scope: this.scope,
       stateDir: this.paths.dir,
       nodes,
-      ...(mirror ? { mirror: { container: (mirror.Names[0] ?? mirror.Id).replace(/^\//, ''), state: mirror.State, url: MIRROR_URL } } : {}),
+      ...(mirror ? { mirror: { container: (mirror.Names[0] ?? mirror.Id).replace(/^\//, ''), state: mirror.State, url: MIRROR_URL, hub: modelHub(settings?.hubModels) } } : {}),
       networks: { ...(management ? { management } : {}), ...(cluster ? { cluster } : {}) },
     };
   }

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { formatStatus } from '../../src/cli/lab.js';
 import { loadInventory } from '../../src/inventory/index.js';
 import { renderInventory } from '../../src/lab/inventory.js';
 import { hubServerConfig, modelHub } from '../../src/lab/mirror.js';
@@ -203,6 +204,18 @@ describe('the hub in the lab: configuration, inventory, wheelhouse', () => {
     writeFileSync(file, text);
     const inventory = await loadInventory([file]);
     expect(inventory.hostJson('node1')).toMatchObject({ hf_endpoint: 'http://mirror.lab:8081', modelscope_endpoint: 'http://mirror.lab:8082', lab_hub_models: 'Qwen/Qwen3-0.6B,lab/other' });
+  });
+
+  test('`lab status` shows the hub\'s endpoints as the variables the clients read', () => {
+    const text = formatStatus({
+      name: 'x',
+      scope: 'lab-x',
+      stateDir: '/s',
+      nodes: [{ name: 'node1', index: 1, role: 'head', container: 'c', containerId: 'i', state: 'running', sshPort: 40001, clusterIp: '172.30.0.2', managementIp: '172.29.0.2', nic: 'eno1', gpus: 1 }],
+      mirror: { container: 'lab-x-mirror', state: 'running', url: 'http://mirror.lab:8080/', hub: modelHub() },
+      networks: {},
+    });
+    expect(text).toContain('\nmodel hub: HF_ENDPOINT=http://mirror.lab:8081 MODELSCOPE_ENDPOINT=http://mirror.lab:8082 (Qwen/Qwen3-0.6B)\n');
   });
 
   test('the wheelhouse downloads the hub clients as a group of their own; its list is in the key', async () => {

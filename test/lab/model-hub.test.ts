@@ -35,7 +35,16 @@ async function sh(command: string, timeoutMs = 120_000): Promise<Ran> {
   const r = await lab.exec('node1', ['/bin/bash', '-c', command], {
     user: 'playbook',
     timeoutMs,
-    env: { HOME: '/home/playbook', HF_ENDPOINT: vars['hf_endpoint'] ?? '', MODELSCOPE_ENDPOINT: vars['modelscope_endpoint'] ?? '', NO_COLOR: '1', HF_HUB_DISABLE_PROGRESS_BARS: '1' },
+    // As a role on an offline server sets them: no daily update check of `hf` against pypi.org
+    // (which waits for DNS on a node without internet), no progress bars in the log.
+    env: {
+      HOME: '/home/playbook',
+      HF_ENDPOINT: vars['hf_endpoint'] ?? '',
+      MODELSCOPE_ENDPOINT: vars['modelscope_endpoint'] ?? '',
+      HF_HUB_DISABLE_UPDATE_CHECK: '1',
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+      NO_COLOR: '1',
+    },
   });
   return { rc: r.rc, out: `${r.stdout}${r.stderr}` };
 }
@@ -57,7 +66,8 @@ async function identity(dir: string): Promise<string> {
 beforeAll(async () => {
   const docker = await engine();
   const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
-  lab = await Lab.up({ name, nodes: 1, gpusPerNode: 1, wheelhouse, stateRoot, docker, onProgress: progress });
+  // The guide's model, and a second one seeded the same way (another name, 1 MiB).
+  lab = await Lab.up({ name, nodes: 1, gpusPerNode: 1, wheelhouse, stateRoot, docker, hubModels: [{ id: 'Qwen/Qwen3-0.6B' }, { id: 'lab/tiny', sizeMb: 1 }], onProgress: progress });
   const ini = readFileSync(lab.inventoryPath, 'utf8');
   vars = Object.fromEntries([...ini.matchAll(/^(hf_endpoint|modelscope_endpoint|lab_hub_models)=(.*)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
   const seed = await lab.seedModel('node1', '/tmp/seeded/Qwen3-0.6B');
@@ -73,8 +83,9 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the model hub on a lab node', () => {
-  test('the inventory names the hub\'s endpoints', () => {
-    expect(vars).toEqual({ hf_endpoint: 'http://mirror.lab:8081', modelscope_endpoint: 'http://mirror.lab:8082', lab_hub_models: 'Qwen/Qwen3-0.6B' });
+  test('the inventory and `lab status` name the hub\'s endpoints and models', async () => {
+    expect(vars).toEqual({ hf_endpoint: 'http://mirror.lab:8081', modelscope_endpoint: 'http://mirror.lab:8082', lab_hub_models: 'Qwen/Qwen3-0.6B,lab/tiny' });
+    expect((await lab.status()).mirror?.hub).toEqual({ hfEndpoint: 'http://mirror.lab:8081', modelscopeEndpoint: 'http://mirror.lab:8082', models: ['Qwen/Qwen3-0.6B', 'lab/tiny'] });
   });
 
   test('pip installs both clients from the wheelhouse, offline, into a venv of the node\'s python3', async () => {
@@ -124,6 +135,20 @@ describe('the model hub on a lab node', () => {
     expect(hfCache).toMatch(/^\/home\/playbook\/\.cache\/huggingface\/hub\/models--Qwen--Qwen3-0\.6B\/snapshots\/[0-9a-f]{40}$/);
     for (const dir of ['/tmp/py-ms', '/tmp/py-hf', msCache ?? '', hfCache ?? '']) expect(await hashes(dir), dir).toEqual(seeded);
   }, 180_000);
+
+  test('another model of the catalogue is what seed-model writes with its name and size', async () => {
+    const seed = await lab.seedModel('node1', '/tmp/seeded/tiny', { sizeMb: 1 });
+    expect(seed.name).toBe('tiny');
+    const r = await lab.exec('node1', ['/bin/sh', '-c', 'cd /tmp/seeded/tiny && sha256sum *']);
+    const tiny = Object.fromEntries(r.stdout.trim().split('\n').map((l) => { const [sum, file] = l.split(/\s+/); return [file ?? '', sum ?? '']; }));
+    expect(tiny['model.safetensors']).not.toBe(seeded['model.safetensors']);
+    for (const cmd of [`${VENV}/bin/hf download lab/tiny --local-dir /tmp/hf/tiny`, `${VENV}/bin/modelscope download --model lab/tiny --local_dir /tmp/ms/tiny`]) {
+      const got = await sh(cmd);
+      expect(got.rc, got.out).toBe(0);
+    }
+    expect(await hashes('/tmp/hf/tiny')).toEqual(tiny);
+    expect(await hashes('/tmp/ms/tiny')).toEqual(tiny);
+  }, 120_000);
 
   test('an unknown model id fails with each client\'s own not-found error', async () => {
     const ms = await sh(`${VENV}/bin/modelscope download --model Lab/no-such-model --local_dir /tmp/ms/none`);

@@ -97,6 +97,19 @@ describe('the model hub on a lab node', () => {
     expect(r.out).not.toMatch(/^(torch|transformers|datasets|numpy)==/im);
   }, 300_000);
 
+  test('in an environment of the conda stand-in, pip installs both clients too, and `conda run` downloads', async () => {
+    const r = await sh([
+      'bash /opt/lab/wheelhouse/Miniforge3-Linux-x86_64.sh -b -p ~/miniforge3 >/dev/null',
+      '~/miniforge3/bin/conda create -n model-sync python=3.11 pip -y -q >/dev/null',
+      `~/miniforge3/bin/conda run -n model-sync pip install --progress-bar off ${HUB_CLIENT_REQUIREMENTS.join(' ')} >/dev/null`,
+      '~/miniforge3/bin/conda run -n model-sync hf download Qwen/Qwen3-0.6B --local-dir /tmp/conda-hf',
+      '~/miniforge3/bin/conda run -n model-sync modelscope download --model Qwen/Qwen3-0.6B --local_dir /tmp/conda-ms',
+    ].join(' && '), 300_000);
+    expect(r.rc, r.out).toBe(0);
+    expect(await hashes('/tmp/conda-hf')).toEqual(seeded);
+    expect(await hashes('/tmp/conda-ms')).toEqual(seeded);
+  }, 300_000);
+
   test('`modelscope download` writes the files seed-model writes, byte for byte; again, it finds them there', async () => {
     const first = await sh(`${VENV}/bin/modelscope download --model Qwen/Qwen3-0.6B --local_dir /tmp/ms/Qwen3-0.6B`);
     expect(first.rc, first.out).toBe(0);

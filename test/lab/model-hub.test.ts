@@ -95,6 +95,10 @@ describe('the model hub on a lab node', () => {
     for (const req of HUB_CLIENT_REQUIREMENTS) expect(canonical(r.out)).toContain(canonical(req));
     // Nothing heavy came along.
     expect(r.out).not.toMatch(/^(torch|transformers|datasets|numpy)==/im);
+    // And they fit in one environment with Ray and the vLLM stand-in (the two groups were resolved apart).
+    const together = await sh(`${VENV}/bin/pip install --dry-run 'ray[default]==2.53.0' vllm ${HUB_CLIENT_REQUIREMENTS.join(' ')}`, 300_000);
+    expect(together.rc, together.out).toBe(0);
+    expect(together.out).toMatch(/^Would install .*\bray-2\.53\.0\b/m);
   }, 300_000);
 
   test('in an environment of the conda stand-in, pip installs both clients too, and `conda run` downloads', async () => {

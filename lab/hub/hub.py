@@ -149,7 +149,8 @@ class Handler(BaseHTTPRequestHandler):
     def send(self, status, body=b"", headers=None, head=False):
         self.send_response(status)
         for k, v in (headers or {}).items():
-            self.send_header(k, v)
+            # Header values are latin-1 on the wire: a name from the URL (a revision, a file) may not be.
+            self.send_header(k, str(v).encode("ascii", "backslashreplace").decode("ascii"))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head and body:

@@ -126,6 +126,10 @@ describe('the Hugging Face Hub API', () => {
     expect([revision.status, revision.headers.get('x-error-code')]).toEqual([404, 'RevisionNotFound']);
     const file = await get(`${hf}/Qwen/Qwen3-0.6B/resolve/main/pytorch_model.bin`, { method: 'HEAD' });
     expect([file.status, file.headers.get('x-error-code')]).toEqual([404, 'EntryNotFound']);
+    // A name that is not latin-1 still gets an answer (the header escapes it).
+    const unicode = await get(`${hf}/api/models/Qwen/Qwen3-0.6B/revision/${encodeURIComponent('版本')}`);
+    expect([unicode.status, unicode.headers.get('x-error-message')]).toEqual([404, 'Invalid rev id: \\u7248\\u672c']);
+    expect(json(unicode.body)).toEqual({ error: 'Invalid rev id: 版本' });
   });
 
   test('another model of the catalogue is its seed-model files, with its own commit', async () => {

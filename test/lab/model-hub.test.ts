@@ -86,6 +86,9 @@ describe('the model hub on a lab node', () => {
   test('the inventory and `lab status` name the hub\'s endpoints and models', async () => {
     expect(vars).toEqual({ hf_endpoint: 'http://mirror.lab:8081', modelscope_endpoint: 'http://mirror.lab:8082', lab_hub_models: 'Qwen/Qwen3-0.6B,lab/tiny' });
     expect((await lab.status()).mirror?.hub).toEqual({ hfEndpoint: 'http://mirror.lab:8081', modelscopeEndpoint: 'http://mirror.lab:8082', models: ['Qwen/Qwen3-0.6B', 'lab/tiny'] });
+    // `lab inventory` (written again from the running lab and lab.json) says the same.
+    const again = readFileSync(await lab.writeInventory(), 'utf8');
+    expect(again.match(/^(hf_endpoint|modelscope_endpoint|lab_hub_models)=.*$/gm)).toEqual(['hf_endpoint=http://mirror.lab:8081', 'modelscope_endpoint=http://mirror.lab:8082', 'lab_hub_models=Qwen/Qwen3-0.6B,lab/tiny']);
   });
 
   test('pip installs both clients from the wheelhouse, offline, into a venv of the node\'s python3', async () => {

@@ -40,6 +40,7 @@ export function formatStatus(status: LabStatus): string {
   const lines = [table, ''];
   if (status.networks.management || status.networks.cluster) lines.push(`networks: management ${status.networks.management ?? '-'}, cluster ${status.networks.cluster ?? '-'} (internal)`);
   lines.push(status.mirror ? `mirror: ${status.mirror.url} (${status.mirror.container}, ${status.mirror.state})` : 'mirror: none');
+  if (status.mirror?.hub) lines.push(`model hub: HF_ENDPOINT=${status.mirror.hub.hfEndpoint} MODELSCOPE_ENDPOINT=${status.mirror.hub.modelscopeEndpoint} (${status.mirror.hub.models.join(', ')})`);
   lines.push(`state: ${status.stateDir}`);
   return lines.join('\n') + '\n';
 }
@@ -67,9 +68,10 @@ export function registerLabCommands(program: Command, setExit: SetExit): void {
     .option('--nic-names <names>', 'cluster NIC name per node, comma separated; the last one repeats (default eno1)')
     .option('--wheelhouse <dir>', 'serve this directory as the package mirror instead of the built-in wheelhouse')
     .option('--no-mirror', 'no package mirror (no wheelhouse download)')
+    .option('--hub-models <ids>', 'models the mirror\'s hub serves, comma separated owner/name (seed-model\'s files; default Qwen/Qwen3-0.6B, or as last time)')
     .option('--shm-size-mb <mb>', '/dev/shm per node in MiB (default 2048)', positiveInt)
     .option('--init <kind>', 'how nodes boot: systemd (as PID 1, as servers do; default) or plain (no systemd)')
-    .action((o: NameOption & { init?: string; nodes?: number; gpusPerNode?: number; nicNames?: string; wheelhouse?: string; mirror: boolean; shmSizeMb?: number }) =>
+    .action((o: NameOption & { init?: string; nodes?: number; gpusPerNode?: number; nicNames?: string; wheelhouse?: string; mirror: boolean; shmSizeMb?: number; hubModels?: string }) =>
       guarded(setExit, async () => {
         const up = await Lab.up({
           ...(o.name !== undefined ? { name: o.name } : {}),
@@ -79,6 +81,7 @@ export function registerLabCommands(program: Command, setExit: SetExit): void {
           ...(o.nicNames !== undefined ? { nicNames: o.nicNames.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.mirror === false ? { wheelhouse: false as const } : o.wheelhouse !== undefined ? { wheelhouse: o.wheelhouse } : {}),
           ...(o.shmSizeMb !== undefined ? { shmSizeMb: o.shmSizeMb } : {}),
+          ...(o.hubModels !== undefined ? { hubModels: o.hubModels.split(',').map((id) => id.trim()).filter(Boolean).map((id) => ({ id })) } : {}),
           onProgress: progress,
         });
         process.stdout.write(formatStatus(await up.status()));

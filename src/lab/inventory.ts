@@ -2,7 +2,9 @@
  * The lab's inventory, in INI, read the same by `playbook` and `ansible-playbook`: node1 in
  * ray_head, the others in ray_workers, both under ray_cluster. Hosts are reached at 127.0.0.1 on
  * their published SSH ports with the lab's key and known_hosts (host key checking stays on);
- * cluster_ip is each node's address on the cluster network, what Ray and vLLM must use.
+ * cluster_ip is each node's address on the cluster network, what Ray and vLLM must use. With the
+ * mirror: its URL, the wheelhouse, the conda installer, and the model hub's endpoints (hf_endpoint
+ * for HF_ENDPOINT, modelscope_endpoint for MODELSCOPE_ENDPOINT) with the ids it serves.
  */
 import { NODE_USER } from '../docker/sshd-image.js';
 import type { Mirror } from './mirror.js';
@@ -43,6 +45,9 @@ export function renderInventory(input: InventoryInput): string {
     if (input.mirror.condaInstaller) vars.push(['conda_installer_url', input.mirror.condaInstaller.url], ['conda_installer_sha256', input.mirror.condaInstaller.sha256]);
     // The conda stand-in's only Python is the node's own: the conda role must ask for that one.
     vars.push(['conda_python_version', NODE_PYTHON_VERSION]);
+    if (input.mirror.hub) {
+      vars.push(['hf_endpoint', input.mirror.hub.hfEndpoint], ['modelscope_endpoint', input.mirror.hub.modelscopeEndpoint], ['lab_hub_models', input.mirror.hub.models.join(',')]);
+    }
   }
   const lines = [
     `# Inventory of the playbook lab '${input.labName}', written by \`playbook lab up\` / \`playbook lab inventory\`.`,

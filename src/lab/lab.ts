@@ -22,8 +22,8 @@ import { NODE_USER } from '../docker/sshd-image.js';
 import { type ExecInContainerOptions, StartedContainer, type TextExecResult } from '../docker/started-container.js';
 import { renderInventory, renderKnownHosts, sshOptions } from './inventory.js';
 import { ensureAptRepo } from './apt-repo.js';
-import { type Mirror, ensureMirror, findCondaInstaller, MIRROR_URL } from './mirror.js';
-import { DEFAULT_LAB_NAME, DEFAULT_NIC, checkLabName, checkNicName, labFilter, resourceNames, type LabResourceNames } from './names.js';
+import { type Mirror, type ModelHub, describeMirror, ensureMirror, modelHub, MIRROR_URL } from './mirror.js';
+import { DEFAULT_HUB_MODELS, DEFAULT_LAB_NAME, DEFAULT_NIC, type HubModel, checkHubModel, checkLabName, checkNicName, labFilter, resourceNames, type LabResourceNames } from './names.js';
 import { ensureLabNetworks } from './networks.js';
 import { ensureNodeImage } from './node-image.js';
 import { type LabNode, nodeFromSummary } from './nodes.js';
@@ -49,6 +49,11 @@ export interface LabUpOptions extends LabOpenOptions {
   nicNames?: string[];
   /** The wheelhouse to serve and mount; false: no mirror; default: ensureWheelhouse()'s directory. */
   wheelhouse?: string | false;
+  /**
+   * The models the mirror's hub serves to the real huggingface_hub and modelscope clients, each the
+   * files `seed-model` writes (default: as last time, else Qwen/Qwen3-0.6B at seed-model's 50 MiB).
+   */
+  hubModels?: HubModel[];
   /** /dev/shm of each node in MiB (default: as last time, else 2048; Ray's object store lives there). */
   shmSizeMb?: number;
   /** Deadline for one node's sshd to answer after its start (default 120 s). */
@@ -62,7 +67,8 @@ export interface LabStatus {
   scope: string;
   stateDir: string;
   nodes: LabNode[];
-  mirror?: { container: string; state: string; url: string };
+  /** With the model hub it serves (its endpoints and model ids). */
+  mirror?: { container: string; state: string; url: string; hub?: ModelHub };
   networks: { management?: string; cluster?: string };
 }
 
@@ -147,6 +153,7 @@ export class Lab {
       shmSizeMb: checkCount('shm size (MiB)', options.shmSizeMb ?? previous?.shmSizeMb ?? DEFAULTS.shmSizeMb, 1024 * 1024),
       wheelhouse: asked,
       wheelhouseDir: null,
+      hubModels: (options.hubModels ?? previous?.hubModels ?? [...DEFAULT_HUB_MODELS]).map(checkHubModel),
     };
     return settings;
   }
@@ -168,7 +175,7 @@ export class Lab {
     if (wheelhouse !== null) {
       const base = await ensureBaseImage({ docker: this.docker, onProgress });
       const aptRepo = await ensureAptRepo({ docker: this.docker, nodeImage: image, onProgress });
-      mirror = await ensureMirror({ docker: this.docker, labName: this.name, names: this.names, image: base, wheelhouse, aptRepo, networkIds: [networks.management.id], startupTimeoutMs }, onProgress);
+      mirror = await ensureMirror({ docker: this.docker, labName: this.name, names: this.names, image: base, wheelhouse, aptRepo, networkIds: [networks.management.id], startupTimeoutMs, ...(settings.hubModels ? { hubModels: settings.hubModels } : {}) }, onProgress);
     } else {
       await this.removeMirror();
     }
@@ -222,10 +229,11 @@ export class Lab {
   }
 
   async status(): Promise<LabStatus> {
-    const [nodes, mirrors, networks] = await Promise.all([
+    const [nodes, mirrors, networks, settings] = await Promise.all([
       this.nodes(),
       this.docker.listContainers({ all: true, filters: labFilter(this.name, 'mirror') }),
       this.docker.listNetworks({ filters: JSON.stringify({ label: [`${SCOPE_LABEL}=${this.scope}`] }) }),
+      readSettings(this.paths),
     ]);
     const subnet = (name: string): string | undefined => networks.find((n) => n.Name === name)?.IPAM?.Config?.[0]?.Subnet;
     const mirror = mirrors[0];
@@ -236,7 +244,7 @@ export class Lab {
       scope: this.scope,
       stateDir: this.paths.dir,
       nodes,
-      ...(mirror ? { mirror: { container: (mirror.Names[0] ?? mirror.Id).replace(/^\//, ''), state: mirror.State, url: MIRROR_URL } } : {}),
+      ...(mirror ? { mirror: { container: (mirror.Names[0] ?? mirror.Id).replace(/^\//, ''), state: mirror.State, url: MIRROR_URL, hub: modelHub(settings?.hubModels) } } : {}),
       networks: { ...(management ? { management } : {}), ...(cluster ? { cluster } : {}) },
     };
   }
@@ -249,10 +257,7 @@ export class Lab {
     if (!served) {
       const settings = await readSettings(this.paths);
       const status = await this.status();
-      if (status.mirror && settings?.wheelhouseDir) {
-        const conda = await findCondaInstaller(settings.wheelhouseDir);
-        served = { container: status.mirror.container, url: MIRROR_URL, ...(conda ? { condaInstaller: { url: `${MIRROR_URL}${conda.relPath}`, sha256: conda.sha256 } } : {}) };
-      }
+      if (status.mirror && settings?.wheelhouseDir) served = await describeMirror(status.mirror.container, settings.wheelhouseDir, settings.hubModels);
     }
     await writeAtomic(this.paths.inventory, renderInventory({ labName: this.name, nodes, paths: this.paths, mirror: served }));
     return this.paths.inventory;

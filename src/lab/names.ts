@@ -20,9 +20,33 @@ export const DEFAULT_NIC = 'eno1';
 /** The mirror's name on the management network, and its port. */
 export const MIRROR_HOST = 'mirror.lab';
 export const MIRROR_PORT = 8080;
+/** The mirror's model hub (lab/hub/hub.py): the Hugging Face Hub API on one port, ModelScope's on the other. */
+export const HF_HUB_PORT = 8081;
+export const MODELSCOPE_HUB_PORT = 8082;
 /** Where every node sees the wheelhouse (read-only), and where /etc/pip.conf points pip. */
 export const NODE_WHEELHOUSE = '/opt/lab/wheelhouse';
 export const CONDA_INSTALLER = 'Miniforge3-Linux-x86_64.sh';
+
+/** A model the hub serves: `seed-model DIR --name NAME --size-mb SIZE`'s files under the repository id. */
+export interface HubModel {
+  /** owner/name, as on the hubs (Qwen/Qwen3-0.6B). */
+  id: string;
+  /** seed-model's --name (default: the id's name, which is what seed-model takes from a folder named so). */
+  name?: string;
+  /** seed-model's --size-mb (default 50, seed-model's own). */
+  sizeMb?: number;
+}
+
+/** What the hub serves unless told otherwise: the guide's model, as `seed-model /models/Qwen3-0.6B` writes it. */
+export const DEFAULT_HUB_MODELS: readonly HubModel[] = [{ id: 'Qwen/Qwen3-0.6B' }];
+
+const HUB_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function checkHubModel(model: HubModel): HubModel {
+  if (!HUB_MODEL_ID.test(model.id) || model.id.includes('..')) throw new Error(`invalid hub model id '${model.id}': use owner/name (letters, digits, '_', '.', '-'), as Qwen/Qwen3-0.6B`);
+  if (model.sizeMb !== undefined && !(model.sizeMb > 0 && Number.isFinite(model.sizeMb))) throw new Error(`the size of hub model ${model.id} must be a positive number of MiB, not ${model.sizeMb}`);
+  return model;
+}
 
 const LAB_NAME = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
 /** Linux interface names: at most 15 bytes; eth0 and lo are taken in every node. */

@@ -10,7 +10,7 @@
 import { chmod, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { checkLabName } from './names.js';
+import { type HubModel, checkLabName } from './names.js';
 
 export interface LabPaths {
   dir: string;
@@ -37,6 +37,8 @@ export interface LabSettings {
   wheelhouse: string | null;
   /** The directory the mirror serves (the default wheelhouse resolved), or null. */
   wheelhouseDir: string | null;
+  /** The models the mirror's hub serves; absent in a lab.json written before the hub: the default. */
+  hubModels?: HubModel[];
 }
 
 export function labsRoot(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,18 +1,21 @@
 /**
  * The lab's offline package mirror: a directory of wheels (the real `ray[default]` and its
- * dependencies from PyPI, plus the lab's `vllm` stand-in built from lab/vllm) and the Miniforge
- * installer stand-in (lab/conda) with its .sha256. Nodes mount it read-only at /opt/lab/wheelhouse
+ * dependencies from PyPI, the real model hub clients `modelscope` and `huggingface_hub` with theirs,
+ * plus the lab's `vllm` stand-in built from lab/vllm) and the Miniforge installer stand-in
+ * (lab/conda) with its .sha256. Nodes mount it read-only at /opt/lab/wheelhouse
  * with pip set to `no-index` + `find-links`; the lab serves it over HTTP for the conda installer.
  *
  * Made once on the host, with the host's pip (`pip download --only-binary=:all: --platform ...`
  * for CPython 3.11 on glibc 2.36, i.e. Debian bookworm), and cached outside the repository under
- * $PLAYBOOK_LAB_CACHE (default ~/.cache/playbook-engine)/wheelhouse/: the downloaded wheels in
- * ray-<key of the requirement and tags>/, and the wheelhouse itself in <key>/, where the key hashes
- * every input (Ray requirement, Python and platform tags, the vllm stand-in's sources, the conda
+ * $PLAYBOOK_LAB_CACHE (default ~/.cache/playbook-engine)/wheelhouse/: the downloaded wheels of each
+ * group of requirements (downloadGroups(): `ray`, `hub`) in <group>-<key of its requirements and
+ * tags>/, each resolved by its own `pip download`, and the wheelhouse itself in <key>/, where the
+ * key hashes every input (the groups' download keys, the vllm stand-in's sources, the conda
  * installer); its wheels are hard links to the downloaded ones, so a change to lab/vllm costs a
- * wheel build, not a download. Each directory is built under a temporary name and renamed into
- * place when complete, so an interrupted download never looks complete; concurrent builders race
- * harmlessly (one rename wins).
+ * wheel build, not a download, and a change to one group's requirements downloads that group only.
+ * Two groups may bring the same wheel (requests, packaging, ...): the wheelhouse keeps one file.
+ * Each directory is built under a temporary name and renamed into place when complete, so an
+ * interrupted download never looks complete; concurrent builders race harmlessly (one rename wins).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -24,6 +27,13 @@ import { runHostCommand as run } from './host-command.js';
 
 /** The Ray the guide pins, with the dashboard/agent extras a cluster needs. */
 export const RAY_REQUIREMENT = 'ray[default]==2.53.0';
+/**
+ * The model hub clients the model-sync role uses (`modelscope download`, `hf download`,
+ * snapshot_download), pinned. No extras: modelscope's download path needs only modelscope-hub,
+ * requests, tqdm, filelock, urllib3, cryptography, setuptools and packaging (its framework extras
+ * pull torch and the like); huggingface_hub needs httpx2, hf-xet (x86_64), fsspec, pyyaml, click.
+ */
+export const HUB_CLIENT_REQUIREMENTS = ['modelscope==1.40.2', 'huggingface_hub==2.4.0'] as const;
 /** The nodes' Python (Debian bookworm's python3). */
 export const NODE_PYTHON_VERSION = '3.11';
 /**
@@ -56,8 +66,10 @@ export interface WheelhouseOptions {
   python?: string;
   /** lab/ to take the vllm and conda stand-ins from; default this package's. */
   labDir?: string;
-  /** Requirement to download; default RAY_REQUIREMENT. */
+  /** The Ray requirement to download; default RAY_REQUIREMENT. */
   requirement?: string;
+  /** The hub clients to download (their own group); default HUB_CLIENT_REQUIREMENTS, [] for none. */
+  hubRequirements?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -65,6 +77,8 @@ export interface WheelhouseManifest {
   format: number;
   key: string;
   requirement: string;
+  /** Every requirement the wheels were downloaded for, group by group. */
+  requirements?: string[];
   pythonVersion: string;
   platforms: string[];
   created: string;
@@ -88,19 +102,41 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   return out.sort();
 }
 
-/** The key of the downloaded wheels alone (the slow part, shared by every lab/ version). */
-export function downloadKey(requirement: string = RAY_REQUIREMENT): string {
+/**
+ * The key of one group's downloaded wheels (the slow part, shared by every lab/ version). A group
+ * of one requirement keeps the key it had when the wheelhouse was Ray alone.
+ */
+export function downloadKey(requirements: string | readonly string[] = RAY_REQUIREMENT): string {
+  const requirement = typeof requirements === 'string' ? requirements : requirements.join(' ');
   return createHash('sha256')
     .update(JSON.stringify({ format: FORMAT, requirement, python: NODE_PYTHON_VERSION, platforms: NODE_PLATFORMS }))
     .digest('hex')
     .slice(0, 16);
 }
 
+export interface DownloadGroup {
+  /** The cache directory's prefix: <name>-<downloadKey>. */
+  name: string;
+  requirements: readonly string[];
+  /** For the progress line. */
+  about: string;
+}
+
+/** The groups of wheels downloaded, each resolved on its own: Ray first, then the hub clients. */
+export function downloadGroups(options: Pick<WheelhouseOptions, 'requirement' | 'hubRequirements'> = {}): DownloadGroup[] {
+  const groups: DownloadGroup[] = [{ name: 'ray', requirements: [options.requirement ?? RAY_REQUIREMENT], about: 'about 100 MB' }];
+  const hub = options.hubRequirements ?? HUB_CLIENT_REQUIREMENTS;
+  if (hub.length > 0) groups.push({ name: 'hub', requirements: [...hub], about: 'about 20 MB' });
+  return groups;
+}
+
 /** The cache key: a hash of everything the directory is made from. */
-export async function wheelhouseKey(options: Pick<WheelhouseOptions, 'labDir' | 'requirement'> = {}): Promise<string> {
+export async function wheelhouseKey(options: Pick<WheelhouseOptions, 'labDir' | 'requirement' | 'hubRequirements'> = {}): Promise<string> {
   const labDir = options.labDir ?? LAB_DIR;
   const h = createHash('sha256');
-  h.update(downloadKey(options.requirement ?? RAY_REQUIREMENT));
+  const [ray, ...others] = downloadGroups(options);
+  h.update(downloadKey(ray?.requirements ?? RAY_REQUIREMENT));
+  for (const group of others) h.update(`\0${group.name}:${downloadKey(group.requirements)}`);
   const vllmDir = path.join(labDir, 'vllm');
   for (const rel of await listFiles(vllmDir)) {
     h.update(`\0vllm/${rel}\0`);
@@ -163,8 +199,9 @@ async function publish(tmp: string, final: string, marker: string): Promise<void
   }
 }
 
-/** Hard-links (or copies, across file systems) a file. */
+/** Hard-links (or copies, across file systems) a file; one already there (a wheel two groups share) stays. */
 async function linkOrCopy(from: string, to: string): Promise<void> {
+  if (existsSync(to)) return;
   try {
     await link(from, to);
   } catch {
@@ -172,18 +209,19 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-/** Downloads the Ray wheels once: root/ray-<downloadKey>/ with a DONE marker. */
-async function ensureDownloaded(root: string, requirement: string, python: string, progress: (line: string) => void, signal?: AbortSignal): Promise<string> {
-  const final = path.join(root, `ray-${downloadKey(requirement)}`);
+/** Downloads a group's wheels once: root/<group>-<downloadKey>/ with a DONE marker. */
+async function ensureDownloaded(root: string, group: DownloadGroup, python: string, progress: (line: string) => void, signal?: AbortSignal): Promise<string> {
+  const final = path.join(root, `${group.name}-${downloadKey(group.requirements)}`);
   if (existsSync(path.join(final, 'DONE'))) return final;
-  const tmp = path.join(root, `.tmp-ray-${process.pid}-${Date.now().toString(36)}`);
+  const tmp = path.join(root, `.tmp-${group.name}-${process.pid}-${Date.now().toString(36)}`);
   await mkdir(tmp, { recursive: true });
+  const requirement = group.requirements.join(' ');
   try {
-    progress(`downloading ${requirement} and its dependencies as wheels (about 100 MB, once)…`);
+    progress(`downloading ${requirement} and ${group.requirements.length === 1 ? 'its' : 'their'} dependencies as wheels (${group.about}, once)…`);
     const platformArgs = NODE_PLATFORMS.flatMap((p) => ['--platform', p]);
     const download = await run(
       python,
-      ['-m', 'pip', 'download', requirement, '--only-binary=:all:', '--python-version', NODE_PYTHON_VERSION, '--implementation', 'cp', ...platformArgs, '--progress-bar', 'off', '--disable-pip-version-check', '-d', tmp],
+      ['-m', 'pip', 'download', ...group.requirements, '--only-binary=:all:', '--python-version', NODE_PYTHON_VERSION, '--implementation', 'cp', ...platformArgs, '--progress-bar', 'off', '--disable-pip-version-check', '-d', tmp],
       (line) => {
         const p = pipProgressLine(line);
         if (p) progress(p);
@@ -204,20 +242,22 @@ export async function ensureWheelhouse(options: WheelhouseOptions = {}): Promise
   const progress = options.onProgress ?? (() => undefined);
   const labDir = options.labDir ?? LAB_DIR;
   const requirement = options.requirement ?? RAY_REQUIREMENT;
+  const groups = downloadGroups(options);
   const python = options.python ?? process.env['PLAYBOOK_LAB_PYTHON'] ?? 'python3';
   const root = path.join(cacheRoot(options.cacheDir), 'wheelhouse');
-  const key = await wheelhouseKey({ labDir, requirement });
+  const key = await wheelhouseKey({ labDir, requirement, ...(options.hubRequirements ? { hubRequirements: options.hubRequirements } : {}) });
   const final = path.join(root, key);
   if (existsSync(path.join(final, 'wheelhouse.json'))) return final;
 
   await mkdir(root, { recursive: true });
   await removeStale(root);
   const started = Date.now();
-  const downloaded = await ensureDownloaded(root, requirement, python, progress, options.signal);
+  const downloaded: string[] = [];
+  for (const group of groups) downloaded.push(await ensureDownloaded(root, group, python, progress, options.signal));
   const tmp = path.join(root, `.tmp-${key}-${process.pid}-${Date.now().toString(36)}`);
   await mkdir(tmp, { recursive: true });
   try {
-    for (const name of await readdir(downloaded)) if (name.endsWith('.whl')) await linkOrCopy(path.join(downloaded, name), path.join(tmp, name));
+    for (const dir of downloaded) for (const name of await readdir(dir)) if (name.endsWith('.whl')) await linkOrCopy(path.join(dir, name), path.join(tmp, name));
 
     progress('building the vllm stand-in wheel from lab/vllm…');
     // Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
@@ -238,6 +278,7 @@ export async function ensureWheelhouse(options: WheelhouseOptions = {}): Promise
       format: FORMAT,
       key,
       requirement,
+      requirements: groups.flatMap((g) => [...g.requirements]),
       pythonVersion: NODE_PYTHON_VERSION,
       platforms: [...NODE_PLATFORMS],
       created: new Date().toISOString(),

@@ -1,0 +1,161 @@
+/**
+ * The product, end to end: playbooks/deploy.yml (the bundled roles) on a fresh 2-node lab whose
+ * cluster NICs have different names (eno1, ens3), run by `playbook run deploy.yml` from another
+ * folder, as a user runs the bundled playbook. It must bring the vLLM API up across the nodes
+ * (pipeline 2 × tensor 1) with the model downloaded on the head by the real modelscope client from
+ * the lab's hub and copied from the head to the worker; a second run changes
+ * nothing and restarts nothing (the raylets' and vLLM's PIDs stay); changing one vLLM variable
+ * restarts vLLM only. Each claim is checked on the nodes themselves (ray status, nvidia-smi, the
+ * API from the worker, the files).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../../src/lab/index.js';
+import type { LabNode } from '../../src/lab/index.js';
+import { ensureWheelhouse } from '../../src/lab/wheelhouse.js';
+import { IMAGE_BUILD_TIMEOUT, engine, testScope } from '../docker/support.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const name = `dp${testScope('lab').slice(-8)}`;
+const stateRoot = mkdtempSync(path.join(tmpdir(), 'pb-deploy-state-'));
+/** Not the checkout: the bundled deploy.yml is found from anywhere. */
+const elsewhere = mkdtempSync(path.join(tmpdir(), 'pb-deploy-cwd-'));
+
+const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
+const MODEL = '/models/Qwen3-0.6B';
+const PORT = 10322;
+
+const t0 = Date.now();
+const progress = (line: string): void => void process.stderr.write(`[deploy ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+
+let lab: Lab | undefined;
+let nodes: LabNode[] = [];
+
+function theLab(): Lab {
+  if (!lab) throw new Error('the lab did not come up (see beforeAll)');
+  return lab;
+}
+
+const ip = (n: string): string => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)';
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+/** `playbook run deploy.yml` from a folder without one, against the lab's inventory. */
+function deploy(args: string[], timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', 'deploy.yml', '-i', theLab().inventoryPath, ...args], {
+      cwd: elsewhere,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let pending = '';
+    const take = (d: Buffer): void => {
+      output += d.toString();
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) progress(`  | ${l}`);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+async function sh(node: string, command: string, user = 'root'): Promise<string> {
+  const r = await theLab().exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
+  if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*)$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
+
+/** The PIDs that must not change when nothing changed: each node's raylet, and vLLM on the head. */
+async function pids(): Promise<Record<string, string>> {
+  return {
+    node1_raylet: (await sh('node1', 'pgrep -x raylet')).trim(),
+    node2_raylet: (await sh('node2', 'pgrep -x raylet')).trim(),
+    vllm: (await sh('node1', 'systemctl show -p MainPID --value vllm')).trim(),
+  };
+}
+
+beforeAll(async () => {
+  const docker = await engine();
+  const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
+  lab = await Lab.up({ name, nodes: 2, gpusPerNode: 1, nicNames: ['eno1', 'ens3'], wheelhouse, stateRoot, docker, onProgress: progress });
+  nodes = await lab.nodes();
+}, IMAGE_BUILD_TIMEOUT);
+
+afterAll(async () => {
+  const [down] = await Promise.allSettled([lab ? lab.down() : Lab.down({ name, stateRoot })]);
+  if (down.status === 'rejected') progress(`lab down failed: ${String(down.reason)}`);
+  rmSync(stateRoot, { recursive: true, force: true });
+  rmSync(elsewhere, { recursive: true, force: true });
+}, 120_000);
+
+describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
+  let first: Run;
+
+  it('brings the API up across both nodes, and says so', async () => {
+    first = await deploy([], 1_200_000);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toMatch(/^Playbook: .*\/playbooks\/deploy\.yml \(bundled with /m);
+    for (const n of ['node1', 'node2']) expect(recap(first.output, n)).toMatch(/changed=[1-9]\d* +unreachable=0 +failed=0/);
+    expect(first.output).toContain(`"API: http://${ip('node1')}:${PORT}/v1"`);
+    expect(first.output).toContain(`"model: ${MODEL}, pipeline 2 x tensor 1"`);
+    expect(first.output).toContain('"nodes: 2, GPUs: 2"');
+    expect(first.output).toMatch(/"answer: Hello from the vLLM lab stand-in: .* on 2 node\(s\), 2 GPU\(s\)/);
+  }, 1_300_000);
+
+  it('serves a chat completion to the worker, with both GPUs in use and a process in each nvidia-smi', async () => {
+    const body = JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Hello from the deploy test' }] });
+    const chat = JSON.parse(await sh('node2', `curl -sS -m 30 -H 'content-type: application/json' -d '${body}' http://${ip('node1')}:${PORT}/v1/chat/completions`, 'playbook')) as {
+      choices: { message: { content: string } }[];
+    };
+    expect(chat.choices[0]?.message.content).toContain('You said: Hello from the deploy test');
+    const status = await sh('node1', `${ENV_BIN}/ray status --address=${ip('node1')}:6379`, 'playbook');
+    expect(status.match(/^ +1 node_[0-9a-f]+$/gm)?.length, status).toBe(2);
+    expect(status).toMatch(/^ +2\.0\/2\.0 GPU\b/m);
+    for (const n of ['node1', 'node2']) expect(await sh(n, 'nvidia-smi --query-compute-apps=pid,process_name --format=csv,noheader')).toMatch(/^\d+, /m);
+    // Each node's Ray runs with its own NIC and address, from the one environment file.
+    expect(await sh('node2', 'cat /etc/ray/cluster.env')).toBe(`GLOO_SOCKET_IFNAME=ens3\nNCCL_SOCKET_IFNAME=ens3\nVLLM_HOST_IP=${ip('node2')}\n`);
+    expect(await sh('node2', 'tr "\\0" " " < /proc/$(pgrep -x raylet)/cmdline')).toContain(`--node_ip_address=${ip('node2')}`);
+    // The worker got the head's model, file for file.
+    const sums = async (n: string): Promise<string> => sh(n, `cd ${MODEL} && find . -type f ! -name '.*' | sort | xargs sha256sum`);
+    expect(await sums('node2')).toBe(await sums('node1'));
+    // Peers are allowed in, and every rule the role added says so.
+    expect(await sh('node1', 'ufw status')).toMatch(new RegExp(`^Anywhere +ALLOW +${ip('node2').replace(/\./g, '\\.')} +# playbook ray-vllm: peer node2$`, 'm'));
+  }, 300_000);
+
+  it('changes nothing and restarts nothing on a second run', async () => {
+    const before = await pids();
+    const again = await deploy([], 600_000);
+    expect(again.code, again.output).toBe(0);
+    for (const n of ['node1', 'node2']) expect(recap(again.output, n), again.output).toMatch(/changed=0 +unreachable=0 +failed=0/);
+    expect(await pids()).toEqual(before);
+  }, 700_000);
+
+  it('restarts vLLM only when one of its variables changes', async () => {
+    const before = await pids();
+    const changed = await deploy(['-e', 'vllm_max_num_seqs=2'], 900_000);
+    expect(changed.code, changed.output).toBe(0);
+    expect(recap(changed.output, 'node2')).toMatch(/changed=0 +unreachable=0 +failed=0/);
+    expect(changed.output).toMatch(/TASK \[vllm : start vLLM\] \*+\n(?:skipping: \[node2\]\n)?changed: \[node1\]/);
+    const after = await pids();
+    expect([after.node1_raylet, after.node2_raylet]).toEqual([before.node1_raylet, before.node2_raylet]);
+    expect(after.vllm).not.toBe(before.vllm);
+    expect(await sh('node1', 'systemctl show -p ExecStart --value vllm')).toContain('--max-num-seqs 2');
+  }, 1_000_000);
+});

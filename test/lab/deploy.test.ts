@@ -8,79 +8,19 @@
  * restarts vLLM only. Each claim is checked on the nodes themselves (ray status, nvidia-smi, the
  * API from the worker, the files).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/index.js';
-import type { LabNode } from '../../src/lab/index.js';
-import { ensureWheelhouse } from '../../src/lab/wheelhouse.js';
-import { IMAGE_BUILD_TIMEOUT, engine, testScope } from '../docker/support.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const name = `dp${testScope('lab').slice(-8)}`;
-const stateRoot = mkdtempSync(path.join(tmpdir(), 'pb-deploy-state-'));
-/** Not the checkout: the bundled deploy.yml is found from anywhere. */
-const elsewhere = mkdtempSync(path.join(tmpdir(), 'pb-deploy-cwd-'));
+import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
+import { type DeployLab, type Run, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
 
 const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
 
-const t0 = Date.now();
-const progress = (line: string): void => void process.stderr.write(`[deploy ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-
-let lab: Lab | undefined;
-let nodes: LabNode[] = [];
-
-function theLab(): Lab {
-  if (!lab) throw new Error('the lab did not come up (see beforeAll)');
-  return lab;
-}
-
-const ip = (n: string): string => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)';
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-/** `playbook run deploy.yml` from a folder without one, against the lab's inventory. */
-function deploy(args: string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', 'deploy.yml', '-i', theLab().inventoryPath, ...args], {
-      cwd: elsewhere,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let pending = '';
-    const take = (d: Buffer): void => {
-      output += d.toString();
-      pending += d.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) progress(`  | ${l}`);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-async function sh(node: string, command: string, user = 'root'): Promise<string> {
-  const r = await theLab().exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
-  if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*)$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
+let dl: DeployLab;
+const ip = (n: string): string => dl.ip(n);
+const sh = (node: string, command: string, user?: string): Promise<string> => dl.sh(node, command, user);
+/** `playbook run deploy.yml` from a folder without one: the bundled playbook is found. */
+const deploy = (args: string[], timeoutMs: number): Promise<Run> => dl.deploy(args, { playbook: 'deploy.yml', timeoutMs });
 
 /** The PIDs that must not change when nothing changed: each node's raylet, and vLLM on the head. */
 async function pids(): Promise<Record<string, string>> {
@@ -92,17 +32,11 @@ async function pids(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  const docker = await engine();
-  const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
-  lab = await Lab.up({ name, nodes: 2, gpusPerNode: 1, nicNames: ['eno1', 'ens3'], wheelhouse, stateRoot, docker, onProgress: progress });
-  nodes = await lab.nodes();
+  dl = await startDeployLab('deploy', `dp${testScope('lab').slice(-8)}`);
 }, IMAGE_BUILD_TIMEOUT);
 
 afterAll(async () => {
-  const [down] = await Promise.allSettled([lab ? lab.down() : Lab.down({ name, stateRoot })]);
-  if (down.status === 'rejected') progress(`lab down failed: ${String(down.reason)}`);
-  rmSync(stateRoot, { recursive: true, force: true });
-  rmSync(elsewhere, { recursive: true, force: true });
+  await dl?.down();
 }, 120_000);
 
 describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
@@ -152,7 +86,7 @@ describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
     const changed = await deploy(['-e', 'vllm_max_num_seqs=2'], 900_000);
     expect(changed.code, changed.output).toBe(0);
     expect(recap(changed.output, 'node2')).toMatch(/changed=0 +unreachable=0 +failed=0/);
-    expect(changed.output).toMatch(/TASK \[vllm : start vLLM\] \*+\n(?:skipping: \[node2\]\n)?changed: \[node1\]/);
+    expect(taskStatus(changed.output, 'vllm : start vLLM', 'node1')).toBe('changed');
     const after = await pids();
     expect([after.node1_raylet, after.node2_raylet]).toEqual([before.node1_raylet, before.node2_raylet]);
     expect(after.vllm).not.toBe(before.vllm);

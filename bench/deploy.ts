@@ -213,6 +213,7 @@ async function main(): Promise<number> {
 
 const cleanups: Array<() => unknown> = [];
 let cleaning: Promise<void> | undefined;
+let stopping = false;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     for (const fn of cleanups.reverse()) {
@@ -228,6 +229,7 @@ function cleanup(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping`);
+    stopping = true;
     current?.kill('SIGTERM');
     void cleanup().finally(() => process.exit(130));
   });
@@ -237,7 +239,8 @@ let code = 1;
 try {
   code = await main();
 } catch (e) {
-  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // After Ctrl-C the run that was killed fails: not worth a report.
+  if (!stopping) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 } finally {
   await cleanup();
 }

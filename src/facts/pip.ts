@@ -4,6 +4,7 @@
  * distributions that pip lists (name and version), with the requirements file's text when one
  * is named. One command.
  */
+import { quote } from '../python/shlex.js';
 import { defineFact } from './fact.js';
 
 const M = '@@pb:';
@@ -83,9 +84,28 @@ export function parsePipState(stdout: string): PipState {
  * directory, or `default`), the directory to run in, the requirements file ('' for none) and the
  * virtualenv command's program (for a virtualenv that must be made).
  */
+/**
+ * pip list --format=json from importlib.metadata: the distributions on the interpreter's path (not
+ * the working directory), the first of each name, as pip lists them.
+ */
+const LIST_SCRIPT = [
+  'import sys, json, re',
+  "sys.path = [p for p in sys.path if p not in ('', '.')]",
+  'from importlib import metadata',
+  'seen, out = set(), []',
+  'for d in metadata.distributions():',
+  "    name = d.metadata['Name']",
+  "    key = re.sub(r'[-_.]+', '-', name or '').lower()",
+  '    if name and key not in seen:',
+  '        seen.add(key)',
+  "        out.append({'name': name, 'version': d.version})",
+  'print(json.dumps(out))',
+].join('\n');
+
 export const pipPackages = defineFact({
   name: 'pip_packages',
-  command: `kind=$1 target=$2 req=$3 venvcmd=$4
+  command: `LIST_SCRIPT=${quote(LIST_SCRIPT)}
+kind=$1 target=$2 req=$3 venvcmd=$4
 cd "$5" 2>/dev/null || cd /tmp
 export LANG=C LC_ALL=C LC_MESSAGES=C
 py=$(command -v python3 || command -v python)
@@ -108,7 +128,16 @@ printf '${M}pip'; for a in "$@"; do printf '\\t%s' "$a"; done; printf '\\n'
 if [ $# -gt 0 ]; then
   err=$(mktemp)
   printf '${M}list-cmd\\t%s list --format=json\\n${M}list\\n' "$*"
-  "$@" list --format=json 2>"$err"; rc=$?
+  # What pip would list, read by pip's own Python without starting pip (ten times quicker):
+  # the interpreter of \`python -m pip\`, or of the pip script's #! line.
+  lister=
+  if [ "$2" = -m ] && [ "$3" = pip ]; then lister=$1
+  else first=$(head -n 1 "$1" 2>/dev/null); case $first in '#!/'*) lister=\${first#??};; esac; fi
+  case $lister in *' '*) lister= ;; esac
+  case \${lister##*/} in python*) ;; *) lister= ;; esac
+  if [ -n "$lister" ] && "$lister" -c "$LIST_SCRIPT" 2>"$err"; then rc=0; else
+  [ -n "$lister" ] && printf '\\n${M}list\\n'
+  "$@" list --format=json 2>"$err"; rc=$?; fi
   if [ $rc -ne 0 ]; then printf '${M}list-cmd\\t%s freeze\\n${M}list\\n' "$*"; "$@" freeze 2>"$err"; rc=$?; fi
   printf '\\n${M}list-rc\\t%s\\n${M}list-err\\n' "$rc"; cat "$err"; rm -f "$err"
 fi

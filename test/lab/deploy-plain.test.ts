@@ -38,7 +38,8 @@ describe('deploy.yml without systemd', () => {
     // Ray's processes carry the node's own variables: the start script read the environment file.
     const raylet = (await sh('node2', 'pgrep -x raylet')).trim();
     expect(raylet, await sh('node2', 'ps -eo pid,user,args | grep -i ray || true')).toMatch(/^\d+$/);
-    const rayletEnv = await sh('node2', `tr "\\0" "\\n" < /proc/${raylet}/environ | grep -E "^(NCCL|GLOO)_SOCKET_IFNAME|^VLLM_HOST_IP" | sort`);
+    // Read as Ray's user: root in a container without CAP_SYS_PTRACE may not read another user's environ.
+    const rayletEnv = await dl.sh('node2', `tr "\\0" "\\n" < /proc/${raylet}/environ | grep -E "^(NCCL|GLOO)_SOCKET_IFNAME|^VLLM_HOST_IP" | sort`, 'playbook');
     expect(rayletEnv).toBe(`GLOO_SOCKET_IFNAME=ens3\nNCCL_SOCKET_IFNAME=ens3\nVLLM_HOST_IP=${ip('node2')}\n`);
     const vllmPid = (await sh('node1', `cat ${PID_FILE}`)).trim();
     expect(await sh('node1', `ps -o args= -p ${vllmPid}`)).toContain('vllm serve /models/Qwen3-0.6B');

@@ -16,10 +16,11 @@ export function conditionList(value: unknown): unknown[] {
  * string holding a template (`"{{ x }}"`, deprecated in Ansible but accepted); backslashes in
  * conditionals are decoded, as Ansible evaluates them without escape_backslashes.
  */
-export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, at: Location | undefined): { ok: boolean; failed?: string } {
+export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, at: Location | undefined): { ok: boolean; failed?: string | boolean } {
   for (const condition of conditions) {
     if (typeof condition === 'boolean') {
-      if (!condition) return { ok: false, failed: String(condition) };
+      // The condition as written: `when: false` gives false_condition: false, as in Ansible.
+      if (!condition) return { ok: false, failed: condition };
       continue;
     }
     if (condition === null || condition === undefined) continue;

@@ -82,8 +82,11 @@ export class TaskDispatcher {
 
   private report(pc: PlayContext, task: Task, host: string, feedback: Feedback): void {
     if (Array.isArray(feedback.result['results']) && task.keywords['loop'] !== undefined) {
-      // Loop items were reported one by one; only a failure of the whole task is reported again.
-      if (feedback.status !== 'failed' || feedback.result['results'].length) return;
+      // Loop items were reported one by one; the whole task is reported again when it failed
+      // before any item, or was skipped (every item skipped, or no items): Ansible's callback then
+      // prints `skipping: [host]` after the items.
+      if (feedback.status !== 'failed' && feedback.status !== 'skipped') return;
+      if (feedback.status === 'failed' && feedback.result['results'].length) return;
     }
     // A no_log whose template fails hides the result: a secret never shows by mistake.
     const result = hostFlag(task, 'no_log', pc, () => this.bound(pc, host, task), true) ? censoredResult(feedback.result) : feedback.result;
@@ -95,6 +98,7 @@ export class TaskDispatcher {
       result,
       ignored: feedback.ignored,
       ...(feedback.delegatedTo ? { delegatedTo: feedback.delegatedTo } : {}),
+      ...(feedback.delegatedHost ? { delegatedHost: feedback.delegatedHost } : {}),
     });
   }
 }

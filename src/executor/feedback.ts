@@ -11,6 +11,8 @@ export interface HostTaskResult {
   ignored: boolean;
   /** The host the task ran on, when delegated. */
   delegatedTo?: string;
+  /** That host's ansible_host, when it has one (the output shows it when it differs from the name). */
+  delegatedHost?: string;
 }
 
 export const META_ACTIONS = [

@@ -9,7 +9,7 @@ import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-bu
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError } from '../template/index.js';
-import { isDict, pyStr, truthy } from '../python/values.js';
+import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -17,7 +17,7 @@ import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { moduleContext } from './module-context.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
-import { taskInfo } from './task-title.js';
+import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
 import { OMIT, type PlayContext, taskSearchPath } from './vars.js';
 
@@ -70,7 +70,7 @@ export class TaskRunner {
       const result = await this.runItem(pc, task, host, undefined, base);
       const done = this.finish(pc, task, host, result, undefined);
       const delegate = this.delegateFor(task, base);
-      return delegate && delegate !== host ? { ...done, delegatedTo: delegate } : done;
+      return delegate && delegate !== host ? { ...done, ...this.delegation(pc, delegate) } : done;
     }
     const items = this.loopItems(task, base);
     const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
@@ -128,23 +128,20 @@ export class TaskRunner {
         result: noLog ? censoredResult(itemResult) : itemResult,
         item: { label: noLog ? '(censored due to no_log)' : label },
         ignored: false,
-        ...(this.delegateFor(task, bound) ? { delegatedTo: this.delegateFor(task, bound) } : {}),
+        // A skipped item names no delegate (Ansible's callback shows none: the item never ran there).
+        ...(status === 'skipped' ? {} : this.delegation(pc, this.delegateFor(task, bound))),
       });
     }
+    // The whole task's result, as Ansible's TaskExecutor builds it: `failed` only when an item
+    // failed; `msg` says whether every item was skipped; an empty list gives a skipped_reason and
+    // no msg.
     const anyFailed = results.some((r) => r['failed']);
-    const allSkipped = results.length > 0 && results.every((r) => r['skipped']);
-    const aggregate: Record<string, unknown> = {
-      changed: results.some((r) => r['changed']),
-      msg: anyFailed ? 'One or more items failed' : 'All items completed',
-      results,
-      skipped: allSkipped,
-    };
+    const aggregate: Record<string, unknown> =
+      results.length === 0
+        ? { changed: false, results, skipped: true, skipped_reason: 'No items in the list' }
+        : { changed: results.some((r) => r['changed']), msg: anyFailed ? 'One or more items failed' : 'All items completed', results, skipped: results.every((r) => r['skipped']) };
     if (anyFailed) aggregate['failed'] = true;
-    if (results.length === 0) {
-      aggregate['skipped'] = true;
-      aggregate['skipped_reason'] = 'No items in the list';
-      aggregate['msg'] = 'All items skipped';
-    }
+    if (aggregate['skipped'] && results.length > 0) aggregate['msg'] = 'All items skipped';
     return this.finish(pc, task, host, aggregate as ModuleResult, undefined, true);
   }
 
@@ -173,6 +170,13 @@ export class TaskRunner {
       throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${pyStr(value)}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.`);
     }
     return value;
+  }
+
+  /** Whom the result names as the delegate: its name, and its ansible_host when set (as Ansible's _ansible_delegated_vars). */
+  private delegation(pc: PlayContext, delegate: string | undefined): Pick<HostTaskResult, 'delegatedTo' | 'delegatedHost'> {
+    if (delegate === undefined) return {};
+    const address = this.runContext.vm.bind(pc, delegate, undefined, undefined, { keepPythonTypes: true }).variable('ansible_host');
+    return address instanceof Undefined || address === null || address === undefined ? { delegatedTo: delegate } : { delegatedTo: delegate, delegatedHost: pyStr(address) };
   }
 
   private delegateFor(task: Task, bound: BoundTemplar): string | undefined {
@@ -261,7 +265,7 @@ export class TaskRunner {
       if (ok) return { ...result, attempts: attempt };
       // Ansible 2.19 tries retries+1 times and then reports attempts = retries.
       if (attempt > retries) return { ...result, failed: true, attempts: Math.max(1, retries), msg: result.msg ?? 'Retries exceeded' };
-      this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result });
+      this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result, label: retryLabel(task, bound), ...(delegate !== undefined && delegate !== host ? { delegatedTo: delegate } : {}) });
       if (delay > 0) await sleep(delay * 1000);
     }
   }
@@ -295,8 +299,8 @@ export class TaskRunner {
   /** register, status, ignore_errors, notify; the result as the strategy sees it. */
   private finish(pc: PlayContext, task: Task, host: string, raw: ModuleResult, locals: Record<string, unknown> | undefined, isLoop = false): HostTaskResult {
     const result = isLoop ? { ...raw } : this.applyResultKeywords(pc, task, host, raw, locals);
-    // Every registered result says whether it failed, as Ansible's do.
-    if (result['failed'] === undefined) result['failed'] = false;
+    // Every registered result says whether it failed, as Ansible's do; a loop's says so only when an item failed.
+    if (result['failed'] === undefined && !isLoop) result['failed'] = false;
     const state = this.runContext.vm.state(host);
     const register = task.keywords['register'];
     if (typeof register === 'string') state.runtimeVars[register] = result;
@@ -315,5 +319,19 @@ export class TaskRunner {
       }
     }
     return { status, result, ignored };
+  }
+}
+
+/**
+ * How Ansible's retry line names the task (TaskResult.task_name): its name templated with the
+ * item's variables, without the role; an unnamed task as `role : action`.
+ */
+function retryLabel(task: Task, bound: BoundTemplar): string {
+  if (task.name === undefined) return taskTitle(task);
+  if (!task.name.includes('{{')) return task.name;
+  try {
+    return pyStr(bound.templateValue(task.name));
+  } catch {
+    return task.name;
   }
 }

@@ -44,12 +44,15 @@ export type RunEvent =
       item?: { label: unknown };
       ignored: boolean;
       delegatedTo?: string;
+      /** The delegate's ansible_host, when it has one: `node2 -> node1(127.0.0.1)`, as Ansible's host_label. */
+      delegatedHost?: string;
       /** The task's verbosity-gated output (debug with verbosity:) is hidden below this. */
       verbosity?: number;
     }
   /** include_tasks/include_role: which hosts include which file (one line per file and item). */
   | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }
-  | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown> }
+  /** `label`: the task as Ansible's retry line names it (the templated name, without the role); `delegatedTo` as in host_result. */
+  | { type: 'host_retry'; task: TaskInfo; host: string; attempt: number; retries: number; result: Record<string, unknown>; label?: string; delegatedTo?: string }
   /** An async task with poll > 0: a poll found the job running, or the job ended (ok or failed). */
   | { type: 'host_async'; task: TaskInfo; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
   /** A long-running module's progress (synchronize's transfer), as the module reports it. */

@@ -22,16 +22,22 @@ export function banner(text: string, columns = 80): string {
   return `${text} ${'*'.repeat(stars)}`;
 }
 
-/** The result as the callback prints it: internal keys dropped. */
+/** What debug shows besides its `msg` (Ansible's _DEBUG_ALLOWED_KEYS), and what it hides when it shows a `var`. */
+const DEBUG_WITH_MSG = new Set(['msg', 'exception', 'warnings', 'deprecations']);
+const HIDDEN_IN_DEBUG = new Set(['changed', 'failed', 'skipped', 'invocation', 'skip_reason', 'ansible_loop_var', 'ansible_index_var', 'ansible_loop']);
+
+/** The result as the callback prints it: internal keys dropped; debug's msg alone, as Ansible's _clean_results leaves it. */
 function cleanResult(result: Record<string, unknown>, action: string, verbosity: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const debugMsg = action === 'debug' && 'msg' in result;
   for (const [k, v] of Object.entries(result)) {
     // Warnings are printed as [WARNING] lines of their own, as Ansible's callback does.
     if (k.startsWith('_ansible_') || k === 'diff' || k === 'warnings') continue;
     if (k === 'invocation' && verbosity < 3) continue;
-    if (k === 'changed' && action === 'debug') continue;
-    // The status line already says whether it failed.
-    if (k === 'failed' && typeof v === 'boolean') continue;
+    if (debugMsg && !DEBUG_WITH_MSG.has(k)) continue;
+    if (action === 'debug' && HIDDEN_IN_DEBUG.has(k)) continue;
+    // The status line already says whether it failed or was skipped (Ansible's TaskResult drops both keys).
+    if (k === 'failed' || k === 'skipped') continue;
     out[k] = v;
   }
   return out;
@@ -96,7 +102,8 @@ export class TextReporter implements Reporter {
         this.progress?.hostDone(e.task, e.host);
         return;
       case 'host_retry':
-        this.line(this.c('failed', `FAILED - RETRYING: [${e.host}]: ${e.task.title} (${e.retries} retries left).`));
+        // Ansible's v2_runner_retry: the delegate without its address (the retry's result carries none).
+        this.line(this.c('failed', `FAILED - RETRYING: [${e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}` : e.host}]: ${e.label ?? e.task.title} (${e.retries} retries left).`));
         return;
       case 'host_async':
         // Ansible's default callback, in its debug colour.
@@ -138,7 +145,9 @@ export class TextReporter implements Reporter {
 
   private hostResult(e: Extract<RunEvent, { type: 'host_result' }>): void {
     const { result, task } = e;
-    const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}` : e.host;
+    // Ansible's host_label: the delegate, and its address when that is not its name.
+    const address = e.delegatedHost !== undefined && e.delegatedHost !== e.delegatedTo ? `(${e.delegatedHost})` : '';
+    const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}${address}` : e.host;
     const verboseAlways = Boolean(result['_ansible_verbose_always']);
     const verbose = this.options.verbosity > 0 || verboseAlways;
     const item = e.item ? ` (item=${pyStr(e.item.label)})` : '';
@@ -155,8 +164,11 @@ export class TextReporter implements Reporter {
         return;
       }
       case 'skipped': {
-        const body = this.options.verbosity > 0 ? ` => ${this.dump(result, task.action, false)}` : '';
-        this.line(this.c('skipped', e.item ? `skipping: [${who}] =>${item}${body}` : `skipping: [${who}]${body}`));
+        // A skipped loop's own line: its items were printed already, so Ansible drops `results`.
+        const shown = !e.item && Array.isArray(result['results']) ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== 'results')) : result;
+        const body = this.options.verbosity > 0 ? ` => ${this.dump(shown, task.action, false)}` : '';
+        // An item's line ends in a space, as Ansible's callback prints it.
+        this.line(this.c('skipped', e.item ? `skipping: [${who}] =>${item} ${body}` : `skipping: [${who}]${body}`));
         return;
       }
       case 'failed': {

@@ -46,6 +46,78 @@ describe('runPlaybook', () => {
     expect(r.output).toContain('ok: [node1] => (item=a)');
   });
 
+  test('a loop whose items are all skipped, or that has none, ends with the host skipped, as ansible-playbook 2.19 prints it', async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: every item skipped
+      debug: msg="{{ item }}"
+      loop: [a, b]
+      when: item == 'z'
+    - name: no items
+      debug: msg="{{ item }}"
+      loop: []
+    - name: some items skipped
+      debug: msg="{{ item }}"
+      loop: [a, b]
+      when: item == 'a'
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    // Ansible's default callback, line for line (an item's skipping line ends in a space).
+    expect(r.output).toMatch(/TASK \[every item skipped\] \*+\nskipping: \[node1\] => \(item=a\) \nskipping: \[node1\] => \(item=b\) \nskipping: \[node1\]\n\n/);
+    expect(r.output).toMatch(/TASK \[no items\] \*+\nskipping: \[node1\]\n\n/);
+    expect(r.output).toMatch(/TASK \[some items skipped\] \*+\nok: \[node1\] => \(item=a\) => \{\n {4}"msg": "a"\n\}\nskipping: \[node1\] => \(item=b\) \n\n/);
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=1 +changed=0 +unreachable=0 +failed=0 +skipped=2 +rescued=0 +ignored=0/);
+  });
+
+  test('a delegated result names the delegate with its ansible_host when that differs, as ansible-playbook 2.19; a skipped item names none', async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\nnode2 ansible_connection=local ansible_host=127.0.0.1\nnode3 ansible_connection=local ansible_host=node3\n',
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: to node2
+      command: "true"
+      delegate_to: node2
+      changed_when: false
+    - name: to node3
+      command: "true"
+      delegate_to: node3
+      changed_when: false
+    - name: items to node2
+      command: "echo {{ item }}"
+      delegate_to: node2
+      loop: [a, b]
+      when: item == 'a'
+      changed_when: false
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toMatch(/TASK \[to node2\] \*+\nok: \[node1 -> node2\(127\.0\.0\.1\)\]\n/);
+    expect(r.output).toMatch(/TASK \[to node3\] \*+\nok: \[node1 -> node3\]\n/);
+    expect(r.output).toMatch(/TASK \[items to node2\] \*+\nok: \[node1 -> node2\(127\.0\.0\.1\)\] => \(item=a\)\nskipping: \[node1\] => \(item=b\) \n\n/);
+  });
+
+  test("a retry names the task as ansible-playbook 2.19 does: the templated name without the role, an unnamed one as role : action, the delegate", async () => {
+    const retried = (extra: string): string => `  command: "true"\n  register: r\n  until: r.rc == 1\n  retries: 1\n  delay: 0\n  ignore_errors: true\n${extra}`;
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\nnode2 ansible_connection=local ansible_host=127.0.0.1\n',
+      'roles/r/tasks/main.yml': `- name: named {{ x }}\n${retried('')}- ${retried('  delegate_to: node2\n').trimStart()}`,
+      'pb.yml': `- hosts: node1\n  gather_facts: false\n  vars: { x: X }\n  roles: [r]\n`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain('FAILED - RETRYING: [node1]: named X (1 retries left).\n');
+    expect(r.output).toContain('FAILED - RETRYING: [node1 -> node2]: r : command (1 retries left).\n');
+  });
+
   test('a handler that includes tasks runs them, as handlers, after it', async () => {
     const dir = project({
       'inventory.ini': LOCAL_INVENTORY,

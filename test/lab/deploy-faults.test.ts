@@ -6,7 +6,7 @@
  * version, a worker with a small /dev/shm, and a worker whose model file differs while the role
  * is told not to copy it (model_sync_to_workers=false).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
@@ -99,4 +99,30 @@ describe('deploy.yml fails early, naming the node', () => {
     expect(repaired.code, repaired.output).toBe(0);
     expect(await sh('node2', `sha256sum < ${MODEL}/config.json`)).toBe(await sh('node1', `sha256sum < ${MODEL}/config.json`));
   }, 900_000);
+});
+
+describe("model-sync's other sources, on the same lab", () => {
+  const sums = (node: string, dir: string): Promise<string> => sh(node, `cd ${dir} && find . -type f ! -path './.*' | sort | xargs sha256sum`);
+
+  it('a folder on the controller: pushed to the head, then copied to the worker', async () => {
+    const folder = path.join(dl.work, 'model-from-controller');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'config.json'), '{"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3"}\n');
+    writeFileSync(path.join(folder, 'weights.bin'), Buffer.alloc(300_000, 7));
+    const dir = '/models/from-controller';
+    const run = await deploy(['--tags', 'model', '-e', 'model_source=controller', '-e', `model_controller_path=${folder}`, '-e', `model_path=${dir}`]);
+    expect(run.code, run.output).toBe(0);
+    expect(await sums('node1', dir)).toContain('./weights.bin');
+    expect(await sums('node2', dir)).toBe(await sums('node1', dir));
+  }, 600_000);
+
+  it('an archive URL: downloaded and unpacked on the head, then copied to the worker', async () => {
+    await sh('node1', `mkdir -p /var/tmp/arch/m && printf '{"model_type": "qwen3"}\\n' > /var/tmp/arch/m/config.json && head -c 200000 /dev/urandom > /var/tmp/arch/m/w.bin && tar -C /var/tmp/arch/m -czf /var/tmp/model.tar.gz .`);
+    const sha = (await sh('node1', 'sha256sum /var/tmp/model.tar.gz')).split(' ')[0] ?? '';
+    const dir = '/models/from-url';
+    const run = await deploy(['--tags', 'model', '-e', 'model_source=url', '-e', 'model_url=file:///var/tmp/model.tar.gz', '-e', `model_url_sha256=${sha}`, '-e', `model_path=${dir}`]);
+    expect(run.code, run.output).toBe(0);
+    expect(await sums('node1', dir)).toContain('./w.bin');
+    expect(await sums('node2', dir)).toBe(await sums('node1', dir));
+  }, 600_000);
 });

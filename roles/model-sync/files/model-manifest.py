@@ -4,8 +4,9 @@ digest over them all. Hashes are cached by (size, mtime, inode) in a JSON file p
 re-run reads only the files that changed. Hidden entries at the top (hub clients' caches and
 markers: .cache, .msc, .mdl, ._____temp) are not part of the model.
 
-usage: model-manifest.py MODEL_DIR CACHE_DIR [--files]
-prints {"digest": ..., "files": N, "bytes": B} (with --files also "manifest": {path: sha256})
+usage: model-manifest.py MODEL_DIR CACHE_DIR [--files] [--read-only]
+prints {"digest": ..., "files": N, "bytes": B} (with --files also "manifest": {path: sha256});
+--read-only uses the cache but writes nothing (verify.yml).
 exit 3 when MODEL_DIR is not a directory.
 """
 import hashlib
@@ -42,7 +43,9 @@ def main():
     if not os.path.isdir(root):
         print(json.dumps({'error': f'{root} is not a directory'}))
         return 3
-    os.makedirs(cache_dir, exist_ok=True)
+    read_only = '--read-only' in sys.argv[3:]
+    if not read_only:
+        os.makedirs(cache_dir, exist_ok=True)
     cache_file = os.path.join(cache_dir, hashlib.sha256(root.encode()).hexdigest()[:16] + '.json')
     try:
         with open(cache_file) as f:
@@ -58,10 +61,11 @@ def main():
         manifest[rel] = digest
         fresh[rel] = [key, digest]
         total += st.st_size
-    tmp = cache_file + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(fresh, f)
-    os.replace(tmp, cache_file)
+    if not read_only:
+        tmp = cache_file + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(fresh, f)
+        os.replace(tmp, cache_file)
     lines = ''.join(f'{digest}  {rel}\n' for rel, digest in sorted(manifest.items()))
     out = {'digest': hashlib.sha256(lines.encode()).hexdigest(), 'files': len(manifest), 'bytes': total}
     if '--files' in sys.argv[3:]:

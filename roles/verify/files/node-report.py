@@ -166,8 +166,9 @@ def main():
     nics = interfaces()
     with_address = [name for name, addresses in nics.items() if addresses]
     file_vars = env_file_vars(args.env_file)
-    raylet = {'pid': None}
-    vllm = {'pid': None}
+    # Every key is always there (None when unknown): the checks read them without guards.
+    raylet = {'pid': None, 'node_ip': None, 'gcs_address': None, 'env': None, 'nccl_selects': None, 'env_differs': None}
+    vllm = {'pid': None, 'model': None, 'tensor_parallel_size': None, 'pipeline_parallel_size': None, 'env': None}
     for pid, argv in processes(account.pw_uid):
         name = os.path.basename(argv[0])
         if name == 'raylet' and raylet['pid'] is None:

@@ -31,7 +31,7 @@ function tasksOf(list: unknown): Record<string, unknown>[] {
 
 describe('the bundled roles', () => {
   it('are the deployment guide in order, each with defaults, an argument spec, tasks and a README', () => {
-    expect(roles).toEqual(['conda', 'firewall', 'model-sync', 'network', 'packages', 'preflight', 'ray', 'vllm']);
+    expect(roles).toEqual(['conda', 'firewall', 'model-sync', 'network', 'packages', 'preflight', 'ray', 'verify', 'vllm']);
     for (const role of roles) for (const f of ['defaults/main.yml', 'meta/argument_specs.yml', 'tasks/main.yml', 'README.md']) expect(existsSync(path.join(rolesDir, role, f)), `${role}/${f}`).toBe(true);
   });
 
@@ -46,7 +46,8 @@ describe('the bundled roles', () => {
     });
 
     it(`${role}: every task uses a module ansible-playbook has, by its fully qualified name`, () => {
-      for (const task of tasksOf(read(role, 'tasks', 'main.yml'))) {
+      const files = readdirSync(path.join(rolesDir, role, 'tasks')).filter((f) => f.endsWith('.yml'));
+      for (const task of files.flatMap((f) => tasksOf(read(role, 'tasks', f)))) {
         const actions = Object.keys(task).filter((k) => !KEYWORDS.has(k));
         expect(actions, `${role}: task '${String(task['name'])}'`).toHaveLength(1);
         expect(actions[0], `${role}: task '${String(task['name'])}'`).toMatch(FQCN);

@@ -4,87 +4,27 @@
  * GPU), checked in the run's summary, the vllm unit's command line, `ray status` on the head (3 nodes,
  * all 6 GPUs in use), nvidia-smi on each node (one process per GPU) and a chat completion.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/index.js';
-import type { LabNode } from '../../src/lab/index.js';
-import { ensureWheelhouse } from '../../src/lab/wheelhouse.js';
-import { IMAGE_BUILD_TIMEOUT, engine, testScope } from '../docker/support.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const name = `d32${testScope('lab').slice(-8)}`;
-const stateRoot = mkdtempSync(path.join(tmpdir(), 'pb-deploy32-state-'));
-const elsewhere = mkdtempSync(path.join(tmpdir(), 'pb-deploy32-cwd-'));
+import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
+import { type DeployLab, type Run, VERIFY_YML, recap, startDeployLab } from '../support/deploy-lab.js';
 
 const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
 const NODES = ['node1', 'node2', 'node3'];
 
-const t0 = Date.now();
-const progress = (line: string): void => void process.stderr.write(`[deploy-3x2 ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-
-let lab: Lab | undefined;
-let nodes: LabNode[] = [];
-
-function theLab(): Lab {
-  if (!lab) throw new Error('the lab did not come up (see beforeAll)');
-  return lab;
-}
-
-const ip = (n: string): string => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)';
-
+let dl: DeployLab;
+const ip = (n: string): string => dl.ip(n);
+const sh = (node: string, command: string, user?: string): Promise<string> => dl.sh(node, command, user);
 /** `playbook run deploy.yml` from a folder without one, against the lab's inventory. */
-function deploy(timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', 'deploy.yml', '-i', theLab().inventoryPath], {
-      cwd: elsewhere,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let pending = '';
-    const take = (d: Buffer): void => {
-      output += d.toString();
-      pending += d.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) progress(`  | ${l}`);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-async function sh(node: string, command: string, user = 'root'): Promise<string> {
-  const r = await theLab().exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
-  if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*)$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
+const deploy = (timeoutMs: number): Promise<Run> => dl.deploy([], { playbook: 'deploy.yml', timeoutMs });
 
 beforeAll(async () => {
-  const docker = await engine();
-  const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
-  lab = await Lab.up({ name, nodes: 3, gpusPerNode: 2, nicNames: ['eno1', 'ens3', 'eno1'], wheelhouse, stateRoot, docker, onProgress: progress });
-  nodes = await lab.nodes();
+  dl = await startDeployLab('deploy-3x2', `d32${testScope('lab').slice(-8)}`, { nodes: 3, gpusPerNode: 2, nicNames: ['eno1', 'ens3', 'eno1'] });
 }, IMAGE_BUILD_TIMEOUT);
 
 afterAll(async () => {
-  const [down] = await Promise.allSettled([lab ? lab.down() : Lab.down({ name, stateRoot })]);
-  if (down.status === 'rejected') progress(`lab down failed: ${String(down.reason)}`);
-  rmSync(stateRoot, { recursive: true, force: true });
-  rmSync(elsewhere, { recursive: true, force: true });
+  await dl?.down();
 }, 120_000);
 
 describe('playbooks/deploy.yml on a fresh 3-node lab with 2 GPUs per node', () => {
@@ -112,12 +52,19 @@ describe('playbooks/deploy.yml on a fresh 3-node lab with 2 GPUs per node', () =
   }, 300_000);
 
   it('answers a chat completion from a worker, naming 3 nodes and 6 GPUs', async () => {
-    const body = JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Hello from the 3x2 test' }] });
-    const chat = JSON.parse(await sh('node3', `curl -sS -m 60 -H 'content-type: application/json' -d '${body}' http://${ip('node1')}:${PORT}/v1/chat/completions`, 'playbook')) as {
-      choices: { message: { content: string } }[];
-    };
-    const content = chat.choices[0]?.message.content ?? '';
+    const content = await dl.chat('node3', 'Hello from the 3x2 test');
     expect(content).toContain('You said: Hello from the 3x2 test');
     expect(content).toMatch(/3 node\(s\), 6 GPU\(s\)/);
   }, 120_000);
+
+  it('verify.yml passes: 3 nodes, 2 GPUs each in use, every node reaches every other', async () => {
+    const run = await dl.deploy([], { playbook: VERIFY_YML, timeoutMs: 300_000 });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/"GPUs +2, 2 in use +2, 2 in use +2, 2 in use"/);
+    expect(run.output).toContain('"Ray: 3 of 3 nodes alive, 6 of 6 GPUs registered"');
+    expect(run.output).toMatch(/"vLLM +healthy, pipeline 3 x tensor 2"/);
+    expect(run.output).toMatch(/"node1 +- +ok +ok"/);
+    expect(run.output).toMatch(/"node2 +ok +- +ok"/);
+    expect(run.output).toMatch(/"node3 +ok +ok +-"/);
+  }, 400_000);
 });

@@ -9,93 +9,23 @@
  * either: both engines converge on one state, and report the idempotent run alike (the same PLAY
  * RECAP lines, the same status of every task on every host).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src/lab/index.js';
-import type { LabNode } from '../../src/lab/index.js';
-import { ensureWheelhouse } from '../../src/lab/wheelhouse.js';
-import { IMAGE_BUILD_TIMEOUT, engine, testScope } from '../docker/support.js';
-import { ansiblePython, ansibleVenv } from '../support/ansible.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const name = `da${testScope('lab').slice(-8)}`;
-const stateRoot = mkdtempSync(path.join(tmpdir(), 'pb-deploy-ansible-state-'));
-/** Neither engine runs from the checkout; ansible-playbook reads only the empty ansible.cfg here. */
-const elsewhere = mkdtempSync(path.join(tmpdir(), 'pb-deploy-ansible-cwd-'));
-const ansibleCfg = path.join(elsewhere, 'ansible.cfg');
-writeFileSync(ansibleCfg, '');
+import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
+import { ansiblePython } from '../support/ansible.js';
+import { type DeployLab, type Run, VERIFY_YML, recap, startDeployLab } from '../support/deploy-lab.js';
 
 const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
 
-const t0 = Date.now();
-const progress = (line: string): void => void process.stderr.write(`[deploy-ansible ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
-
-let lab: Lab | undefined;
-let nodes: LabNode[] = [];
-
-function theLab(): Lab {
-  if (!lab) throw new Error('the lab did not come up (see beforeAll)');
-  return lab;
-}
-
-const ip = (n: string): string => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)';
+let dl: DeployLab;
+const ip = (n: string): string => dl.ip(n);
+const sh = (node: string, command: string, user?: string): Promise<string> => dl.sh(node, command, user);
 const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-function runCommand(label: string, file: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: elsewhere, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let pending = '';
-    const take = (d: Buffer): void => {
-      output += d.toString();
-      pending += d.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) progress(`  ${label}| ${l}`);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** `ansible-playbook -i <the lab's inventory> <checkout>/playbooks/deploy.yml`, as the README says. */
-function ansibleDeploy(timeoutMs: number): Promise<Run> {
-  return runCommand('ansible ', path.join(ansibleVenv(), 'bin', 'ansible-playbook'), ['-i', theLab().inventoryPath, path.join(root, 'playbooks', 'deploy.yml')], {
-    ANSIBLE_CONFIG: ansibleCfg,
-    ANSIBLE_NOCOLOR: '1',
-    // The inventory's ssh args check the nodes' keys against the lab's known_hosts.
-    ANSIBLE_HOST_KEY_CHECKING: 'True',
-  }, timeoutMs);
-}
-
+/** `ansible-playbook -i <the lab's inventory> <checkout>/playbooks/deploy.yml`, as the README says (from a folder without ansible.cfg). */
+const ansibleDeploy = (timeoutMs: number): Promise<Run> => dl.deploy([], { engine: 'ansible', timeoutMs });
 /** `playbook run deploy.yml` (the bundled playbook, found by name), against the same inventory. */
-function playbookDeploy(timeoutMs: number): Promise<Run> {
-  return runCommand('playbook', process.execPath, [path.join(root, 'bin', 'playbook.js'), 'run', 'deploy.yml', '-i', theLab().inventoryPath], { NO_COLOR: '1' }, timeoutMs);
-}
-
-async function sh(node: string, command: string, user = 'root'): Promise<string> {
-  const r = await theLab().exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
-  if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*?) *$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
+const playbookDeploy = (timeoutMs: number): Promise<Run> => dl.deploy([], { playbook: 'deploy.yml', timeoutMs });
 
 /**
  * Every task's banner with the status lines of its hosts, sorted (hosts run in parallel): what each
@@ -131,17 +61,11 @@ async function pids(): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   ansiblePython();
-  const docker = await engine();
-  const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
-  lab = await Lab.up({ name, nodes: 2, gpusPerNode: 1, nicNames: ['eno1', 'ens3'], wheelhouse, stateRoot, docker, onProgress: progress });
-  nodes = await lab.nodes();
+  dl = await startDeployLab('deploy-ansible', `da${testScope('lab').slice(-8)}`);
 }, IMAGE_BUILD_TIMEOUT);
 
 afterAll(async () => {
-  const [down] = await Promise.allSettled([lab ? lab.down() : Lab.down({ name, stateRoot })]);
-  if (down.status === 'rejected') progress(`lab down failed: ${String(down.reason)}`);
-  rmSync(stateRoot, { recursive: true, force: true });
-  rmSync(elsewhere, { recursive: true, force: true });
+  await dl?.down();
 }, 120_000);
 
 describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', () => {
@@ -159,11 +83,7 @@ describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', (
 
   it("leaves the nodes as playbook's deploy does", async () => {
     // The API answers the worker; Ray has both nodes and both GPUs, each node a GPU process.
-    const body = JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Hello from the ansible deploy test' }] });
-    const chat = JSON.parse(await sh('node2', `curl -sS -m 30 -H 'content-type: application/json' -d '${body}' http://${ip('node1')}:${PORT}/v1/chat/completions`, 'playbook')) as {
-      choices: { message: { content: string } }[];
-    };
-    expect(chat.choices[0]?.message.content).toContain('You said: Hello from the ansible deploy test');
+    expect(await dl.chat('node2', 'Hello from the ansible deploy test')).toContain('You said: Hello from the ansible deploy test');
     const status = await sh('node1', `${ENV_BIN}/ray status --address=${ip('node1')}:6379`, 'playbook');
     expect(status.match(/^ +1 node_[0-9a-f]+$/gm)?.length, status).toBe(2);
     expect(status).toMatch(/^ +2\.0\/2\.0 GPU\b/m);
@@ -218,10 +138,19 @@ describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', (
     if (!idempotentPlaybook) throw new Error("playbook's run did not happen (see the test before)");
     const ours = idempotentPlaybook;
     for (const n of ['node1', 'node2']) {
-      progress(`recap ${n}: ansible-playbook ${recap(again.output, n)}`);
-      progress(`recap ${n}: playbook         ${recap(ours.output, n)}`);
       expect(recap(ours.output, n), `${n}: playbook's recap, then ansible-playbook's`).toBe(recap(again.output, n));
     }
     expect(taskStatuses(ours.output)).toEqual(taskStatuses(again.output));
   }, 1_000_000);
+
+  it('verify.yml passes under both engines, with the same table', async () => {
+    const table = (output: string): string => /TASK \[(?:\.\.\/roles\/)?verify : the cluster, node by node\][^\n]*\n([\s\S]*?)\n\n/.exec(output)?.[1] ?? `(no table in)\n${output}`;
+    const ours = await dl.deploy([], { playbook: VERIFY_YML, timeoutMs: 300_000 });
+    const theirs = await dl.deploy([], { playbook: VERIFY_YML, engine: 'ansible', timeoutMs: 300_000 });
+    expect(ours.code, ours.output).toBe(0);
+    expect(theirs.code, theirs.output).toBe(0);
+    expect(table(ours.output)).toContain('"Ray: 2 of 2 nodes alive, 2 of 2 GPUs registered"');
+    expect(table(ours.output)).toBe(table(theirs.output));
+    for (const n of ['node1', 'node2']) expect(recap(ours.output, n)).toBe(recap(theirs.output, n));
+  }, 700_000);
 });

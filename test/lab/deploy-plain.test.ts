@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
-import { type DeployLab, type Run, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
+import { type DeployLab, type Run, VERIFY_YML, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
 
 const PID_FILE = '/run/vllm/vllm-serve.pid';
 
@@ -51,4 +51,11 @@ describe('deploy.yml without systemd', () => {
     expect((await sh('node1', `cat ${PID_FILE}`)).trim()).toBe(vllmPid);
     expect([(await sh('node1', 'pgrep -x raylet')).trim(), (await sh('node2', 'pgrep -x raylet')).trim()]).toEqual(raylets);
   }, 2_400_000);
+
+  it('verify.yml passes there too (the start scripts, the pid file)', async () => {
+    const run = await dl.deploy([], { playbook: VERIFY_YML, timeoutMs: 300_000 });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/"NCCL_SOCKET_IFNAME \(Ray\) +eno1 +ens3"/);
+    expect(run.output).toContain('everything holds: 2 nodes, 2 GPUs, vLLM answers');
+  }, 400_000);
 });

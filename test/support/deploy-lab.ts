@@ -15,6 +15,7 @@ import { ansibleVenv } from './ansible.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEPLOY_YML = path.join(ROOT, 'playbooks', 'deploy.yml');
+export const VERIFY_YML = path.join(ROOT, 'playbooks', 'verify.yml');
 
 export interface Run {
   code: number | null;
@@ -43,11 +44,13 @@ export interface DeployLab {
   deploy(args?: string[], options?: DeployOptions): Promise<Run>;
   /** A shell line on a node as root (or `user`); throws with its output when it fails. */
   sh(node: string, command: string, user?: string): Promise<string>;
+  /** One chat completion from the API on the head (port 10322), asked from `node` with curl: the answer's text. */
+  chat(node: string, content: string): Promise<string>;
   down(): Promise<void>;
 }
 
 /** The recap counts of a host, as printed (`ok=.. changed=.. ...`). */
-export const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*)$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
+export const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*?) *$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
 
 /** A host's status line in a task's block ('changed', 'ok', 'skipping', 'fatal'...), or undefined. */
 export function taskStatus(output: string, task: string, host: string): string | undefined {
@@ -65,7 +68,7 @@ export const failures = (run: Run): string =>
     .filter((l) => /^(fatal|failed): /.test(l))
     .join('\n');
 
-export async function startDeployLab(label: string, name: string, options: { nodes?: number; gpusPerNode?: number; init?: LabInit } = {}): Promise<DeployLab> {
+export async function startDeployLab(label: string, name: string, options: { nodes?: number; gpusPerNode?: number; init?: LabInit; nicNames?: string[] } = {}): Promise<DeployLab> {
   const t0 = Date.now();
   const progress = (line: string): void => void process.stderr.write(`[${label} ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
   const stateRoot = mkdtempSync(path.join(tmpdir(), `pb-${label}-state-`));
@@ -73,7 +76,7 @@ export async function startDeployLab(label: string, name: string, options: { nod
   const docker = await engine();
   const wheelhouse = await ensureWheelhouse({ onProgress: (l) => progress(`wheelhouse: ${l}`) });
   const nodeCount = options.nodes ?? 2;
-  const nicNames = ['eno1', 'ens3', 'enp1s0'].slice(0, nodeCount);
+  const nicNames = options.nicNames ?? ['eno1', 'ens3', 'enp1s0'].slice(0, nodeCount);
   let lab: Lab;
   try {
     lab = await Lab.up({ name, nodes: nodeCount, gpusPerNode: options.gpusPerNode ?? 1, nicNames, ...(options.init ? { init: options.init } : {}), wheelhouse, stateRoot, docker, onProgress: progress });
@@ -108,16 +111,26 @@ export async function startDeployLab(label: string, name: string, options: { nod
       });
     });
 
+  const sh = async (node: string, command: string, user = 'root'): Promise<string> => {
+    const r = await lab.exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
+    if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+
   return {
     lab,
     nodes,
     work,
     ip: (n) => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)',
     deploy,
-    async sh(node, command, user = 'root') {
-      const r = await lab.exec(node, ['/bin/sh', '-c', `${command} 2>&1`], { user, timeoutMs: 120_000 });
-      if (r.rc !== 0) throw new Error(`${command} on ${node} failed (${String(r.rc)}): ${r.stdout}${r.stderr}`);
-      return r.stdout;
+    sh,
+    async chat(node, content) {
+      const body = JSON.stringify({ model: '/models/Qwen3-0.6B', max_tokens: 64, messages: [{ role: 'user', content }] }).replace(/'/g, `'\\''`);
+      const head = nodes[0]?.clusterIp ?? '(no head)';
+      const out = await sh(node, `curl -sS -m 60 -H 'content-type: application/json' -d '${body}' http://${head}:10322/v1/chat/completions`, 'playbook');
+      const answer = (JSON.parse(out) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
+      if (answer === undefined) throw new Error(`no answer from the API: ${out}`);
+      return answer;
     },
     async down() {
       const [down] = await Promise.allSettled([lab.down()]);

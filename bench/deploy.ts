@@ -5,7 +5,8 @@
  * documentation advises (pipelining, ControlMaster/ControlPersist, forks = hosts, the interpreter
  * set). Each tool gets a lab of its own, one after the other: the first deploy (Ray and vLLM from
  * nothing), then the idempotent re-run, --rounds times (median), whose recap must say changed=0 on
- * every host. Prints the wall times, the ratios ansible-playbook / playbook, the load average, and
+ * every host, then playbooks/verify.yml (read-only; exit 0 and changed=0), --rounds times (median).
+ * Prints the wall times, the ratios ansible-playbook / playbook, the load average, and
  * whether the aims hold (re-run under 5 s with playbook, at least 10x faster than ansible-playbook),
  * then brings the labs down (on errors and Ctrl-C too).
  *
@@ -111,6 +112,8 @@ type Tool = 'playbook' | 'ansible';
 interface Timings {
   first: number;
   again: number[];
+  /** playbooks/verify.yml on the deployed nodes (read-only; exit 0). */
+  verify: number[];
   loads: number[];
 }
 
@@ -152,10 +155,10 @@ async function main(): Promise<number> {
     ].join('\n'),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ANSIBLE_CONFIG: path.join(work, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', NO_COLOR: '1' };
-  const command = (tool: Tool, inventory: string): string[] =>
+  const command = (tool: Tool, inventory: string, playbook = 'deploy.yml'): string[] =>
     tool === 'ansible'
-      ? [ansiblePlaybook, '-i', inventory, '-f', String(HOSTS), path.join(root, 'playbooks', 'deploy.yml')]
-      : [process.execPath, path.join(root, 'bin', 'playbook.js'), 'run', 'deploy.yml', '-i', inventory, '-f', String(HOSTS)];
+      ? [ansiblePlaybook, '-i', inventory, '-f', String(HOSTS), path.join(root, 'playbooks', playbook)]
+      : [process.execPath, path.join(root, 'bin', 'playbook.js'), 'run', playbook, '-i', inventory, '-f', String(HOSTS)];
   const wheelhouse = await ensureWheelhouse({ onProgress: (l) => log(`wheelhouse: ${l}`) });
 
   const results = new Map<Tool, Timings>();
@@ -169,7 +172,7 @@ async function main(): Promise<number> {
     else cleanups.push(down);
     log(`lab ${name} up: ${HOSTS} nodes, 1 GPU each, NICs eno1/ens3, systemd as PID 1`);
     const lab = await Lab.up({ name, nodes: HOSTS, gpusPerNode: 1, nicNames: ['eno1', 'ens3'], init: 'systemd', wheelhouse, ...(stateRoot ? { stateRoot } : {}), onProgress: (l) => log(l) });
-    const t: Timings = { first: 0, again: [], loads: [] };
+    const t: Timings = { first: 0, again: [], verify: [], loads: [] };
     t.loads.push(loadavg()[0]!);
     const first = await run(command(tool, lab.inventoryPath), work, env);
     verify(`${tool} first deploy`, first, false);
@@ -181,6 +184,12 @@ async function main(): Promise<number> {
       verify(`${tool} re-run ${round + 1}`, again, true);
       t.again.push(again.seconds);
       log(`${tool} re-run ${round + 1}/${ROUNDS}: ${again.seconds.toFixed(2)} s`);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const checked = await run(command(tool, lab.inventoryPath, 'verify.yml'), work, env);
+      verify(`${tool} verify.yml ${round + 1}`, checked, true);
+      t.verify.push(checked.seconds);
+      log(`${tool} verify.yml ${round + 1}/${ROUNDS}: ${checked.seconds.toFixed(2)} s`);
     }
     results.set(tool, t);
     if (!opts['keep-lab']) {
@@ -194,12 +203,13 @@ async function main(): Promise<number> {
   const loads = [...ours.loads, ...ref.loads];
   console.log(`\nplaybooks/deploy.yml on ${HOSTS} lab nodes (1 GPU each, NICs eno1/ens3; Debian bookworm, systemd, over SSH), a fresh lab per tool; re-run: median of ${ROUNDS}`);
   console.log(`machine: ${cpus().length} cores, load average (1 min) at start ${loadAtStart.toFixed(1)}, at the runs' start ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}\n`);
-  const rows: string[][] = [['', 'first deploy', 're-run (changed=0)']];
-  rows.push([`ansible-playbook (core ${versions.ansible}; pipelining, forks ${HOSTS}, ControlPersist)`, `${ref.first.toFixed(1)} s`, `${median(ref.again).toFixed(2)} s`]);
-  rows.push([`playbook ${versions.playbook}`, `${ours.first.toFixed(1)} s`, `${median(ours.again).toFixed(2)} s`]);
+  const rows: string[][] = [['', 'first deploy', 're-run (changed=0)', 'verify.yml']];
+  rows.push([`ansible-playbook (core ${versions.ansible}; pipelining, forks ${HOSTS}, ControlPersist)`, `${ref.first.toFixed(1)} s`, `${median(ref.again).toFixed(2)} s`, `${median(ref.verify).toFixed(2)} s`]);
+  rows.push([`playbook ${versions.playbook}`, `${ours.first.toFixed(1)} s`, `${median(ours.again).toFixed(2)} s`, `${median(ours.verify).toFixed(2)} s`]);
   const firstRatio = ref.first / ours.first;
   const againRatio = median(ref.again) / median(ours.again);
-  rows.push(['ratio ansible-playbook / playbook', `${firstRatio.toFixed(1)}x`, `${againRatio.toFixed(1)}x`]);
+  const verifyRatio = median(ref.verify) / median(ours.verify);
+  rows.push(['ratio ansible-playbook / playbook', `${firstRatio.toFixed(1)}x`, `${againRatio.toFixed(1)}x`, `${verifyRatio.toFixed(1)}x`]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd());
   const ok = (b: boolean): string => (b ? 'OK' : 'SHORT');

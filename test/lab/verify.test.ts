@@ -6,7 +6,8 @@
  * a re-run of deploy.yml repairs it: a firewall rule removed on the worker only, a worker's
  * NCCL_SOCKET_IFNAME naming an interface it lacks, a model file changed on the worker, the head's
  * carry-over list without NCCL_SOCKET_IFNAME, a worker's raylet killed (the head's Ray untouched,
- * vLLM restarted), vLLM stopped, and the head's Ray restarted (the workers' raylets orphaned).
+ * vLLM restarted), a worker's GPU without vLLM's process while /health answers (vLLM restarted),
+ * vLLM stopped, and the head's Ray restarted (the workers' raylets orphaned).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
@@ -174,6 +175,23 @@ describe('verify.yml names each fault with the node and the fix; deploy.yml repa
     expect((await sh('node1', 'pgrep -x raylet')).trim()).toBe(headRaylet);
     expect((await sh('node1', 'systemctl show -p MainPID --value vllm')).trim()).not.toBe(vllmBefore);
     expect(await dl.chat('node2', 'after the repair')).toMatch(/on 2 node\(s\), 2 GPU\(s\).*You said: after the repair/);
+    const again = await verify();
+    expect(again.code, again.output).toBe(0);
+  }, 900_000);
+
+  it("a worker's GPU without vLLM's process while /health still answers: named; deploy.yml restarts vLLM", async () => {
+    // What nvidia-smi shows when a node's vLLM worker is gone (the lab's driver lists registered processes).
+    await sh('node2', 'rm -f /run/lab/gpu-processes/*');
+    const run = await verify();
+    expect(run.code, run.output).not.toBe(0);
+    expect(run.output).toMatch(/"GPUs +1, 1 in use +1, 0 in use"/);
+    expect(problems(run)).toContain(
+      "node2: vLLM runs no worker on this node's GPUs (nvidia-smi lists no process): pipeline 2 x tensor 1 for 2 nodes. Fix: re-run deploy.yml: it sets --pipeline-parallel-size",
+    );
+    const fix = await deploy();
+    expect(fix.code, fix.output).toBe(0);
+    expect(taskStatus(fix.output, 'vllm : start vLLM', 'node1')).toBe('changed');
+    expect(await sh('node2', 'nvidia-smi --query-compute-apps=pid --format=csv,noheader')).toMatch(/^\d+/);
     const again = await verify();
     expect(again.code, again.output).toBe(0);
   }, 900_000);

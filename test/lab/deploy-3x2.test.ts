@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
 import { type DeployLab, type Run, VERIFY_YML, recap, startDeployLab } from '../support/deploy-lab.js';
 
-const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
 const NODES = ['node1', 'node2', 'node3'];
@@ -40,7 +39,7 @@ describe('playbooks/deploy.yml on a fresh 3-node lab with 2 GPUs per node', () =
 
   it('runs vllm serve with tp 2 and pp 3, all 6 GPUs in use on the 3 nodes, one process per GPU', async () => {
     expect(await sh('node1', 'systemctl show -p ExecStart --value vllm')).toContain('--tensor-parallel-size 2 --pipeline-parallel-size 3');
-    const status = await sh('node1', `${ENV_BIN}/ray status --address=${ip('node1')}:6379`, 'playbook');
+    const status = await dl.rayStatus(/^ +6\.0\/6\.0 GPU\b/m);
     expect(status.match(/^ +1 node_[0-9a-f]+$/gm)?.length, status).toBe(3);
     expect(status).toMatch(/^ +6\.0\/6\.0 GPU\b/m);
     for (const n of NODES) {

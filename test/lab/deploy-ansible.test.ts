@@ -84,7 +84,7 @@ describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', (
   it("leaves the nodes as playbook's deploy does", async () => {
     // The API answers the worker; Ray has both nodes and both GPUs, each node a GPU process.
     expect(await dl.chat('node2', 'Hello from the ansible deploy test')).toContain('You said: Hello from the ansible deploy test');
-    const status = await sh('node1', `${ENV_BIN}/ray status --address=${ip('node1')}:6379`, 'playbook');
+    const status = await dl.rayStatus(/^ +2\.0\/2\.0 GPU\b/m);
     expect(status.match(/^ +1 node_[0-9a-f]+$/gm)?.length, status).toBe(2);
     expect(status).toMatch(/^ +2\.0\/2\.0 GPU\b/m);
     for (const n of ['node1', 'node2']) expect(await sh(n, 'nvidia-smi --query-compute-apps=pid,process_name --format=csv,noheader')).toMatch(/^\d+, /m);

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
 import { type DeployLab, type Run, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
 
-const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
 
@@ -59,7 +58,7 @@ describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
       choices: { message: { content: string } }[];
     };
     expect(chat.choices[0]?.message.content).toContain('You said: Hello from the deploy test');
-    const status = await sh('node1', `${ENV_BIN}/ray status --address=${ip('node1')}:6379`, 'playbook');
+    const status = await dl.rayStatus(/^ +2\.0\/2\.0 GPU\b/m);
     expect(status.match(/^ +1 node_[0-9a-f]+$/gm)?.length, status).toBe(2);
     expect(status).toMatch(/^ +2\.0\/2\.0 GPU\b/m);
     for (const n of ['node1', 'node2']) expect(await sh(n, 'nvidia-smi --query-compute-apps=pid,process_name --format=csv,noheader')).toMatch(/^\d+, /m);

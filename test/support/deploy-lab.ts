@@ -44,6 +44,11 @@ export interface DeployLab {
   deploy(args?: string[], options?: DeployOptions): Promise<Run>;
   /** A shell line on a node as root (or `user`); throws with its output when it fails. */
   sh(node: string, command: string, user?: string): Promise<string>;
+  /**
+   * `ray status` on the head, as Ray's user: asked again (up to 30 s) until it matches `wanted`, since
+   * it reads the autoscaler's summary, which the raylets' reports refresh every few seconds.
+   */
+  rayStatus(wanted: RegExp): Promise<string>;
   /** One chat completion from the API on the head (port 10322), asked from `node` with curl: the answer's text. */
   chat(node: string, content: string): Promise<string>;
   down(): Promise<void>;
@@ -124,6 +129,16 @@ export async function startDeployLab(label: string, name: string, options: { nod
     ip: (n) => nodes.find((x) => x.name === n)?.clusterIp ?? '(no cluster IP)',
     deploy,
     sh,
+    async rayStatus(wanted) {
+      const head = nodes[0]?.clusterIp ?? '(no head)';
+      let status = '';
+      for (let attempt = 0; attempt < 15; attempt++) {
+        status = await sh('node1', `/opt/miniforge3/envs/vllm-ray/bin/ray status --address=${head}:6379`, 'playbook');
+        if (wanted.test(status)) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      return status;
+    },
     async chat(node, content) {
       const body = JSON.stringify({ model: '/models/Qwen3-0.6B', max_tokens: 64, messages: [{ role: 'user', content }] }).replace(/'/g, `'\\''`);
       const head = nodes[0]?.clusterIp ?? '(no head)';

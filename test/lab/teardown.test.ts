@@ -3,7 +3,8 @@
  * teardown leaves no Ray or vLLM process, none of the firewall role's ufw rules but the SSH rule
  * (the lab's own, to which ufw gave the role's comment), no environment file, unit or
  * model-sync key, and keeps the model and the conda environment; a second run changes nothing;
- * deploy.yml works again; and remove_model=true removes the model too.
+ * deploy.yml works again; remove_model=true removes the model too, remove_env=true the
+ * environment, and deploy.yml builds both again.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,4 +114,16 @@ describe('teardown.yml', () => {
       expect(await exists(n, `${ENV}/bin/python`), `${n}: the environment stays`).toBe(true);
     }
   }, 600_000);
+
+  it('remove_env=true removes the environment too, and deploy.yml builds everything again from there', async () => {
+    const run = await teardown(['-e', 'remove_model=true', '-e', 'remove_env=true']);
+    expect(run.code, run.output).toBe(0);
+    for (const n of NODES) {
+      expect(await exists(n, ENV), `${n}: ${ENV}`).toBe(false);
+      expect(await exists(n, '/opt/miniforge3/bin/conda'), `${n}: Miniforge stays`).toBe(true);
+    }
+    const again = await dl.deploy([]);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toMatch(ANSWER);
+  }, 1_500_000);
 });

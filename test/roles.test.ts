@@ -45,12 +45,13 @@ describe('the bundled roles', () => {
       for (const name of options) expect(readme, `${role}: ${name} is missing from README.md`).toContain(`| \`${name}\` |`);
     });
 
-    it(`${role}: every task uses a module ansible-playbook has, by its fully qualified name`, () => {
-      const files = readdirSync(path.join(rolesDir, role, 'tasks')).filter((f) => f.endsWith('.yml'));
-      for (const task of files.flatMap((f) => tasksOf(read(role, 'tasks', f)))) {
-        const actions = Object.keys(task).filter((k) => !KEYWORDS.has(k));
-        expect(actions, `${role}: task '${String(task['name'])}'`).toHaveLength(1);
-        expect(actions[0], `${role}: task '${String(task['name'])}'`).toMatch(FQCN);
+    it(`${role}: every task (of every tasks/*.yml) uses a module ansible-playbook has, by its fully qualified name`, () => {
+      for (const file of readdirSync(path.join(rolesDir, role, 'tasks')).filter((f) => f.endsWith('.yml'))) {
+        for (const task of tasksOf(read(role, 'tasks', file))) {
+          const actions = Object.keys(task).filter((k) => !KEYWORDS.has(k));
+          expect(actions, `${role}/tasks/${file}: task '${String(task['name'])}'`).toHaveLength(1);
+          expect(actions[0], `${role}/tasks/${file}: task '${String(task['name'])}'`).toMatch(FQCN);
+        }
       }
     });
   }
@@ -58,6 +59,10 @@ describe('the bundled roles', () => {
 
 describe('the bundled playbooks', () => {
   const playbooks = readdirSync(path.join(root, 'playbooks')).filter((f) => f.endsWith('.yml') && !f.startsWith('inventory'));
+
+  it('are deploy.yml and teardown.yml (and verify.yml once it exists)', () => {
+    expect(playbooks).toEqual(expect.arrayContaining(['deploy.yml', 'teardown.yml']));
+  });
 
   it('pass playbook validate', () => {
     for (const p of playbooks) {

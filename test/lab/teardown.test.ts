@@ -3,13 +3,13 @@
  * teardown leaves no Ray or vLLM process, none of the firewall role's ufw rules but the SSH rule
  * (the lab's own, to which ufw gave the role's comment), no environment file, unit or
  * model-sync key, and keeps the model and the conda environment; a second run changes nothing;
- * deploy.yml works again; remove_model=true removes the model too, remove_env=true the
+ * verify.yml names what is gone; deploy.yml works again; remove_model=true removes the model too, remove_env=true the
  * environment, and deploy.yml builds both again.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
-import { type DeployLab, ROOT, type Run, failures, recap, startDeployLab } from '../support/deploy-lab.js';
+import { type DeployLab, ROOT, type Run, VERIFY_YML, failures, recap, startDeployLab } from '../support/deploy-lab.js';
 
 const TEARDOWN_YML = path.join(ROOT, 'playbooks', 'teardown.yml');
 const MODEL = '/models/Qwen3-0.6B';
@@ -97,6 +97,15 @@ describe('teardown.yml', () => {
     expect(run.code, run.output).toBe(0);
     for (const n of NODES) expect(recap(run.output, n)).toMatch(/changed=0 .*failed=0 /);
   }, 600_000);
+
+  it('verify.yml then names what is gone on each node, and exits non-zero', async () => {
+    const run = await dl.deploy([], { playbook: VERIFY_YML, timeoutMs: 300_000 });
+    expect(run.code, run.output).not.toBe(0);
+    const problems = failures(run);
+    for (const n of NODES) expect(problems).toContain(`${n}: no raylet of playbook runs: Ray is not started here, or it died. Fix: re-run deploy.yml`);
+    expect(problems).toContain(`node1: vLLM is not running (http://${dl.ip('node1')}:10322/health)`);
+    expect(problems).toContain("node1: Ray's dashboard on the head does not answer");
+  }, 300_000);
 
   it('deploy.yml works again afterwards', async () => {
     const run = await dl.deploy([]);

@@ -26,7 +26,7 @@ import { type Mirror, type ModelHub, describeMirror, ensureMirror, modelHub, MIR
 import { DEFAULT_HUB_MODELS, DEFAULT_LAB_NAME, DEFAULT_NIC, type HubModel, checkHubModel, checkLabName, checkNicName, labFilter, resourceNames, type LabResourceNames } from './names.js';
 import { ensureLabNetworks } from './networks.js';
 import { ensureNodeImage } from './node-image.js';
-import { type LabNode, nodeFromSummary } from './nodes.js';
+import { type LabNode, hostKeyOf, nodeFromSummary } from './nodes.js';
 import { reconcileNodes } from './reconcile.js';
 import { type LabInit, type LabPaths, type LabSettings, ensureLabKey, labPaths, readSettings, removeLabFiles, writeAtomic, writeSettings } from './state.js';
 
@@ -196,9 +196,8 @@ export class Lab {
       key,
       onProgress,
     );
-    await writeAtomic(this.paths.knownHosts, renderKnownHosts(hostKeys));
     await writeSettings(this.paths, settings);
-    await this.writeInventory(mirror);
+    await this.writeInventory(mirror, hostKeys);
     const nodes = await this.nodes();
     onProgress(`lab ${this.name} is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${nodes.map((n) => `${n.name} ssh 127.0.0.1:${n.sshPort ?? '?'} cluster ${n.nic} ${n.clusterIp ?? '?'}`).join('; ')}`);
     onProgress(`inventory: ${this.paths.inventory}`);
@@ -249,10 +248,19 @@ export class Lab {
     };
   }
 
-  /** Writes the inventory for the nodes as they are now and returns its path. */
-  async writeInventory(mirror?: Mirror): Promise<string> {
+  /**
+   * Writes the inventory and known_hosts for the nodes as they are now (a node restarted with
+   * `docker restart` gets another published SSH port; its host key stays) and returns its path.
+   */
+  async writeInventory(mirror?: Mirror, hostKeys?: readonly { port: number; hostKey: string }[]): Promise<string> {
     const nodes = await this.nodes();
     if (nodes.length === 0) throw new Error(`lab ${this.name} has no nodes: run \`playbook lab up${this.name === DEFAULT_LAB_NAME ? '' : ` --name ${this.name}`}\` first`);
+    const keys =
+      hostKeys ??
+      (await Promise.all(
+        nodes.flatMap((n) => (n.sshPort === undefined ? [] : [{ name: n.name, port: n.sshPort }])).map(async (n) => ({ port: n.port, hostKey: await hostKeyOf(await this.container(n.name)) })),
+      ));
+    await writeAtomic(this.paths.knownHosts, renderKnownHosts(keys));
     let served = mirror;
     if (!served) {
       const settings = await readSettings(this.paths);

@@ -7,10 +7,10 @@
  * NCCL_SOCKET_IFNAME naming an interface it lacks, a model file changed on the worker, the head's
  * carry-over list without NCCL_SOCKET_IFNAME, a worker's raylet killed (the head's Ray untouched,
  * vLLM restarted), a worker's GPU without vLLM's process while /health answers (vLLM restarted),
- * vLLM stopped, and the head's Ray restarted (the workers' raylets orphaned).
+ * vLLM stopped, the head's Ray restarted (the workers' raylets orphaned), and the head rebooted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
+import { IMAGE_BUILD_TIMEOUT, engine, testScope } from '../docker/support.js';
 import { type DeployLab, type Run, VERIFY_YML, failures, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
 
 const MODEL = '/models/Qwen3-0.6B';
@@ -213,5 +213,23 @@ describe('verify.yml names each fault with the node and the fix; deploy.yml repa
     expect(problems(run)).toMatch(/node2: (the raylet runs, but the head's Ray does not list [\d.]+ as ALIVE|no raylet of playbook runs)/);
     await repaired();
     expect(await dl.chat('node2', 'the head is back')).toMatch(/on 2 node\(s\), 2 GPU\(s\).*You said: the head is back/);
+  }, 900_000);
+
+  it('the head rebooted (its container restarted, another SSH port): deploy.yml brings the cluster and the API back', async () => {
+    const docker = await engine();
+    const head = dl.nodes.find((n) => n.name === 'node1');
+    if (!head) throw new Error('no node1');
+    await docker.getContainer(head.containerId).restart({ t: 5 });
+    // The node is back when systemd says so; the lab writes the inventory and known_hosts for its new port.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const up = await dl.lab.exec('node1', ['systemctl', 'is-system-running']).catch(() => undefined);
+      if (up && /running|degraded/.test(up.stdout)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await dl.lab.writeInventory();
+    const run = await verify();
+    expect(run.code, run.output).not.toBe(0);
+    await repaired();
+    expect(await dl.chat('node2', 'after the reboot')).toMatch(/on 2 node\(s\), 2 GPU\(s\).*You said: after the reboot/);
   }, 900_000);
 });

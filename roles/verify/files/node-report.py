@@ -160,8 +160,7 @@ def main():
     try:
         account = pwd.getpwnam(args.user)
     except KeyError:
-        print(json.dumps({'error': f'no user {args.user}'}))
-        return 0
+        account = None
 
     nics = interfaces()
     with_address = [name for name, addresses in nics.items() if addresses]
@@ -169,7 +168,7 @@ def main():
     # Every key is always there (None when unknown): the checks read them without guards.
     raylet = {'pid': None, 'node_ip': None, 'gcs_address': None, 'env': None, 'nccl_selects': None, 'env_differs': None}
     vllm = {'pid': None, 'model': None, 'tensor_parallel_size': None, 'pipeline_parallel_size': None, 'env': None}
-    for pid, argv in processes(account.pw_uid):
+    for pid, argv in processes(account.pw_uid) if account else ():
         name = os.path.basename(argv[0])
         if name == 'raylet' and raylet['pid'] is None:
             environ = read_environ(pid, args.user)
@@ -193,14 +192,16 @@ def main():
                 'env': {k: environ.get(k) for k in CLUSTER_VARS},
             }
 
-    carry_file = os.path.join(account.pw_dir, '.config', 'vllm', 'ray_non_carry_over_env_vars.json')
-    try:
-        with open(carry_file, encoding='utf-8') as f:
-            non_carry_over = json.load(f)
-    except (OSError, ValueError):
-        non_carry_over = None
+    non_carry_over = None
+    if account:
+        try:
+            with open(os.path.join(account.pw_dir, '.config', 'vllm', 'ray_non_carry_over_env_vars.json'), encoding='utf-8') as f:
+                non_carry_over = json.load(f)
+        except (OSError, ValueError):
+            pass
 
     print(json.dumps({
+        **({} if account else {'error': f'there is no user {args.user} (cluster_user) on this node'}),
         'raylet': raylet,
         'env_file': file_vars,
         'vllm': vllm,

@@ -109,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--list-tasks', 'list the tasks each play would run')
     .option('--list-tags', 'list all tags')
     .option('--syntax-check', 'check the playbooks and stop')
+    .option('--strict', 'refuse the playbooks for anything the up-front check finds (as validate), not only what Ansible cannot parse')
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--force-handlers', 'run handlers even on failed hosts')
     .option('-K, --ask-become-pass', 'ask for the become password (or read PLAYBOOK_BECOME_PASSWORD, or stdin when not a terminal)')
@@ -127,7 +128,8 @@ export async function main(argv: string[]): Promise<number> {
         const playbooks = resolveAndAnnounce(given, cwd, (line) => (o['json'] ? process.stderr : process.stdout).write(line));
         if (o['syntaxCheck'] || o['listTasks'] || o['listTags'] || o['listHosts']) {
           const modules = createModuleRegistry();
-          const { playbooks: loaded } = loadPlaybooks(playbooks, modules, config, cwd);
+          const { playbooks: loaded, warnings } = loadPlaybooks(playbooks, modules, config, cwd, { strict: Boolean(o['strict']) });
+          for (const w of warnings) process.stderr.write(`[WARNING]: ${w.message}\n`);
           if (o['syntaxCheck']) process.stdout.write(`\nplaybook: ${loaded.map((p) => p.file).join(', ')}\n`);
           if (o['listTasks'] || o['listTags']) process.stdout.write(listTasks(loaded, Boolean(o['listTags'])));
           if (o['listHosts']) {
@@ -188,6 +190,7 @@ export async function main(argv: string[]): Promise<number> {
           },
           cwd,
           config,
+          strict: Boolean(o['strict']),
           reporters: [reporter],
         }).finally(() => {
           // A run that ended without its recap (an exception) leaves no timer and no status line.
@@ -207,7 +210,8 @@ export async function main(argv: string[]): Promise<number> {
       const cwd = process.cwd();
       try {
         const playbooks = resolveAndAnnounce(given, cwd, (line) => process.stdout.write(line));
-        loadPlaybooks(playbooks, createModuleRegistry(), loadAnsibleConfig(cwd), cwd);
+        // Strict: what a run would only warn about (and fail on when the task runs) is an error here.
+        loadPlaybooks(playbooks, createModuleRegistry(), loadAnsibleConfig(cwd), cwd, { strict: true });
         process.stdout.write(`${given.join(', ')}: ok\n`);
         exitCode = EXIT.ok;
       } catch (e) {

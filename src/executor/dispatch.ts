@@ -5,7 +5,7 @@
  */
 import type { Task } from '../playbook/model.js';
 import { isDict } from '../python/values.js';
-import { TemplateError } from '../template/index.js';
+import { TemplateError, taskFailureMessage } from '../template/index.js';
 import { evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type Feedback, censoredResult } from './feedback.js';
@@ -41,7 +41,7 @@ export class TaskDispatcher {
       } catch (e) {
         // A template that fails in an include's arguments fails the include on this host, as a task.
         if (!(e instanceof TemplateError)) throw e;
-        feedback = { status: 'failed', ignored: hostFlag(task, 'ignore_errors', pc, () => this.bound(pc, host, task), false), result: { failed: true, changed: false, msg: `Task failed: ${e.message}` } };
+        feedback = { status: 'failed', ignored: hostFlag(task, 'ignore_errors', pc, () => this.bound(pc, host, task), false), result: { failed: true, changed: false, msg: taskFailureMessage(e) } };
       }
       if (feedback.meta === 'end_play' || feedback.meta === 'end_batch') this.endPlay();
     } else {

@@ -54,6 +54,12 @@ export interface RunPlaybookOptions {
   /** User transports by `ansible_connection` name, added to (or replacing) the built-in local, ssh and docker. */
   connections?: Record<string, ConnectionFactory>;
   config?: AnsibleConfig;
+  /**
+   * Refuse the playbook for what the up-front check finds that Ansible only fails on when the task
+   * runs (unknown filters and tests, bad module arguments), as `playbook validate` does. Without it
+   * those are warnings and the run goes on.
+   */
+  strict?: boolean;
 }
 
 export interface RunPlaybookResult {
@@ -111,7 +117,26 @@ export function createModuleRegistry(extra: Module[] = []): ModuleRegistry {
   return registry;
 }
 
-export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string): { loader: PlaybookLoader; playbooks: Playbook[] } {
+export interface LoadedPlaybooks {
+  loader: PlaybookLoader;
+  playbooks: Playbook[];
+  /** Deferred findings (see validatePlaybook) when not strict: to report as warnings before the run. */
+  warnings: PlaybookError[];
+}
+
+/** In the order they appear in the files. */
+function byLocation(a: PlaybookError, b: PlaybookError): number {
+  const x = a.location;
+  const y = b.location;
+  if (!x || !y) return x ? 1 : y ? -1 : 0;
+  return x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column;
+}
+
+/**
+ * Loads and checks the playbooks; throws what Ansible would refuse before running (and, when
+ * strict, the deferred findings too), returns the rest as warnings.
+ */
+export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string, options: { strict?: boolean } = {}): LoadedPlaybooks {
   const loader = new PlaybookLoader({
     isModule: (name) => modules.get(name) !== undefined,
     moduleNames: () => modules.names(),
@@ -120,20 +145,17 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
   });
   const templar = new Templar();
   const errors: PlaybookError[] = [];
+  const warnings: PlaybookError[] = [];
   const playbooks = files.map((f) => {
     const { playbook, errors: loadErrors } = loader.loadPlaybookCollecting(path.resolve(cwd, f));
-    errors.push(...loadErrors, ...validatePlaybook(playbook, { module: (name) => modules.get(name), templar }));
+    const found = validatePlaybook(playbook, { module: (name) => modules.get(name), templar });
+    errors.push(...loadErrors, ...found.errors);
+    (options.strict ? errors : warnings).push(...found.deferred);
     return playbook;
   });
-  // Reported in the order they appear in the files.
-  errors.sort((a, b) => {
-    const x = a.location;
-    const y = b.location;
-    if (!x || !y) return x ? 1 : y ? -1 : 0;
-    return x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column;
-  });
+  errors.sort(byLocation);
   if (errors.length) throw errors.length === 1 ? errors[0]! : new PlaybookErrors(errors);
-  return { loader, playbooks };
+  return { loader, playbooks, warnings: warnings.sort(byLocation) };
 }
 
 export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlaybookResult> {
@@ -146,7 +168,9 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const modules = createModuleRegistry(options.modules);
   const extraVars = parseExtraVars(options.extraVars ?? [], cwd);
   // The whole playbook is loaded and checked before any host is touched.
-  const { loader, playbooks } = loadPlaybooks(options.playbooks, modules, config, cwd);
+  const { loader, playbooks, warnings } = loadPlaybooks(options.playbooks, modules, config, cwd, { strict: options.strict ?? false });
+  // Ansible fails these only when their task runs (a skipped or rescued one passes): said now, failed then.
+  for (const w of warnings) emit({ type: 'warning', message: w.message });
   const sources = options.inventory?.length ? options.inventory : config.inventory;
   const inventory: Inventory = await loadInventory(sources, { cwd });
   for (const message of inventory.warnings) emit({ type: 'warning', message });
@@ -257,6 +281,6 @@ export async function* playbookEvents(options: RunPlaybookOptions): AsyncGenerat
 /** Loads and validates playbooks without running them (what `playbook validate` does). */
 export function loadPlaybook(file: string, options: { cwd?: string; modules?: Module[]; config?: AnsibleConfig } = {}): Playbook {
   const cwd = options.cwd ?? process.cwd();
-  const { playbooks } = loadPlaybooks([file], createModuleRegistry(options.modules), options.config ?? loadAnsibleConfig(cwd), cwd);
+  const { playbooks } = loadPlaybooks([file], createModuleRegistry(options.modules), options.config ?? loadAnsibleConfig(cwd), cwd, { strict: true });
   return playbooks[0]!;
 }

@@ -8,7 +8,7 @@ import { ArgumentError } from '../modules/args.js';
 import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, TemplateError } from '../template/index.js';
+import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
@@ -50,7 +50,7 @@ export class TaskRunner {
         if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = result;
         return { status: 'unreachable', result, ignored };
       }
-      const msg = e instanceof TemplateError ? `Task failed: ${e.message}` : e instanceof Error ? e.message : String(e);
+      const msg = e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
       return this.finish(pc, task, host, { failed: true, changed: false, msg }, undefined);
     }
   }

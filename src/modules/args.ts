@@ -62,6 +62,15 @@ export type ArgsOf<S extends ArgumentSpec> = { -readonly [K in keyof S['options'
 
 export class ArgumentError extends Error {
   override name = 'ArgumentError';
+  /**
+   * A suggestion (" Did you mean 'msg'?") kept out of the message: a failed task says what Ansible
+   * says; the up-front check adds it.
+   */
+  readonly hint: string;
+  constructor(message: string, options?: { hint?: string }) {
+    super(message);
+    this.hint = options?.hint ?? '';
+  }
 }
 
 const TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
@@ -165,10 +174,9 @@ export function validateArgs<S extends ArgumentSpec>(module: string, spec: S, ar
   if (unknown.length) {
     const supported = [...aliasOf.keys()].sort();
     const hints = unknown.map((u) => suggest(u, supported)).filter((h): h is string => !!h);
-    throw new ArgumentError(
-      `Unsupported parameters for (${module}) module: ${unknown.sort().join(', ')}. Supported parameters include: ${supported.join(', ')}.` +
-        (hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(', ')}?` : ''),
-    );
+    throw new ArgumentError(`Unsupported parameters for (${module}) module: ${unknown.sort().join(', ')}. Supported parameters include: ${supported.join(', ')}.`, {
+      hint: hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(', ')}?` : '',
+    });
   }
   const out: Record<string, unknown> = {};
   const given = new Set<string>();

@@ -1,6 +1,12 @@
 /**
  * Checks a loaded playbook before any host is touched: module arguments (names, required ones),
  * every template (syntax, unknown filters and tests). Every problem is reported with file:line:column, all at once.
+ *
+ * Ansible refuses a playbook before running only what it cannot parse; a template's syntax is
+ * among that, an unknown filter or test or a module's bad arguments are not: they fail the task
+ * when (and only if) it runs, so a skipped or rescued task passes. Those findings are `deferred`:
+ * the caller reports them as warnings and runs (or, under validate and --strict, refuses).
+ * Nothing is evaluated here: templates are compiled, never rendered, so no lookup runs.
  */
 import { ArgumentError } from '../modules/args.js';
 import type { Module } from '../modules/types.js';
@@ -26,8 +32,16 @@ function failureHandled(keywords: Record<string, unknown>): boolean {
   return (ignore !== undefined && ignore !== false && ignore !== 'false' && ignore !== 'no') || keywords['failed_when'] !== undefined;
 }
 
-export function validatePlaybook(playbook: Playbook, options: ValidateOptions): PlaybookError[] {
+export interface ValidationFindings {
+  /** What Ansible cannot parse either: the playbook is refused. */
+  errors: PlaybookError[];
+  /** What fails only when its task runs: a warning before a run, an error under validate and --strict. */
+  deferred: PlaybookError[];
+}
+
+export function validatePlaybook(playbook: Playbook, options: ValidateOptions): ValidationFindings {
   const errors: PlaybookError[] = [];
+  const deferred: PlaybookError[] = [];
   const seenRoles = new Set<RoleInstance>();
 
   const compile = (value: unknown, at: Location, expression: boolean): void => {
@@ -42,8 +56,10 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
             options.templar.env.compile(v, { file: at.file, line: at.line, column: at.column });
           }
         } catch (e) {
-          if (e instanceof TemplateError) errors.push(new PlaybookError(e.detail, { file: e.file, line: e.line, column: Math.max(1, e.column) }));
-          else throw e;
+          if (e instanceof TemplateError) {
+            const found = new PlaybookError(e.detail, { file: e.file, line: e.line, column: Math.max(1, e.column) });
+            (e.kind === 'syntax' ? errors : deferred).push(found);
+          } else throw e;
         }
       } else if (Array.isArray(v)) v.forEach(visit);
       else if (isDict(v)) Object.values(v).forEach(visit);
@@ -53,8 +69,8 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
 
   /**
    * Ansible finds a module's bad arguments only when the task runs, so a playbook can expect the
-   * failure (ignore_errors, failed_when, a rescue) and go on: such a task's problem stays a task
-   * failure at run time. Everywhere else it is reported now, before anything runs. A missing `src:`
+   * failure (ignore_errors, failed_when, a rescue) and go on: such a task's problem is not reported
+   * at all, not even by validate. Everywhere else it is a deferred finding. A missing `src:`
    * file of copy or template is not a load-time error at all: an earlier task may make it (on the
    * controller, delegated to localhost), and Ansible looks for it when the task runs.
    */
@@ -83,7 +99,7 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     try {
       module.checkArgumentNames(task.args);
     } catch (e) {
-      if (e instanceof ArgumentError) errors.push(new PlaybookError(`${e.message} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
+      if (e instanceof ArgumentError) deferred.push(new PlaybookError(`${e.message}${e.hint} (in task ${task.name ? `'${task.name}'` : task.action})`, at));
       else throw e;
     }
   };
@@ -121,5 +137,5 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     visit(play.postTasks);
     visit(play.handlers);
   }
-  return errors;
+  return { errors, deferred };
 }

@@ -63,6 +63,8 @@ export class UnknownPluginError extends TemplateError {
   override name = 'UnknownPluginError';
   readonly plugin: string;
   readonly suggestion: string | undefined;
+  /** The detail as a failed task gives it (see taskFailureMessage). */
+  readonly taskDetail: string;
   constructor(
     kind: 'unknown-filter' | 'unknown-test' | 'unknown-lookup',
     plugin: string,
@@ -74,7 +76,17 @@ export class UnknownPluginError extends TemplateError {
     super(kind, `No ${what} named '${plugin}'.${hint}`, position);
     this.plugin = plugin;
     this.suggestion = suggestion;
+    this.taskDetail = `Syntax error in template: No ${what} named '${plugin}'.`;
   }
+}
+
+/**
+ * What a task that fails on this template error says: Ansible's words after our position. Ansible
+ * calls a filter or test it does not know a syntax error in the template, and suggests nothing.
+ */
+export function taskFailureMessage(e: TemplateError): string {
+  const detail = e instanceof UnknownPluginError ? e.taskDetail : e.detail;
+  return `Task failed: ${e.file}:${e.line}:${e.column}: ${detail}`;
 }
 
 export class TemplateTypeError extends TemplateError {

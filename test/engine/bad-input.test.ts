@@ -5,10 +5,11 @@ import { describe, expect, test } from 'vitest';
 import { PlaybookError, PlaybookErrors } from '../../src/playbook/errors.js';
 import { LOCAL_INVENTORY, cli, project, run } from './helpers.js';
 
-async function loadErrors(playbook: string, files: Record<string, string> = {}): Promise<string[]> {
+/** What refuses the playbook; strict: also what a plain run only warns about (as `playbook validate`). */
+async function loadErrors(playbook: string, files: Record<string, string> = {}, strict = false): Promise<string[]> {
   const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': playbook, ...files });
   try {
-    await run(dir);
+    await run(dir, 'pb.yml', { strict });
   } catch (e) {
     if (e instanceof PlaybookErrors) return e.errors.map((x) => x.message.replace(dir + path.sep, ''));
     if (e instanceof PlaybookError) return [e.message.replace(dir + path.sep, '')];
@@ -41,16 +42,23 @@ describe('the run stops before touching any host when the playbook does not vali
     ]);
   });
 
-  test('unknown module argument and missing required argument', async () => {
-    const errors = await loadErrors('- hosts: all\n  tasks:\n    - name: print\n      debug:\n        msgg: hi\n    - name: check\n      assert:\n        fail_msg: no\n');
+  // Without --strict these are warnings and the tasks fail when they run (test/engine/upfront-check.test.ts).
+  test('under --strict: unknown module argument and missing required argument', async () => {
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - name: print\n      debug:\n        msgg: hi\n    - name: check\n      assert:\n        fail_msg: no\n', {}, true);
     expect(errors).toEqual([
       expect.stringMatching(/^pb\.yml:3:7: Unsupported parameters for \(debug\) module: msgg\. Supported parameters include: msg, var, verbosity\. Did you mean 'msg'\? \(in task 'print'\)$/),
       "pb.yml:6:7: missing required arguments: that (in task 'check')",
     ]);
   });
 
-  test('template syntax errors and unknown filters point into the value', async () => {
-    const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | lenght }}"\n      when: nodes is defnied\n');
+  test('template syntax errors point into the value', async () => {
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | }}"\n      when: nodes is defnied\n');
+    // The unknown test is only a warning: Ansible fails on it when the task runs.
+    expect(errors).toEqual([expect.stringMatching(/^pb\.yml:4:\d+: /)]);
+  });
+
+  test('under --strict: unknown filters and tests point into the value', async () => {
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | lenght }}"\n      when: nodes is defnied\n', {}, true);
     expect(errors).toEqual([
       "pb.yml:4:26: No filter named 'lenght'. Did you mean 'length'?",
       "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?",

@@ -72,16 +72,18 @@ describe('systemd_service', () => {
     expect((await lab.sh('node2', 'systemctl is-enabled lab-sleeper')).stdout).toBe('disabled\n');
   }, 300_000);
 
-  it('fails naming a unit that does not exist, and refuses bad arguments before touching the host', async () => {
+  it('fails naming a unit that does not exist, and warns of bad arguments before the run, failing the task as Ansible does', async () => {
     const run = await lab.play(`    - systemd_service: { name: no-such-unit, state: started }\n      ignore_errors: true\n      register: missing\n    - systemd_service: { name: "memcache*", state: started }\n      ignore_errors: true\n      register: glob\n`, { hosts: 'node2', dump: ['missing', 'glob'] });
     const r = run.registered('node2');
     expect(r['missing']).toMatchObject({ failed: true, msg: 'Could not find the requested service no-such-unit: host' });
     expect(r['glob']).toMatchObject({ failed: true, msg: "This module does not currently support using glob patterns, found '*' in service name: memcache*" });
     expect(run.stdout).toMatch(/fatal: \[node2\]: FAILED! => .*Could not find the requested service no-such-unit: host/);
-    // A missing name is known from the playbook alone: refused with its place, nothing runs.
+    // A missing name is known from the playbook alone: a warning with its place before the run, and
+    // the task fails when it runs, with the module's message (as ansible-playbook: exit 2).
     const nameless = await lab.play(`    - systemd_service: { state: started }\n`, { hosts: 'node2' });
-    expect(nameless.code).toBe(4);
+    expect(nameless.code).toBe(2);
     expect(nameless.stderr + nameless.stdout).toMatch(/play-\d+\.yml:5:7: missing parameter\(s\) required by 'state': name \(in task systemd_service\)/);
+    expect(nameless.stdout).toMatch(/fatal: \[node2\]: FAILED! => .*missing parameter\(s\) required by 'state': name/);
   }, 300_000);
 
   it('gives what ansible-playbook gives: the same recaps and return values on two nodes', async () => {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type Block, type Play, type RoleInstance, type Task, blockChain } from '../playbook/model.js';
 import { type BoundTemplar, MISSING, type Templar, type TemplateOptions, type VariableSource } from '../template/index.js';
-import { isDict } from '../python/values.js';
+import { isDict, pyStr } from '../python/values.js';
 
 /** What the executor needs from an inventory. */
 export interface InventoryView {
@@ -67,6 +67,37 @@ function allRoles(play: Play): RoleInstance[] {
   play.roles.forEach(visit);
   play.importedRoles.forEach(visit);
   return out;
+}
+
+/** Play.get_name(): its name, else its hosts (a list joined with commas). */
+export function playName(play: Play): string {
+  if (play.name) return play.name;
+  if (Array.isArray(play.hosts)) return play.hosts.map((h) => pyStr(h)).join(',');
+  return play.hosts == null ? '' : pyStr(play.hosts);
+}
+
+/**
+ * The role magic variables, as VariableManager gives them: the play's roles (roles:, then
+ * import_role and include_role as they came, duplicates kept), the roles their dependencies
+ * bring (each once), and both together (each once; Ansible's order is a set's, ours first seen).
+ */
+function roleNames(play: Play): Record<string, string[]> {
+  const playRoles = [...play.roles, ...play.importedRoles, ...(play.includedRoles ?? [])];
+  const dependent = new Set<string>();
+  const visit = (r: RoleInstance): void => {
+    for (const d of r.dependencies) {
+      dependent.add(d.name);
+      visit(d);
+    }
+  };
+  playRoles.forEach(visit);
+  const playRoleNames = playRoles.map((r) => r.name);
+  return {
+    ansible_play_role_names: playRoleNames,
+    role_names: playRoleNames,
+    ansible_dependent_role_names: [...dependent],
+    ansible_role_names: [...new Set([...dependent, ...playRoleNames])],
+  };
 }
 
 function facts(facts: Record<string, unknown>): Record<string, unknown> {
@@ -166,7 +197,7 @@ export class VariableManager {
       ansible_play_hosts: ctx.playHosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
       ansible_play_hosts_all: ctx.playHostsAll,
       ansible_play_batch: ctx.playBatch.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
-      ansible_play_name: ctx.play.name ?? '',
+      ansible_play_name: playName(ctx.play),
       // An imported playbook's plays see their own file's directory.
       playbook_dir: ctx.play.baseDir,
       ansible_check_mode: ctx.checkMode,
@@ -187,8 +218,7 @@ export class VariableManager {
             ansible_parent_role_names: roleChain(role.parentRole).map((r) => r.name).reverse(),
           }
         : {}),
-      role_names: allRoles(ctx.play).map((r) => r.name),
-      ansible_role_names: allRoles(ctx.play).map((r) => r.name),
+      ...roleNames(ctx.play),
     };
   }
 

@@ -258,4 +258,44 @@ describe('runPlaybook', () => {
     }
     expect(writes.join('')).not.toContain('quiet');
   });
+  test('the role magic variables and ansible_play_name, as ansible-playbook 2.19 gives them', async () => {
+    const show = "- debug: msg=\"play={{ ansible_play_role_names | join(',') }} dep={{ ansible_dependent_role_names | join(',') }} all={{ ansible_role_names | sort | join(',') }} names={{ role_names | join(',') }} name={{ ansible_play_name }}\"\n";
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      ...Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((r) => [`roles/${r}/tasks/main.yml`, `- meta: noop\n`])),
+      'roles/a/meta/main.yml': 'dependencies: [c]\n',
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  pre_tasks:
+    ${show}  roles: [a, b]
+  tasks:
+    - import_role: name=d
+    - include_role: name=e
+    ${show}
+- hosts: [node1, node2]
+  gather_facts: false
+  tasks:
+    ${show}      run_once: true
+- hosts: node1
+  name: named
+  gather_facts: false
+  roles: [b, b, { role: b, x: 1 }]
+  tasks:
+    ${show}`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    // a list of hosts is a pattern each, the play named by them joined
+    expect(r.output).toContain('PLAY [node1,node2] *');
+    const msgs = [...r.output.matchAll(/"msg": "(.*)"/g)].map((m) => m[1]);
+    expect(msgs).toEqual([
+      // roles: and import_role (known when the play loads), not the dependency c
+      'play=a,b,d dep=c all=a,b,c,d names=a,b,d name=node1',
+      // include_role adds its role when it runs
+      'play=a,b,d,e dep=c all=a,b,c,d,e names=a,b,d,e name=node1',
+      'play= dep= all= names= name=node1,node2',
+      'play=b,b,b dep= all=b names=b,b,b name=named',
+    ]);
+  });
 });

@@ -9,7 +9,7 @@ import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-bu
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
-import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
+import { Undefined, isDict, pyRepr, pyStr, truthy } from '../python/values.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -253,7 +253,8 @@ export class TaskRunner {
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
     const retries = untilConditions.length ? Number(retriesKw === undefined ? 3 : bound.templateValue(retriesKw)) : 0;
-    const delay = Number(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
+    const delay = taskDelay(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
+    if (typeof delay === 'string') return { failed: true, changed: false, msg: delay };
     for (let attempt = 1; ; attempt++) {
       const result = await call();
       // What the host's facts said may no longer hold.
@@ -334,4 +335,14 @@ function retryLabel(task: Task, bound: BoundTemplar): string {
   } catch {
     return task.name;
   }
+}
+
+/** The delay keyword: a float (FieldAttribute isa='float'), as Python's float() reads it. */
+function taskDelay(value: unknown): number | string {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return Number(value);
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text !== undefined && /^[-+]?(\d+(_\d+)*\.?(\d+(_\d+)*)?|\.\d+(_\d+)*)([eE][-+]?\d+)?$/.test(text)) return Number(text.replace(/_/g, ''));
+  if (text !== undefined && /^[-+]?(inf(inity)?|nan)$/i.test(text)) return text.toLowerCase().startsWith('-') ? -Infinity : /nan/i.test(text) ? 0 : Infinity;
+  return `Task failed: Error processing keyword 'delay': The value ${pyRepr(value)} could not be converted to 'float'.`;
 }

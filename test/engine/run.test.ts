@@ -298,4 +298,18 @@ describe('runPlaybook', () => {
       'play=b,b,b dep= all=b names=b,b,b name=named',
     ]);
   });
+  test('delay is a float, as ansible-playbook 2.19 reads it (a number or a numeric string; otherwise the task fails)', async () => {
+    const retried = (delay: string): string => `    - command: "true"\n      register: r\n      until: r.rc == 1\n      retries: 2\n      delay: ${delay}\n      ignore_errors: true\n`;
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `- hosts: node1\n  gather_facts: false\n  tasks:\n${retried('0.3')}${retried('"0.1"')}${retried('abc')}`,
+    });
+    const started = Date.now();
+    const r = await run(dir);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 300 + 2 * 100);
+    expect(r.exitCode).toBe(0);
+    expect(r.output.match(/FAILED - RETRYING/g)).toHaveLength(4);
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"changed": false, "msg": "Task failed: Error processing keyword 'delay': The value 'abc' could not be converted to 'float'."}`);
+    expect(recapLine(r.output, 'node1')).toMatch(/ignored=3/);
+  });
 });

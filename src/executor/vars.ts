@@ -16,6 +16,7 @@ export interface InventoryView {
   groupsVar(): Record<string, string[]>;
   varLayers(host: string, playbookDir?: string): Array<{ source: string; vars: Record<string, unknown> }>;
   resolvePattern(pattern: string): string[];
+  addDynamicGroup?(host: string, group: string, parents: readonly string[]): boolean;
 }
 
 /** Per-host state that outlives a task: facts, set_fact/register values, include_vars. */
@@ -112,9 +113,16 @@ function facts(facts: Record<string, unknown>): Record<string, unknown> {
 export class VariableManager {
   readonly hostStates = new Map<string, HostState>();
   private readonly inventoryLayerCache = new Map<string, Layer[]>();
-  /** `groups` and `group_names` do not change during a run: computed once. */
+  /** `groups` and `group_names` change only by group_by (which calls groupsChanged). */
   private groupsCache: Record<string, string[]> | undefined;
   private readonly groupNamesCache = new Map<string, string[]>();
+
+  /** After group_by: groups, group_names and group variables are read again. */
+  groupsChanged(): void {
+    this.groupsCache = undefined;
+    this.groupNamesCache.clear();
+    this.inventoryLayerCache.clear();
+  }
 
   constructor(
     readonly inventory: InventoryView,

@@ -312,4 +312,48 @@ describe('runPlaybook', () => {
     expect(r.output).toContain(`fatal: [node1]: FAILED! => {"changed": false, "msg": "Task failed: Error processing keyword 'delay': The value 'abc' could not be converted to 'float'."}`);
     expect(recapLine(r.output, 'node1')).toMatch(/ignored=3/);
   });
+  test('group_by puts the host in a group (spaces made dashes) for the rest of the run, as ansible-playbook 2.19', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'group_vars/os_node1.yml': 'from_group: os_node1 vars\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - group_by: key="os_{{ inventory_hostname }}"
+      register: g
+    - debug: msg="{{ g | to_json }}"
+      when: inventory_hostname == 'node1'
+    - group_by:
+        key: "web servers"
+        parents: [front end, all]
+    - group_by: key=x
+      loop: [1, 2]
+      when: inventory_hostname == 'node1'
+    - debug: msg="{{ group_names }} {{ groups.keys() | sort }} {{ groups['front-end'] | sort }} {{ groups.os_node2 }} {{ groups.x }} {{ from_group | default('-') }}"
+      when: inventory_hostname == 'node1'
+    - group_by:
+        parents: x
+      ignore_errors: true
+      run_once: true
+- hosts: web-servers:&node2
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ group_names }}"
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    const msgs = [...r.output.matchAll(/"msg": (.*)/g)].map((m) => m[1]);
+    expect(msgs[0]).toBe(String.raw`"{\"changed\": true, \"add_group\": \"os_node1\", \"parent_groups\": [\"all\"], \"failed\": false}"`);
+    expect(msgs[1]).toBe(
+      // (groups' host lists are in the order results came back: sorted here)
+      `"['front-end', 'os_node1', 'web-servers', 'x'] ['all', 'front-end', 'os_node1', 'os_node2', 'ungrouped', 'web-servers', 'x'] ['node1', 'node2'] ['node2'] ['node1'] os_node1 vars"`,
+    );
+    expect(r.output).toContain('changed: [node1] => (item=1)\nok: [node1] => (item=2)\n');
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"changed": false, "msg": "the 'key' param is required when using group_by"}`);
+    expect(r.output).toMatch(/TASK \[debug\] \*+\nok: \[node2\] => \{\n {4}"msg": \[\n {8}"front-end",\n {8}"os_node2",\n {8}"web-servers"\n {4}\]/);
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=6 +changed=3 .*ignored=1/);
+    expect(recapLine(r.output, 'node2')).toMatch(/ok=3 +changed=2 +unreachable=0 +failed=0 +skipped=3/);
+  });
 });

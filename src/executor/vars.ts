@@ -106,8 +106,13 @@ function facts(facts: Record<string, unknown>): Record<string, unknown> {
   // setup's ansible_hostname, getent's getent_passwd), and under ansible_facts without the
   // ansible_ prefix (ansible_facts.hostname), as Ansible namespaces them.
   const namespaced: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(facts)) namespaced[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
-  return { ...facts, ansible_facts: namespaced };
+  // _ansible_facts_gathered (set by gather_facts) is only under ansible_facts, as in Ansible.
+  const top: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(facts)) {
+    namespaced[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+    if (!k.startsWith('_ansible_')) top[k] = v;
+  }
+  return { ...top, ansible_facts: namespaced };
 }
 
 export class VariableManager {

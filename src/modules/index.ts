@@ -10,6 +10,7 @@ import copy from './copy.js';
 import debug from './debug.js';
 import fail from './fail.js';
 import fetchFile from './fetch.js';
+import gatherFacts from './gather-facts.js';
 import file from './file.js';
 import find from './find.js';
 import getUrl from './get-url.js';
@@ -52,7 +53,7 @@ import waitForConnection from './wait-for-connection.js';
 
 // The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
 const BUILTIN_MODULES: readonly Module[] = [
-  command, shell, raw, ping, debug, setFact, groupBy, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
+  command, shell, raw, ping, debug, setFact, groupBy, assert, fail, pause, includeVars, validateArgumentSpec, setup, gatherFacts, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
   ufw,

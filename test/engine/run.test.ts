@@ -356,4 +356,49 @@ describe('runPlaybook', () => {
     expect(recapLine(r.output, 'node1')).toMatch(/ok=6 +changed=3 .*ignored=1/);
     expect(recapLine(r.output, 'node2')).toMatch(/ok=3 +changed=2 +unreachable=0 +failed=0 +skipped=3/);
   });
+  test('gather_facts as a task runs setup with its arguments, as ansible-playbook 2.19', async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ ansible_facts.keys() | list }} {{ ansible_hostname is defined }}"
+    - gather_facts:
+        gather_subset: min
+        filter: [ansible_hostname, ansible_system]
+      register: g
+    - debug: msg="{{ g.keys() | list | sort }} {{ g.ansible_facts.keys() | list | sort }} {{ g.ansible_facts.ansible_system }}"
+    - debug: msg="{{ ansible_facts.keys() | list | sort }} {{ ansible_hostname == ansible_facts.hostname }} {{ _ansible_facts_gathered is defined }}"
+    - ansible.builtin.gather_facts:
+        parallel: true
+      register: g2
+    - debug: msg="{{ g2.ansible_facts | length > 20 }} {{ g2.ansible_facts.gather_subset }} {{ g2.keys() | list | sort }}"
+    - gather_facts:
+        bogus: 1
+      ignore_errors: true
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect([...r.output.matchAll(/^ {4}"msg": (.*)$/gm)].map((m) => m[1])).toEqual([
+      '"[] False"',
+      `"['ansible_facts', 'changed', 'failed'] ['ansible_hostname', 'ansible_system'] Linux"`,
+      `"['_ansible_facts_gathered', 'hostname', 'system'] True False"`,
+      `"True ['all'] ['ansible_facts', 'changed', 'failed']"`,
+    ]);
+    expect(r.output).toContain(
+      'fatal: [node1]: FAILED! => {"ansible_facts": {}, "changed": false, "failed_modules": {"ansible.legacy.setup": {"exception": "(traceback unavailable)", "failed": true, "invocation": {"module_args": {"bogus": 1, "fact_path": "/etc/ansible/facts.d", "filter": [], "gather_subset": ["all"], "gather_timeout": 10}}, "msg": "Unsupported parameters for (ansible.legacy.setup) module: bogus. Supported parameters include: fact_path, filter, gather_subset, gather_timeout."}}, "msg": "The following modules failed to execute: ansible.legacy.setup."}',
+    );
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=7 +changed=0 .*ignored=1/);
+  });
+
+  test("the play's fact gathering marks ansible_facts._ansible_facts_gathered (not a variable of its own), as ansible-playbook 2.19", async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `- hosts: node1\n  gather_subset: min\n  tasks:\n    - debug: msg="{{ _ansible_facts_gathered is defined }} {{ ansible_facts.keys() | select('match', '_') | list }}"\n`,
+    });
+    const r = await run(dir);
+    expect(r.output).toContain(`"msg": "False ['_ansible_facts_gathered']"`);
+  });
 });

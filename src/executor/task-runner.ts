@@ -204,10 +204,6 @@ export class TaskRunner {
   }
 
   /**
-   * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
-   * templar `when` was evaluated with: same variables, so its cache is reused.
-   */
-  /**
    * group_by's add_group: the host joins the group in the run's inventory (Ansible's strategy does
    * this with each result), and the result is changed when the inventory was.
    */
@@ -226,6 +222,10 @@ export class TaskRunner {
     return { ...result, changed };
   }
 
+  /**
+   * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
+   * templar `when` was evaluated with: same variables, so its cache is reused.
+   */
   private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
     const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;

@@ -77,6 +77,8 @@ export class TaskDispatcher {
       if (task.action === 'set_fact') Object.assign(st.runtimeVars, facts);
       else if (task.action === 'include_vars') Object.assign(st.includeVars, facts);
       else Object.assign(st.facts, facts);
+      // Ansible's gather_facts action (a task, or the play's Gathering Facts) tells the executor so.
+      if (task.action === 'gather_facts' || (task.action === 'setup' && task.id === 0)) st.facts['_ansible_facts_gathered'] = true;
     }
   }
 

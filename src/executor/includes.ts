@@ -99,6 +99,7 @@ export class IncludeHandler {
           handlersFrom: args['handlers_from'] === undefined ? undefined : pyStr(args['handlers_from']),
         });
         role.params = { ...role.params, ...vars };
+        (pc.play.includedRoles ??= []).push(role);
         files.push(role.name);
         wrapper.role = role;
         wrapper.block = loader.roleTasks(role, wrapper);

@@ -23,7 +23,7 @@ import type { Section, Strategy } from './strategies/strategy.js';
 import { selectedByTags, type TagFilter } from './tags.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { HostWalker, type WalkHooks } from './walker.js';
-import type { PlayContext } from './vars.js';
+import { type PlayContext, playName } from './vars.js';
 
 export interface PlayRunOptions {
   checkMode: boolean;
@@ -71,11 +71,11 @@ export class PlayRunner {
 
   async runPlay(play: Play, allHosts: string[], promptVars: Record<string, unknown>): Promise<void> {
     this.playEnded = false;
-    const title = play.name ?? pyStr(play.hosts);
+    const title = playName(play);
     const hosts = allHosts.filter((h) => !this.isOut(h));
     this.runContext.emit({ type: 'play_start', name: title, hosts });
     if (allHosts.length === 0) {
-      this.runContext.emit({ type: 'no_hosts_matched', pattern: pyStr(play.hosts) });
+      this.runContext.emit({ type: 'no_hosts_matched', pattern: playName(play) });
       return;
     }
     const strategy = strategyNamed(pyStr(play.keywords['strategy'] ?? 'linear'), play.location);

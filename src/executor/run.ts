@@ -211,7 +211,9 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
       });
       const limited = options.limit ? new Set(inventory.resolvePattern(options.limit)) : undefined;
       for (const play of playbook.plays) {
-        const pattern = pyStr(templar.templateValue(play.hosts, extraVars));
+        // hosts: a pattern, or a list of them
+        const hostsValue = templar.templateValue(play.hosts, extraVars);
+        const pattern = Array.isArray(hostsValue) ? hostsValue.map((h) => pyStr(h)).join(',') : pyStr(hostsValue);
         for (const message of inventory.patternWarnings(pattern)) emit({ type: 'warning', message });
         const hosts = inventory.resolvePattern(pattern).filter((h) => !limited || limited.has(h));
         for (const h of hosts) {

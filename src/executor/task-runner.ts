@@ -9,7 +9,8 @@ import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-bu
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
-import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
+import { Undefined, isDict, pyRepr, pyStr, truthy } from '../python/values.js';
+import { invalidGroupNameWarning } from '../inventory/model.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -32,6 +33,9 @@ function dropOmitted(value: unknown): unknown {
 }
 
 export class TaskRunner {
+  /** Ansible's warning about a group_by group name that is not a variable name, given once. */
+  private warnedGroupName = false;
+
   constructor(private readonly runContext: RunContext) {}
 
   private bound(pc: PlayContext, host: string, task: Task, locals?: Record<string, unknown>): BoundTemplar {
@@ -67,7 +71,7 @@ export class TaskRunner {
         if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = skipped;
         return { status: 'skipped', result: skipped, ignored: false };
       }
-      const result = await this.runItem(pc, task, host, undefined, base);
+      const result = this.addGroup(host, await this.runItem(pc, task, host, undefined, base));
       const done = this.finish(pc, task, host, result, undefined);
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, ...this.delegation(pc, delegate) } : done;
@@ -104,7 +108,7 @@ export class TaskRunner {
         itemResult = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         status = 'skipped';
       } else {
-        const r = await this.runItem(pc, task, host, locals, bound);
+        const r = this.addGroup(host, await this.runItem(pc, task, host, locals, bound));
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
         if (finished['failed'] === undefined) finished['failed'] = false;
         // set_fact in a loop: each item sees the facts the previous items set (as in Ansible).
@@ -200,6 +204,25 @@ export class TaskRunner {
   }
 
   /**
+   * group_by's add_group: the host joins the group in the run's inventory (Ansible's strategy does
+   * this with each result), and the result is changed when the inventory was.
+   */
+  private addGroup(host: string, result: ModuleResult): ModuleResult {
+    if (result.failed || typeof result['add_group'] !== 'string') return result;
+    const vm = this.runContext.vm;
+    if (!vm.inventory.addDynamicGroup) return result;
+    const parents = Array.isArray(result['parent_groups']) ? result['parent_groups'].map((p) => pyStr(p)) : [];
+    const names = [result['add_group'], ...parents];
+    if (!this.warnedGroupName && names.some((n) => invalidGroupNameWarning(n) !== undefined)) {
+      this.warnedGroupName = true;
+      this.runContext.emit({ type: 'warning', message: 'Invalid characters were found in group names but not replaced, use -vvvv to see details' });
+    }
+    const changed = vm.inventory.addDynamicGroup(host, result['add_group'], parents);
+    if (changed) vm.groupsChanged();
+    return { ...result, changed };
+  }
+
+  /**
    * One module call (one loop item): arguments, check mode, until/retries. `bound` is the
    * templar `when` was evaluated with: same variables, so its cache is reused.
    */
@@ -253,7 +276,8 @@ export class TaskRunner {
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
     const retries = untilConditions.length ? Number(retriesKw === undefined ? 3 : bound.templateValue(retriesKw)) : 0;
-    const delay = Number(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
+    const delay = taskDelay(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
+    if (typeof delay === 'string') return { failed: true, changed: false, msg: delay };
     for (let attempt = 1; ; attempt++) {
       const result = await call();
       // What the host's facts said may no longer hold.
@@ -334,4 +358,14 @@ function retryLabel(task: Task, bound: BoundTemplar): string {
   } catch {
     return task.name;
   }
+}
+
+/** The delay keyword: a float (FieldAttribute isa='float'), as Python's float() reads it. */
+function taskDelay(value: unknown): number | string {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return Number(value);
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text !== undefined && /^[-+]?(\d+(_\d+)*\.?(\d+(_\d+)*)?|\.\d+(_\d+)*)([eE][-+]?\d+)?$/.test(text)) return Number(text.replace(/_/g, ''));
+  if (text !== undefined && /^[-+]?(inf(inity)?|nan)$/i.test(text)) return text.toLowerCase().startsWith('-') ? -Infinity : /nan/i.test(text) ? 0 : Infinity;
+  return `Task failed: Error processing keyword 'delay': The value ${pyRepr(value)} could not be converted to 'float'.`;
 }

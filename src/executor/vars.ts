@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type Block, type Play, type RoleInstance, type Task, blockChain } from '../playbook/model.js';
 import { type BoundTemplar, MISSING, type Templar, type TemplateOptions, type VariableSource } from '../template/index.js';
-import { isDict } from '../python/values.js';
+import { isDict, pyStr } from '../python/values.js';
 
 /** What the executor needs from an inventory. */
 export interface InventoryView {
@@ -16,6 +16,7 @@ export interface InventoryView {
   groupsVar(): Record<string, string[]>;
   varLayers(host: string, playbookDir?: string): Array<{ source: string; vars: Record<string, unknown> }>;
   resolvePattern(pattern: string): string[];
+  addDynamicGroup?(host: string, group: string, parents: readonly string[]): boolean;
 }
 
 /** Per-host state that outlives a task: facts, set_fact/register values, include_vars. */
@@ -69,21 +70,64 @@ function allRoles(play: Play): RoleInstance[] {
   return out;
 }
 
+/** Play.get_name(): its name, else its hosts (a list joined with commas). */
+export function playName(play: Play): string {
+  if (play.name) return play.name;
+  if (Array.isArray(play.hosts)) return play.hosts.map((h) => pyStr(h)).join(',');
+  return play.hosts == null ? '' : pyStr(play.hosts);
+}
+
+/**
+ * The role magic variables, as VariableManager gives them: the play's roles (roles:, then
+ * import_role and include_role as they came, duplicates kept), the roles their dependencies
+ * bring (each once), and both together (each once; Ansible's order is a set's, ours first seen).
+ */
+function roleNames(play: Play): Record<string, string[]> {
+  const playRoles = [...play.roles, ...play.importedRoles, ...(play.includedRoles ?? [])];
+  const dependent = new Set<string>();
+  const visit = (r: RoleInstance): void => {
+    for (const d of r.dependencies) {
+      dependent.add(d.name);
+      visit(d);
+    }
+  };
+  playRoles.forEach(visit);
+  const playRoleNames = playRoles.map((r) => r.name);
+  return {
+    ansible_play_role_names: playRoleNames,
+    role_names: playRoleNames,
+    ansible_dependent_role_names: [...dependent],
+    ansible_role_names: [...new Set([...dependent, ...playRoleNames])],
+  };
+}
+
 function facts(facts: Record<string, unknown>): Record<string, unknown> {
   // Facts are top-level variables by the names modules returned them with (INJECT_FACTS_AS_VARS:
   // setup's ansible_hostname, getent's getent_passwd), and under ansible_facts without the
   // ansible_ prefix (ansible_facts.hostname), as Ansible namespaces them.
   const namespaced: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(facts)) namespaced[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
-  return { ...facts, ansible_facts: namespaced };
+  // _ansible_facts_gathered (set by gather_facts) is only under ansible_facts, as in Ansible.
+  const top: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(facts)) {
+    namespaced[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+    if (!k.startsWith('_ansible_')) top[k] = v;
+  }
+  return { ...top, ansible_facts: namespaced };
 }
 
 export class VariableManager {
   readonly hostStates = new Map<string, HostState>();
   private readonly inventoryLayerCache = new Map<string, Layer[]>();
-  /** `groups` and `group_names` do not change during a run: computed once. */
+  /** `groups` and `group_names` change only by group_by (which calls groupsChanged). */
   private groupsCache: Record<string, string[]> | undefined;
   private readonly groupNamesCache = new Map<string, string[]>();
+
+  /** After group_by: groups, group_names and group variables are read again. */
+  groupsChanged(): void {
+    this.groupsCache = undefined;
+    this.groupNamesCache.clear();
+    this.inventoryLayerCache.clear();
+  }
 
   constructor(
     readonly inventory: InventoryView,
@@ -166,7 +210,7 @@ export class VariableManager {
       ansible_play_hosts: ctx.playHosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
       ansible_play_hosts_all: ctx.playHostsAll,
       ansible_play_batch: ctx.playBatch.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
-      ansible_play_name: ctx.play.name ?? '',
+      ansible_play_name: playName(ctx.play),
       // An imported playbook's plays see their own file's directory.
       playbook_dir: ctx.play.baseDir,
       ansible_check_mode: ctx.checkMode,
@@ -187,8 +231,7 @@ export class VariableManager {
             ansible_parent_role_names: roleChain(role.parentRole).map((r) => r.name).reverse(),
           }
         : {}),
-      role_names: allRoles(ctx.play).map((r) => r.name),
-      ansible_role_names: allRoles(ctx.play).map((r) => r.name),
+      ...roleNames(ctx.play),
     };
   }
 

@@ -83,6 +83,11 @@ export class Inventory {
       .sort();
   }
 
+  /** group_by: puts `host` in `group` (made, with its `parents`, as needed); true when anything changed. */
+  addDynamicGroup(host: string, group: string, parents: readonly string[]): boolean {
+    return this.data.addDynamicGroup(host, group, parents);
+  }
+
   /** The `groups` variable: every group (all and ungrouped included) with all hosts below it. */
   groupsVar(): Record<string, string[]> {
     const groups: Record<string, string[]> = {};

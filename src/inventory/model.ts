@@ -201,6 +201,36 @@ export class InventoryData {
     addHostToGroup(parent, host);
   }
 
+  /**
+   * InventoryManager.add_dynamic_group (group_by): the group and its parents are made as needed,
+   * the group becomes a child of each parent and the host joins it. True when anything changed.
+   */
+  addDynamicGroup(hostName: string, groupName: string, parentNames: readonly string[]): boolean {
+    const host = this.getHost(hostName);
+    if (!host) throw new InventoryError(`${hostName} cannot be matched in inventory`);
+    let changed = false;
+    const group = this.addGroup(groupName);
+    for (const name of parentNames) {
+      if (!this.groups.has(name)) {
+        this.addGroup(name);
+        changed = true;
+      }
+    }
+    for (const name of parentNames) {
+      const parent = this.group(name);
+      if (!parent.childGroups.includes(group)) {
+        addChildGroup(parent, group);
+        changed = true;
+      }
+    }
+    if (!group.hosts.includes(host)) {
+      addHostToGroup(group, host);
+      changed = true;
+    }
+    if (changed) this.reconcile();
+    return changed;
+  }
+
   /** Ansible's reconcile_inventory: run once after all sources are parsed. */
   reconcile(): void {
     const all = this.group('all');

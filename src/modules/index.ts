@@ -10,6 +10,7 @@ import copy from './copy.js';
 import debug from './debug.js';
 import fail from './fail.js';
 import fetchFile from './fetch.js';
+import gatherFacts from './gather-facts.js';
 import file from './file.js';
 import find from './find.js';
 import getUrl from './get-url.js';
@@ -32,6 +33,7 @@ import sysctl from './sysctl.js';
 import synchronize from './synchronize.js';
 import user from './user.js';
 import group from './group.js';
+import groupBy from './group-by.js';
 import hostname from './hostname.js';
 import pamLimits from './pam-limits.js';
 import systemdService from './systemd-service.js';
@@ -51,7 +53,7 @@ import waitForConnection from './wait-for-connection.js';
 
 // The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
 const BUILTIN_MODULES: readonly Module[] = [
-  command, shell, raw, ping, debug, setFact, assert, fail, pause, includeVars, validateArgumentSpec, setup, slurp, find, waitForConnection,
+  command, shell, raw, ping, debug, setFact, groupBy, assert, fail, pause, includeVars, validateArgumentSpec, setup, gatherFacts, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
   ufw,

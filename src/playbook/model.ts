@@ -105,6 +105,8 @@ export interface Play {
   roles: RoleInstance[];
   /** Roles brought in by import_role: their defaults and vars are visible to the whole play. */
   importedRoles: RoleInstance[];
+  /** Roles include_role brought in so far (one per distinct include), for ansible_play_role_names. */
+  includedRoles?: RoleInstance[];
   preTasks: TaskNode[];
   tasks: TaskNode[];
   postTasks: TaskNode[];

@@ -2915,7 +2915,7 @@ return errors === 0;
 }
 
 export const task = validate12;
-const schema13 = {"type":"object","properties":{"name":{"type":["string","number"]},"when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"tags":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"vars":{"type":"object"},"environment":{"anyOf":[{"type":"object"},{"type":"string"},{"type":"array"}]},"become":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"become_user":{"type":"string"},"become_method":{"type":"string"},"ignore_errors":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"ignore_unreachable":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"check_mode":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"diff":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"no_log":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"any_errors_fatal":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"run_once":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"delegate_to":{"type":"string"},"delegate_facts":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"connection":{"type":"string"},"remote_user":{"type":"string"},"port":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"throttle":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"timeout":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"loop":{"anyOf":[{"type":"array"},{"type":"string","pattern":"\\{\\{"}]},"loop_control":{"type":"object","properties":{"loop_var":{"type":"string"},"index_var":{"type":"string"},"pause":{"anyOf":[{"type":"number"},{"type":"string"}]},"extended":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"extended_allitems":{"anyOf":[{"type":"boolean"},{"type":"string"}]}}},"register":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"notify":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"listen":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"changed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"failed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"until":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"retries":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"delay":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"args":{"anyOf":[{"type":"object"},{"type":"string"}]},"async":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"poll":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]}}};
+const schema13 = {"type":"object","properties":{"name":{"type":["string","number"]},"when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"tags":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"vars":{"type":"object"},"environment":{"anyOf":[{"type":"object"},{"type":"string"},{"type":"array"}]},"become":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"become_user":{"type":"string"},"become_method":{"type":"string"},"ignore_errors":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"ignore_unreachable":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"check_mode":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"diff":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"no_log":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"any_errors_fatal":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"run_once":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"delegate_to":{"type":"string"},"delegate_facts":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"connection":{"type":"string"},"remote_user":{"type":"string"},"port":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"throttle":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"timeout":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"loop":{"anyOf":[{"type":"array"},{"type":"string","pattern":"\\{\\{"}]},"loop_control":{"type":"object","properties":{"loop_var":{"type":"string"},"index_var":{"type":"string"},"pause":{"anyOf":[{"type":"number"},{"type":"string"}]},"extended":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"extended_allitems":{"anyOf":[{"type":"boolean"},{"type":"string"}]}}},"register":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"notify":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"listen":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"changed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"failed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"until":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"retries":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"delay":{"anyOf":[{"type":"number"},{"type":"string"}]},"args":{"anyOf":[{"type":"object"},{"type":"string"}]},"async":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"poll":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]}}};
 const pattern10 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4614,8 +4614,8 @@ let data43 = data.delay;
 const _errs190 = errors;
 let valid41 = false;
 const _errs191 = errors;
-if(!((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43)))){
-const err100 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!(typeof data43 == "number")){
+const err100 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -4628,9 +4628,8 @@ var _valid25 = _errs191 === errors;
 valid41 = valid41 || _valid25;
 if(!valid41){
 const _errs193 = errors;
-if(typeof data43 === "string"){
-if(!pattern0.test(data43)){
-const err101 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+if(typeof data43 !== "string"){
+const err101 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -4639,27 +4638,16 @@ vErrors.push(err101);
 }
 errors++;
 }
+var _valid25 = _errs193 === errors;
+valid41 = valid41 || _valid25;
 }
-else {
-const err102 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid41){
+const err102 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err102];
 }
 else {
 vErrors.push(err102);
-}
-errors++;
-}
-var _valid25 = _errs193 === errors;
-valid41 = valid41 || _valid25;
-}
-if(!valid41){
-const err103 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
 }
 errors++;
 }
@@ -4681,12 +4669,12 @@ const _errs196 = errors;
 let valid42 = false;
 const _errs197 = errors;
 if(!(data44 && typeof data44 == "object" && !Array.isArray(data44))){
-const err104 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err103 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err104];
+vErrors = [err103];
 }
 else {
-vErrors.push(err104);
+vErrors.push(err103);
 }
 errors++;
 }
@@ -4695,12 +4683,12 @@ valid42 = valid42 || _valid26;
 if(!valid42){
 const _errs199 = errors;
 if(typeof data44 !== "string"){
-const err105 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err104 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err105];
+vErrors = [err104];
 }
 else {
-vErrors.push(err105);
+vErrors.push(err104);
 }
 errors++;
 }
@@ -4708,12 +4696,12 @@ var _valid26 = _errs199 === errors;
 valid42 = valid42 || _valid26;
 }
 if(!valid42){
-const err106 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err105 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
-vErrors = [err106];
+vErrors = [err105];
 }
 else {
-vErrors.push(err106);
+vErrors.push(err105);
 }
 errors++;
 }
@@ -4735,12 +4723,12 @@ const _errs202 = errors;
 let valid43 = false;
 const _errs203 = errors;
 if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
-const err107 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err106 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err107];
+vErrors = [err106];
 }
 else {
-vErrors.push(err107);
+vErrors.push(err106);
 }
 errors++;
 }
@@ -4750,7 +4738,18 @@ if(!valid43){
 const _errs205 = errors;
 if(typeof data45 === "string"){
 if(!pattern0.test(data45)){
-const err108 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+const err107 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -4759,27 +4758,16 @@ vErrors.push(err108);
 }
 errors++;
 }
+var _valid27 = _errs205 === errors;
+valid43 = valid43 || _valid27;
 }
-else {
-const err109 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid43){
+const err109 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err109];
 }
 else {
 vErrors.push(err109);
-}
-errors++;
-}
-var _valid27 = _errs205 === errors;
-valid43 = valid43 || _valid27;
-}
-if(!valid43){
-const err110 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
 }
 errors++;
 }
@@ -4801,12 +4789,12 @@ const _errs208 = errors;
 let valid44 = false;
 const _errs209 = errors;
 if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
-const err111 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err110 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err111];
+vErrors = [err110];
 }
 else {
-vErrors.push(err111);
+vErrors.push(err110);
 }
 errors++;
 }
@@ -4816,7 +4804,18 @@ if(!valid44){
 const _errs211 = errors;
 if(typeof data46 === "string"){
 if(!pattern0.test(data46)){
-const err112 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+const err111 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -4825,27 +4824,16 @@ vErrors.push(err112);
 }
 errors++;
 }
+var _valid28 = _errs211 === errors;
+valid44 = valid44 || _valid28;
 }
-else {
-const err113 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid44){
+const err113 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err113];
 }
 else {
 vErrors.push(err113);
-}
-errors++;
-}
-var _valid28 = _errs211 === errors;
-valid44 = valid44 || _valid28;
-}
-if(!valid44){
-const err114 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
 }
 errors++;
 }
@@ -4863,12 +4851,12 @@ vErrors = null;
 }
 }
 else {
-const err115 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err114 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err115];
+vErrors = [err114];
 }
 else {
-vErrors.push(err115);
+vErrors.push(err114);
 }
 errors++;
 }

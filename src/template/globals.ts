@@ -4,6 +4,7 @@ import { PyError } from '../python/errors.js';
 import { suggest } from '../python/suggest.js';
 import type { LookupRegistry, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
+import { strftime } from './strftime.js';
 import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
 
 /** A global that needs the calling template's context (lookups read variables and search paths). */
@@ -76,40 +77,6 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs,
   return result.every((x) => typeof x === 'string') ? result.join(',') : result;
 }
 
-function strftime(date: Date, format: string, utc: boolean): string {
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const get = {
-    Y: utc ? date.getUTCFullYear() : date.getFullYear(),
-    m: (utc ? date.getUTCMonth() : date.getMonth()) + 1,
-    d: utc ? date.getUTCDate() : date.getDate(),
-    H: utc ? date.getUTCHours() : date.getHours(),
-    M: utc ? date.getUTCMinutes() : date.getMinutes(),
-    S: utc ? date.getUTCSeconds() : date.getSeconds(),
-  };
-  return format.replace(/%([YmdHMSfs%])/g, (_m, c: string) => {
-    switch (c) {
-      case 'Y':
-        return String(get.Y);
-      case 'm':
-        return pad(get.m);
-      case 'd':
-        return pad(get.d);
-      case 'H':
-        return pad(get.H);
-      case 'M':
-        return pad(get.M);
-      case 'S':
-        return pad(get.S);
-      case 'f':
-        return pad(date.getMilliseconds() * 1000, 6);
-      case 's':
-        return String(Math.floor(date.getTime() / 1000));
-      default:
-        return '%';
-    }
-  });
-}
-
 export function createGlobals(lookups: LookupRegistry): Map<string, unknown> {
   const globals = new Map<string, unknown>();
   globals.set('range', new PyCallable('range', range));
@@ -148,7 +115,7 @@ export function createGlobals(lookups: LookupRegistry): Map<string, unknown> {
   globals.set('now', new PyCallable('now', ({ args, kwargs }) => {
     const utc = truthy(args[0] ?? kwargs['utc'] ?? false);
     const fmt = args[1] ?? kwargs['fmt'] ?? null;
-    return strftime(new Date(), fmt === null ? '%Y-%m-%d %H:%M:%S.%f' : pyStr(fmt), utc);
+    return strftime(new Date(), fmt === null ? '%Y-%m-%d %H:%M:%S.%f' : pyStr(fmt), utc, true);
   }));
   globals.set('undef', new PyCallable('undef', ({ args, kwargs }) => {
     const hint = args[0] ?? kwargs['hint'];

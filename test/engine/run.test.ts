@@ -258,4 +258,147 @@ describe('runPlaybook', () => {
     }
     expect(writes.join('')).not.toContain('quiet');
   });
+  test('the role magic variables and ansible_play_name, as ansible-playbook 2.19 gives them', async () => {
+    const show = "- debug: msg=\"play={{ ansible_play_role_names | join(',') }} dep={{ ansible_dependent_role_names | join(',') }} all={{ ansible_role_names | sort | join(',') }} names={{ role_names | join(',') }} name={{ ansible_play_name }}\"\n";
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      ...Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((r) => [`roles/${r}/tasks/main.yml`, `- meta: noop\n`])),
+      'roles/a/meta/main.yml': 'dependencies: [c]\n',
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  pre_tasks:
+    ${show}  roles: [a, b]
+  tasks:
+    - import_role: name=d
+    - include_role: name=e
+    ${show}
+- hosts: [node1, node2]
+  gather_facts: false
+  tasks:
+    ${show}      run_once: true
+- hosts: node1
+  name: named
+  gather_facts: false
+  roles: [b, b, { role: b, x: 1 }]
+  tasks:
+    ${show}`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    // a list of hosts is a pattern each, the play named by them joined
+    expect(r.output).toContain('PLAY [node1,node2] *');
+    const msgs = [...r.output.matchAll(/"msg": "(.*)"/g)].map((m) => m[1]);
+    expect(msgs).toEqual([
+      // roles: and import_role (known when the play loads), not the dependency c
+      'play=a,b,d dep=c all=a,b,c,d names=a,b,d name=node1',
+      // include_role adds its role when it runs
+      'play=a,b,d,e dep=c all=a,b,c,d,e names=a,b,d,e name=node1',
+      'play= dep= all= names= name=node1,node2',
+      'play=b,b,b dep= all=b names=b,b,b name=named',
+    ]);
+  });
+  test('delay is a float, as ansible-playbook 2.19 reads it (a number or a numeric string; otherwise the task fails)', async () => {
+    const retried = (delay: string): string => `    - command: "true"\n      register: r\n      until: r.rc == 1\n      retries: 2\n      delay: ${delay}\n      ignore_errors: true\n`;
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `- hosts: node1\n  gather_facts: false\n  tasks:\n${retried('0.3')}${retried('"0.1"')}${retried('abc')}`,
+    });
+    const started = Date.now();
+    const r = await run(dir);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 300 + 2 * 100);
+    expect(r.exitCode).toBe(0);
+    expect(r.output.match(/FAILED - RETRYING/g)).toHaveLength(4);
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"changed": false, "msg": "Task failed: Error processing keyword 'delay': The value 'abc' could not be converted to 'float'."}`);
+    expect(recapLine(r.output, 'node1')).toMatch(/ignored=3/);
+  });
+  test('group_by puts the host in a group (spaces made dashes) for the rest of the run, as ansible-playbook 2.19', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'group_vars/os_node1.yml': 'from_group: os_node1 vars\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - group_by: key="os_{{ inventory_hostname }}"
+      register: g
+    - debug: msg="{{ g | to_json }}"
+      when: inventory_hostname == 'node1'
+    - group_by:
+        key: "web servers"
+        parents: [front end, all]
+    - group_by: key=x
+      loop: [1, 2]
+      when: inventory_hostname == 'node1'
+    - debug: msg="{{ group_names }} {{ groups.keys() | sort }} {{ groups['front-end'] | sort }} {{ groups.os_node2 }} {{ groups.x }} {{ from_group | default('-') }}"
+      when: inventory_hostname == 'node1'
+    - group_by:
+        parents: x
+      ignore_errors: true
+      run_once: true
+- hosts: web-servers:&node2
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ group_names }}"
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    const msgs = [...r.output.matchAll(/"msg": (.*)/g)].map((m) => m[1]);
+    expect(msgs[0]).toBe(String.raw`"{\"changed\": true, \"add_group\": \"os_node1\", \"parent_groups\": [\"all\"], \"failed\": false}"`);
+    expect(msgs[1]).toBe(
+      // (groups' host lists are in the order results came back: sorted here)
+      `"['front-end', 'os_node1', 'web-servers', 'x'] ['all', 'front-end', 'os_node1', 'os_node2', 'ungrouped', 'web-servers', 'x'] ['node1', 'node2'] ['node2'] ['node1'] os_node1 vars"`,
+    );
+    expect(r.output).toContain('changed: [node1] => (item=1)\nok: [node1] => (item=2)\n');
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"changed": false, "msg": "the 'key' param is required when using group_by"}`);
+    expect(r.output).toMatch(/TASK \[debug\] \*+\nok: \[node2\] => \{\n {4}"msg": \[\n {8}"front-end",\n {8}"os_node2",\n {8}"web-servers"\n {4}\]/);
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=6 +changed=3 .*ignored=1/);
+    expect(recapLine(r.output, 'node2')).toMatch(/ok=3 +changed=2 +unreachable=0 +failed=0 +skipped=3/);
+  });
+  test('gather_facts as a task runs setup with its arguments, as ansible-playbook 2.19', async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ ansible_facts.keys() | list }} {{ ansible_hostname is defined }}"
+    - gather_facts:
+        gather_subset: min
+        filter: [ansible_hostname, ansible_system]
+      register: g
+    - debug: msg="{{ g.keys() | list | sort }} {{ g.ansible_facts.keys() | list | sort }} {{ g.ansible_facts.ansible_system }}"
+    - debug: msg="{{ ansible_facts.keys() | list | sort }} {{ ansible_hostname == ansible_facts.hostname }} {{ _ansible_facts_gathered is defined }}"
+    - ansible.builtin.gather_facts:
+        parallel: true
+      register: g2
+    - debug: msg="{{ g2.ansible_facts | length > 20 }} {{ g2.ansible_facts.gather_subset }} {{ g2.keys() | list | sort }}"
+    - gather_facts:
+        bogus: 1
+      ignore_errors: true
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect([...r.output.matchAll(/^ {4}"msg": (.*)$/gm)].map((m) => m[1])).toEqual([
+      '"[] False"',
+      `"['ansible_facts', 'changed', 'failed'] ['ansible_hostname', 'ansible_system'] Linux"`,
+      `"['_ansible_facts_gathered', 'hostname', 'system'] True False"`,
+      `"True ['all'] ['ansible_facts', 'changed', 'failed']"`,
+    ]);
+    expect(r.output).toContain(
+      'fatal: [node1]: FAILED! => {"ansible_facts": {}, "changed": false, "failed_modules": {"ansible.legacy.setup": {"exception": "(traceback unavailable)", "failed": true, "invocation": {"module_args": {"bogus": 1, "fact_path": "/etc/ansible/facts.d", "filter": [], "gather_subset": ["all"], "gather_timeout": 10}}, "msg": "Unsupported parameters for (ansible.legacy.setup) module: bogus. Supported parameters include: fact_path, filter, gather_subset, gather_timeout."}}, "msg": "The following modules failed to execute: ansible.legacy.setup."}',
+    );
+    expect(recapLine(r.output, 'node1')).toMatch(/ok=7 +changed=0 .*ignored=1/);
+  });
+
+  test("the play's fact gathering marks ansible_facts._ansible_facts_gathered (not a variable of its own), as ansible-playbook 2.19", async () => {
+    const dir = project({
+      'inventory.ini': 'node1 ansible_connection=local\n',
+      'pb.yml': `- hosts: node1\n  gather_subset: min\n  tasks:\n    - debug: msg="{{ _ansible_facts_gathered is defined }} {{ ansible_facts.keys() | select('match', '_') | list }}"\n`,
+    });
+    const r = await run(dir);
+    expect(r.output).toContain(`"msg": "False ['_ansible_facts_gathered']"`);
+  });
 });

@@ -102,3 +102,27 @@ describe('template module behaviour', () => {
     expect(templar.evaluateExpression("query('peers', 1, 2)")).toEqual(['peer-1', 'peer-2']);
   });
 });
+
+// Expected values from ansible-playbook 2.19 (debug of the same expressions, TZ=UTC).
+describe('strftime and urldecode, as ansible.builtin gives them', () => {
+  test('strftime formats epoch seconds with time.strftime', () => {
+    expect(evaluateExpression("'%Y-%m-%d %H:%M:%S' | strftime(1700000000, utc=True)")).toBe('2023-11-14 22:13:20');
+    expect(evaluateExpression("'%Y' | strftime('1700000000', utc=True)")).toBe('2023');
+    expect(evaluateExpression("'%H:%M:%S' | strftime(1700000000.9, utc=True)")).toBe('22:13:20');
+    expect(evaluateExpression("'%Y' | strftime(-86400, utc=true)")).toBe('1969');
+    expect(evaluateExpression("'%a %A %b %B %d %e %j %y %I %p %w %u %U %W %V %G %Z %z %% %D %F %T %R %C %h %s' | strftime(1700000000, true)")).toBe(
+      'Tue Tuesday Nov November 14 14 318 23 10 PM 2 2 46 46 46 2023 GMT +0000 % 11/14/23 2023-11-14 22:13:20 22:13 20 Nov 1700000000',
+    );
+    expect(evaluateExpression("'%c|%x|%X' | strftime(0, utc=true)")).toBe('Thu Jan  1 00:00:00 1970|01/01/70|00:00:00');
+    // time.strftime leaves %f as written
+    expect(evaluateExpression("'%f %k %l %P %n' | strftime(86399, utc=true)")).toBe('%f 23 11 pm \n');
+    expect(evaluateExpression("'%Y' | strftime")).toBe(String(new Date().getFullYear()));
+    expect(() => evaluateExpression("'%Y' | strftime('abc')")).toThrow('Invalid value for epoch value (abc)');
+  });
+
+  test('urldecode is unquote_plus; urlencode quotes a string', () => {
+    expect(evaluateExpression("'a%20b+c%2Fd%3D%E2%82%AC%zz%' | urldecode")).toBe('a b c/d=€%zz%');
+    expect(evaluateExpression("'a b/c&d=€' | urlencode")).toBe('a%20b/c%26d%3D%E2%82%AC');
+    expect(() => evaluateExpression('5 | urldecode')).toThrow("'int' object has no attribute 'replace'");
+  });
+});

@@ -29,8 +29,17 @@ import { pyEscape, pyRegex, pySub } from '../../python/regex.js';
 import { pyJsonDumps, pyYamlDump } from '../../python/serialize.js';
 import { quote } from '../../python/shlex.js';
 import { uniqueBy } from './jinja.js';
+import { strftime } from '../strftime.js';
 
 type Filters = Record<string, FilterDef>;
+
+/** urllib.parse.unquote_plus: '+' is a space, %XX sequences are UTF-8 bytes (errors='replace'), a bad % stays. */
+function unquotePlus(text: string): string {
+  return text.replace(/\+/g, ' ').replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = Uint8Array.from(run.match(/%../g)!.map((x) => parseInt(x.slice(1), 16)));
+    return new TextDecoder('utf-8').decode(bytes);
+  });
+}
 
 const TRUE_STRINGS = new Set(['yes', 'on', 'true', '1']);
 const FALSE_STRINGS = new Set(['no', 'off', 'false', '0']);
@@ -634,6 +643,25 @@ export const ANSIBLE_FILTERS: Filters = {
         setKey(out, newKey, item);
       }
       return out;
+    },
+  },
+  strftime: {
+    fn: (_c, v, a, k) => {
+      const { second, utc } = bind('strftime', a, k, ['second', 'utc'], { second: null, utc: false });
+      let when = Date.now();
+      if (second !== null) {
+        // float(second): a number, a bool or a numeric string
+        const n = typeof second === 'boolean' ? Number(second) : isNumeric(second) ? toNumber(second) : typeof second === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(second) ? Number(second) : NaN;
+        if (Number.isNaN(n)) throw new PluginError('runtime', `Invalid value for epoch value (${pyStr(second)})`);
+        when = Math.floor(n) * 1000;
+      }
+      return strftime(new Date(when), requireString(v, 'strftime'), truthy(utc));
+    },
+  },
+  urldecode: {
+    fn: (_c, v) => {
+      if (typeof v !== 'string') throw new PluginError('runtime', `'${typeName(v)}' object has no attribute 'replace'`);
+      return unquotePlus(v);
     },
   },
   human_readable: {

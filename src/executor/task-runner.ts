@@ -9,7 +9,7 @@ import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-bu
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
-import { Undefined, isDict, pyRepr, pyStr, truthy } from '../python/values.js';
+import { Undefined, isDict, pyRepr, pyStr, truthy, typeName } from '../python/values.js';
 import { invalidGroupNameWarning } from '../inventory/model.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
@@ -35,6 +35,8 @@ function dropOmitted(value: unknown): unknown {
 export class TaskRunner {
   /** Ansible's warning about a group_by group name that is not a variable name, given once. */
   private warnedGroupName = false;
+  /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
+  private readonly judged = new WeakSet<object>();
 
   constructor(private readonly runContext: RunContext) {}
 
@@ -54,16 +56,33 @@ export class TaskRunner {
         if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = result;
         return { status: 'unreachable', result, ignored };
       }
-      const msg = e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
-      return this.finish(pc, task, host, { failed: true, changed: false, msg }, undefined);
+      return this.finish(pc, task, host, { failed: true, changed: false, msg: failureMessage(e) }, undefined);
     }
   }
 
   private async runUnsafe(pc: PlayContext, task: Task, host: string): Promise<HostTaskResult> {
     const base = this.bound(pc, host, task);
     const loopValue = task.keywords['loop'];
-    if (loopValue === undefined) {
-      const when = evaluateConditions(allWhen(task), base, task.locations['when'] ?? task.location);
+    // Loop items that name an undefined variable fail the task only if its `when` holds (Ansible
+    // evaluates the condition without the loop, then raises the loop's error).
+    let items: unknown[] | undefined;
+    let loopError: TemplateError | undefined;
+    if (loopValue !== undefined) {
+      try {
+        items = this.loopItems(task, base);
+      } catch (e) {
+        if (!(e instanceof TemplateError && e.kind === 'undefined')) throw e;
+        loopError = e;
+      }
+    }
+    if (items === undefined) {
+      let when: ReturnType<typeof evaluateConditions>;
+      try {
+        when = evaluateConditions(allWhen(task), base, task.locations['when'] ?? task.location);
+      } catch (e) {
+        throw loopError ?? e;
+      }
+      if (when.ok && loopError) throw loopError;
       if (!when.ok) {
         const skipped = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         // A skipped task is registered too (`x is skipped`).
@@ -76,7 +95,6 @@ export class TaskRunner {
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, ...this.delegation(pc, delegate) } : done;
     }
-    const items = this.loopItems(task, base);
     const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
     const loopVar = String(control['loop_var'] ?? 'item');
     const indexVar = control['index_var'] === undefined ? undefined : String(control['index_var']);
@@ -108,7 +126,14 @@ export class TaskRunner {
         itemResult = { changed: false, false_condition: when.failed, skip_reason: 'Conditional result was False', skipped: true };
         status = 'skipped';
       } else {
-        const r = this.addGroup(host, await this.runItem(pc, task, host, locals, bound));
+        // An item whose arguments fail to template fails alone; the loop goes on (as in Ansible).
+        const r = await this.runItem(pc, task, host, locals, bound).then(
+          (result) => this.addGroup(host, result),
+          (e: unknown) => {
+            if (e instanceof UnreachableError) throw e;
+            return { failed: true, changed: false, msg: failureMessage(e) };
+          },
+        );
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
         if (finished['failed'] === undefined) finished['failed'] = false;
         // set_fact in a loop: each item sees the facts the previous items set (as in Ansible).
@@ -191,14 +216,26 @@ export class TaskRunner {
 
   /** The task's arguments over its module_defaults (for service, also those of the service manager it drives, as Ansible's action does). */
   private argsWithDefaults(pc: PlayContext, task: Task, module: Module, bound: BoundTemplar): Record<string, unknown> {
-    if (!hasModuleDefaults(task, pc)) return task.args;
+    const written = task.argTemplates ? { ...this.argsFromTemplates(task, bound), ...task.args } : task.args;
+    if (!hasModuleDefaults(task, pc)) return written;
     const modules = this.runContext.modules;
-    let args = { ...moduleDefaultsFor(task, pc, module, (name) => modules.get(name)), ...task.args };
+    let args = { ...moduleDefaultsFor(task, pc, module, (name) => modules.get(name)), ...written };
     if (module === modules.get('service')) {
       const use = pyStr(bound.templateValue(args['use'] ?? 'auto'));
       const backend = use === 'auto' ? pyStr(bound.templateValue("{{ ansible_facts['service_mgr'] | default('') }}")) : use;
       const driven = modules.get(backend);
       if (backend) args = { ...(driven ? moduleDefaultsFor(task, pc, driven, (name) => modules.get(name)) : moduleDefaultsNamed(task, pc, backend)), ...args };
+    }
+    return args;
+  }
+
+  /** `args: "{{ opts }}"` and `assert: "{{ item }}"`: each template must give a mapping (Ansible's TaskArgsFinalizer). */
+  private argsFromTemplates(task: Task, bound: BoundTemplar): Record<string, unknown> {
+    let args: Record<string, unknown> = {};
+    for (const template of task.argTemplates ?? []) {
+      const value = bound.templateValue(template, task.locations['args'] ?? task.location);
+      if (!isDict(value)) throw new Error(`Task args must resolve to a 'dict' not '${typeName(value)}'.`);
+      args = { ...args, ...value };
     }
     return args;
   }
@@ -273,23 +310,31 @@ export class TaskRunner {
     const once = (): Promise<ModuleResult> =>
       settings ? callAsync(module, ctx, settings, (c) => this.callModule(moduleCall, c), (jid, phase) => this.runContext.emit({ type: 'host_async', task: taskInfo(task), host, jid, phase })) : this.callModule(moduleCall, ctx);
     const call = timeout === undefined ? once : () => withTimeout(timeout, once);
+    // Ansible's attempt loop: `retries` alone retries until the task succeeds; `until` alone gives 3 retries.
     const untilConditions = conditionList(task.keywords['until']);
     const retriesKw = task.keywords['retries'];
-    const retries = untilConditions.length ? Number(retriesKw === undefined ? 3 : bound.templateValue(retriesKw)) : 0;
+    const retries = retriesKw !== undefined ? Math.max(0, Number(bound.templateValue(retriesKw))) : untilConditions.length ? 3 : 0;
     const delay = taskDelay(task.keywords['delay'] === undefined ? 5 : bound.templateValue(task.keywords['delay']));
     if (typeof delay === 'string') return { failed: true, changed: false, msg: delay };
+    const register = task.keywords['register'];
     for (let attempt = 1; ; attempt++) {
       const result = await call();
       // What the host's facts said may no longer hold.
       if (result.changed) this.runContext.facts.of(target).invalidate();
-      if (!untilConditions.length) return result;
-      const register = task.keywords['register'];
-      const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: result } : {}) };
-      const ok = evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok;
-      if (ok) return { ...result, attempts: attempt };
-      // Ansible 2.19 tries retries+1 times and then reports attempts = retries.
-      if (attempt > retries) return { ...result, failed: true, attempts: Math.max(1, retries), msg: result.msg ?? 'Retries exceeded' };
-      this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result, label: retryLabel(task, bound), ...(delegate !== undefined && delegate !== host ? { delegatedTo: delegate } : {}) });
+      if (retries === 0) return result;
+      // changed_when and failed_when judge each attempt, seeing `attempts`; `until` sees what they left.
+      const judged = this.applyResultKeywords(pc, task, host, { ...result, attempts: attempt }, locals) as ModuleResult;
+      this.judged.add(judged);
+      const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: judged } : {}) };
+      const done = untilConditions.length ? evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok : !judged.failed;
+      if (done) return judged;
+      if (attempt > retries) {
+        // Out of attempts: Ansible reports attempts = retries.
+        const last: ModuleResult = { ...judged, failed: true, attempts: retries, exception: judged['exception'] ?? NO_TRACEBACK };
+        this.judged.add(last);
+        return last;
+      }
+      this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result: judged, label: retryLabel(task, bound), ...(delegate !== undefined && delegate !== host ? { delegatedTo: delegate } : {}) });
       if (delay > 0) await sleep(delay * 1000);
     }
   }
@@ -305,18 +350,37 @@ export class TaskRunner {
 
   /** changed_when / failed_when on one result (the result is visible under its register name). */
   private applyResultKeywords(pc: PlayContext, task: Task, host: string, result: ModuleResult, locals: Record<string, unknown> | undefined): Record<string, unknown> {
+    if (this.judged.has(result)) return result;
     const out: Record<string, unknown> = { ...result };
     if (out['changed'] === undefined) out['changed'] = false;
     const register = task.keywords['register'];
     const withResult = (): BoundTemplar => this.bound(pc, host, task, { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: out } : {}) });
+    const moduleFailed = Boolean(out['failed']);
+    // A condition that cannot be evaluated fails the task; the result says why in `<keyword>_result`.
+    const evaluate = (keyword: 'changed_when' | 'failed_when'): boolean | undefined => {
+      try {
+        return evaluateConditions(conditionList(task.keywords[keyword]), withResult(), task.locations[keyword] ?? task.location).ok;
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        out[`${keyword}_result`] = `Error while evaluating conditional: ${e.detail}`;
+        out['failed'] = true;
+        return undefined;
+      }
+    };
     if (task.keywords['changed_when'] !== undefined && !out['skipped']) {
-      out['changed'] = evaluateConditions(conditionList(task.keywords['changed_when']), withResult(), task.locations['changed_when'] ?? task.location).ok;
+      const changed = evaluate('changed_when');
+      if (changed !== undefined) out['changed'] = changed;
     }
-    if (task.keywords['failed_when'] !== undefined && !out['skipped']) {
-      const failed = evaluateConditions(conditionList(task.keywords['failed_when']), withResult(), task.locations['failed_when'] ?? task.location).ok;
-      out['failed_when_result'] = failed;
-      out['failed'] = failed;
+    if (task.keywords['failed_when'] !== undefined && !out['skipped'] && out['changed_when_result'] === undefined) {
+      const failed = evaluate('failed_when');
+      if (failed !== undefined) {
+        out['failed_when_result'] = failed;
+        out['failed'] = failed;
+        if (moduleFailed && !failed) out['failed_when_suppressed_exception'] = NO_TRACEBACK;
+      }
     }
+    // Ansible 2.19 gives every failed result an `exception` (its traceback, when it has one).
+    if (out['failed'] && out['exception'] === undefined) out['exception'] = NO_TRACEBACK;
     return out;
   }
 
@@ -345,6 +409,14 @@ export class TaskRunner {
     return { status, result, ignored };
   }
 }
+
+/** What a failed result says of an error thrown while the task ran. */
+function failureMessage(e: unknown): string {
+  return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
+}
+
+/** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
+const NO_TRACEBACK = '(traceback unavailable)';
 
 /**
  * How Ansible's retry line names the task (TaskResult.task_name): its name templated with the

@@ -34,6 +34,8 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
     // Warnings are printed as [WARNING] lines of their own, as Ansible's callback does.
     if (k.startsWith('_ansible_') || k === 'diff' || k === 'warnings') continue;
     if (k === 'invocation' && verbosity < 3) continue;
+    // Ansible's callback pops `exception` (shown as an error of its own only when it has a traceback).
+    if (k === 'exception') continue;
     if (debugMsg && !DEBUG_WITH_MSG.has(k)) continue;
     if (action === 'debug' && HIDDEN_IN_DEBUG.has(k)) continue;
     // The status line already says whether it failed or was skipped (Ansible's TaskResult drops both keys).

@@ -85,13 +85,13 @@ export function parseKv(input: string, rawOptions?: ReadonlySet<string>): Record
         break;
       }
     }
-    const isJinjaStart = /^\s*\{[{%#]/.test(token.text);
-    if (eq <= 0 || isJinjaStart) {
+    if (eq <= 0) {
       raw.push({ ...token, index });
       continue;
     }
+    // A key may be a template (`set_fact: "{{ 'x' + item }}={{ item }}"`), when whole.
     const key = decoded.slice(0, eq).trim();
-    if ((rawOptions && !rawOptions.has(key)) || !/^[\w.-]+$/.test(key)) {
+    if ((rawOptions && !rawOptions.has(key)) || !/^(?:[\w.-]|\{\{[^{}=]*\}\})+$/.test(key)) {
       raw.push({ ...token, index });
       continue;
     }

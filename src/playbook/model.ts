@@ -34,6 +34,11 @@ export interface Task {
   action: string;
   /** As written: the module's arguments (free-form text under _raw_params). */
   args: Record<string, unknown>;
+  /**
+   * Arguments that come whole from templates (`args: "{{ opts }}"`, `assert: "{{ item }}"`), each
+   * resolving to a mapping when the task runs; lowest priority first, `args` over them all.
+   */
+  argTemplates?: string[];
   /** The task's own keywords (when, loop, register, ...), untemplated. */
   keywords: Record<string, unknown>;
   /** `with_items: x` becomes loop 'items' with x as terms. */

@@ -58,6 +58,13 @@ export function moduleArgs(action: string, value: unknown): Record<string, unkno
   return { _raw_params: value };
 }
 
+/** Ansible's is_possibly_all_template: text that starts and ends as one template. */
+function isAllTemplate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const text = value.trim();
+  return text.startsWith('{{') && text.endsWith('}}');
+}
+
 export function isBlock(raw: Record<string, unknown>): boolean {
   return 'block' in raw;
 }
@@ -141,10 +148,17 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   }
   const short = shortModuleName(action);
   let args = moduleArgs(short, actionValue);
+  const argTemplates: string[] = [];
   if (keywords['args'] !== undefined) {
     if (isDict(keywords['args'])) args = { ...keywords['args'], ...args };
+    else if (isAllTemplate(keywords['args'])) argTemplates.push(keywords['args']);
     else ctx.errors.push(new PlaybookError("the 'args' keyword must be a dictionary", at(ctx, raw, 'args')));
     delete keywords['args'];
+  }
+  const freeForm = args['_raw_params'];
+  if (!RAW_PARAM_MODULES.has(short) && !COMMAND_MODULES.has(short) && isAllTemplate(freeForm)) {
+    argTemplates.push(freeForm);
+    delete args['_raw_params'];
   }
   if (!RAW_PARAM_MODULES.has(short) && '_raw_params' in args && !COMMAND_MODULES.has(short)) {
     ctx.errors.push(
@@ -178,6 +192,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     locations,
     listen: listen === undefined ? [] : Array.isArray(listen) ? listen.map(String) : [String(listen)],
     isHandler: ctx.isHandler,
+    ...(argTemplates.length ? { argTemplates } : {}),
   };
   return task;
 }

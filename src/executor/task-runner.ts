@@ -17,6 +17,7 @@ import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { moduleContext } from './module-context.js';
+import { resolveModule } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
@@ -229,7 +230,7 @@ export class TaskRunner {
   private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
     const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;
-    const module = this.runContext.modules.get(task.action);
+    const module = resolveModule(this.runContext.modules, this.runContext.pythonModules, task.action, task.role);
     if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;
@@ -263,7 +264,8 @@ export class TaskRunner {
     const delegate = this.delegateFor(task, bound);
     const target = delegate ?? host;
     const progress = (message: string): void => this.runContext.emit({ type: 'host_progress', task: taskInfo(task), host, message });
-    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode, progress });
+    const verbose = (message: string): void => this.runContext.emit({ type: 'host_verbose', task: taskInfo(task), host, message, verbosity: 1 });
+    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode, progress, verbose });
     const asyncKw = task.keywords['async'];
     const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
     if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };
@@ -327,7 +329,7 @@ export class TaskRunner {
     if (result['failed'] === undefined && !isLoop) result['failed'] = false;
     const state = this.runContext.vm.state(host);
     const register = task.keywords['register'];
-    if (typeof register === 'string') state.runtimeVars[register] = result;
+    if (typeof register === 'string') state.runtimeVars[register] = registered(result);
     let status: HostTaskResult['status'];
     if (result['unreachable']) status = 'unreachable';
     else if (result['failed']) status = 'failed';
@@ -344,6 +346,13 @@ export class TaskRunner {
     }
     return { status, result, ignored };
   }
+}
+
+/** What `register` keeps: the result without a module's `invocation` (Ansible's strategy drops it; the output shows it at -vvv). */
+function registered(result: Record<string, unknown>): Record<string, unknown> {
+  if (!('invocation' in result)) return result;
+  const { invocation: _dropped, ...rest } = result;
+  return rest;
 }
 
 /**

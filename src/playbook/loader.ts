@@ -16,7 +16,8 @@ import { type NormalizeContext, blockKeywords, normalizeTask } from './task.js';
 import { loadYamlFile, locationOf, locationOfKey } from './yaml.js';
 
 export interface LoadOptions {
-  isModule(name: string): boolean;
+  /** Whether a module has the name, for a task of `role` (a native module, or a file in a library/ folder or collection). */
+  isModule(name: string, role: RoleInstance | undefined): boolean;
   moduleNames(): string[];
   rolesPath?: readonly string[];
   /** The package's own roles/ directory (searched last). */

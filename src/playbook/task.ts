@@ -16,7 +16,8 @@ export interface NormalizeContext {
   role: RoleInstance | undefined;
   parent: Block | undefined;
   isHandler: boolean;
-  isModule(name: string): boolean;
+  /** Whether a module has the name, for a task of `role` (whose library/ may provide it). */
+  isModule(name: string, role: RoleInstance | undefined): boolean;
   moduleNames(): string[];
   nextId(): number;
   errors: PlaybookError[];
@@ -34,7 +35,7 @@ const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);
  * ansible.builtin's modules that playbook does not carry (such a task fails if it runs).
  */
 function isAction(ctx: NormalizeContext, name: string): boolean {
-  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || isAnsibleBuiltinModule(name);
+  return ctx.isModule(name, ctx.role) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || isAnsibleBuiltinModule(name);
 }
 
 /** The names "Did you mean ...?" chooses from: the modules', then the engine's actions. */

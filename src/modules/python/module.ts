@@ -10,7 +10,7 @@ import { quote } from '../../python/shlex.js';
 import { pyJsonDumps } from '../../python/serialize.js';
 import { Undefined, pyStr } from '../../python/values.js';
 import type { Module, ModuleContext, ModuleResult } from '../types.js';
-import { type Payload, type PayloadRequest, buildPayload, controllerAnsible } from './controller.js';
+import { type Payload, type PayloadRequest, ansiblePythonCandidates, buildPayload, controllerAnsible } from './controller.js';
 import type { FoundModule } from './find.js';
 import { moduleResult } from './result.js';
 
@@ -24,11 +24,11 @@ export interface PythonModuleOptions {
 /** The target's Python when the host sets none: what Ansible's interpreter discovery finds on the hosts playbook targets. */
 const DEFAULT_INTERPRETER = '/usr/bin/python3';
 
-/** Why the task fails when no Python on the controller has ansible-core. */
-export function noAnsibleMessage(found: FoundModule): string {
+/** Why the task fails when no Python on the controller has ansible-core (`tried`: the Pythons asked). */
+export function noAnsibleMessage(found: FoundModule, tried: readonly string[]): string {
   return (
-    `module '${found.name}' (${found.file}) is not one playbook carries: running it needs ansible-core on the controller ` +
-    `(pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON to a Python that has it)`
+    `module '${found.name}' (${found.file}) is a Python module: running it needs ansible-core on the controller ` +
+    `(pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON to a Python that has it; ${tried.length ? `no ansible in ${tried.join(', ')}` : 'no python3 on PATH'})`
   );
 }
 
@@ -57,7 +57,7 @@ function interpreterOf(ctx: ModuleContext): string {
 
 async function runPythonModule(found: FoundModule, args: Record<string, unknown>, ctx: ModuleContext, options: PythonModuleOptions): Promise<ModuleResult> {
   const ansible = await controllerAnsible();
-  if (!ansible) return { changed: false, failed: true, msg: noAnsibleMessage(found) };
+  if (!ansible) return { changed: false, failed: true, msg: noAnsibleMessage(found, ansiblePythonCandidates()) };
   const interpreter = interpreterOf(ctx);
   const request: PayloadRequest = {
     module_name: found.name,

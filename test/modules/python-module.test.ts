@@ -1,0 +1,215 @@
+/**
+ * Modules playbook does not carry run as Ansible runs them: a playbook's own library/ module and
+ * community.general.ini_file (no native version) go through the controller's ansible-core and the
+ * host's Python, over the local connection. Each run is compared with the pinned ansible-playbook
+ * on the same playbook: recap, changed then ok, the files left, --check, a bad argument's message.
+ * Without ansible-core the task fails naming the module and what to install; -v names the path.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { ansiblePython, ansibleVenv } from '../support/ansible.js';
+import { cli, project, recapLine } from '../engine/helpers.js';
+
+/** A module as users write them: AnsibleModule from module_utils.basic, check mode, a diff. */
+export const MY_MOD = `#!/usr/bin/python
+# Writes content to path when it differs.
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(path=dict(type='path', required=True), content=dict(type='str', default='')),
+        supports_check_mode=True,
+    )
+    path, content = module.params['path'], module.params['content']
+    try:
+        with open(path) as f:
+            current = f.read()
+    except FileNotFoundError:
+        current = None
+    changed = current != content
+    if changed and not module.check_mode:
+        with open(path, 'w') as f:
+            f.write(content)
+    module.exit_json(changed=changed, path=path, msg='written' if changed else 'unchanged', diff=dict(before=current or '', after=content))
+
+
+if __name__ == '__main__':
+    main()
+`;
+
+const INVENTORY = 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n';
+
+const PLAYBOOK = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - my_mod: { path: "{{ out }}/mine.txt", content: "hello\\n" }
+      register: mine
+    - community.general.ini_file: { path: "{{ out }}/conf.ini", section: main, option: color, value: blue }
+      register: ini
+    - debug: { msg: "{{ mine.msg }} / {{ ini.msg }}" }
+`;
+
+const BAD_ARGUMENT = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - my_mod: { path: "{{ out }}/mine.txt", bogus: 1 }
+`;
+
+const LOOPED = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - my_mod: { path: "{{ out }}/{{ item }}.txt", content: "{{ item }}\\n" }
+      loop: [a, b]
+      register: each
+      no_log: "{{ hide | default(false) }}"
+    - my_mod: { path: "{{ out }}/a.txt", content: "changed\\n" }
+      changed_when: false
+      register: quiet
+    - debug: { msg: "{{ each.results | map(attribute='msg') | list }} {{ quiet.changed }} {{ quiet.invocation is defined }}" }
+`;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const PYTHON_ENV = (): Record<string, string> => ({ PLAYBOOK_ANSIBLE_PYTHON: ansiblePython() });
+
+async function ours(dir: string, playbook: string, out: string, args: string[] = [], env: Record<string, string> = PYTHON_ENV()): Promise<Ran> {
+  return cli(['run', '-i', 'inventory.ini', playbook, '-e', `out=${out}`, ...args], dir, env);
+}
+
+async function ansible(dir: string, playbook: string, out: string, args: string[] = []): Promise<Ran> {
+  const bin = path.join(ansibleVenv(), 'bin', 'ansible-playbook');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, ['-i', 'inventory.ini', playbook, '-e', `out=${out}`, ...args], {
+      cwd: dir,
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: path.join(dir, '.ansible-tmp'), ANSIBLE_RETRY_FILES_ENABLED: '0' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function outDir(dir: string, name: string): string {
+  const out = path.join(dir, name);
+  mkdirSync(out, { recursive: true });
+  return out;
+}
+
+/** The `fatal:`/`changed:`/`ok:` lines of the output, in order. */
+const hostLines = (stdout: string): string[] => stdout.split('\n').filter((l) => /^(ok|changed|fatal|failed|skipping): /.test(l));
+
+let dir: string;
+
+beforeAll(() => {
+  dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
+});
+
+describe('a module playbook does not carry', () => {
+  test('community.general.ini_file has no native version here (it goes the Python way)', async () => {
+    const { createModuleRegistry } = await import('../../src/executor/run.js');
+    expect(createModuleRegistry().get('community.general.ini_file')).toBeUndefined();
+    expect(createModuleRegistry().get('ini_file')).toBeUndefined();
+  });
+
+  test('changed on the first run, ok on the second, the same files and recap as ansible-playbook', async () => {
+    const [a, b] = [outDir(dir, 'first-ansible'), outDir(dir, 'first-ours')];
+    for (const round of [1, 2]) {
+      const theirs = await ansible(dir, 'pb.yml', a);
+      const mine = await ours(dir, 'pb.yml', b);
+      expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+      expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+      expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
+      expect(recapLine(mine.stdout, 'localhost')).toMatch(round === 1 ? /ok=3 +changed=2 / : /ok=3 +changed=0 /);
+      expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout).map((l) => l.replaceAll(a, b)));
+      expect(mine.stdout).toContain(round === 1 ? '"msg": "written / section and option added"' : '"msg": "unchanged / OK"');
+    }
+    for (const file of ['mine.txt', 'conf.ini']) expect(readFileSync(path.join(b, file), 'utf8')).toBe(readFileSync(path.join(a, file), 'utf8'));
+    expect(readFileSync(path.join(b, 'conf.ini'), 'utf8')).toBe('\n[main]\ncolor = blue\n'); // ini_file starts a new file with an empty line, under Ansible too
+  }, 120_000);
+
+  test('--check reports the change and changes nothing, as ansible-playbook', async () => {
+    const [a, b] = [outDir(dir, 'check-ansible'), outDir(dir, 'check-ours')];
+    const theirs = await ansible(dir, 'pb.yml', a, ['--check', '--diff']);
+    const mine = await ours(dir, 'pb.yml', b, ['--check', '--diff']);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
+    expect(recapLine(mine.stdout, 'localhost')).toMatch(/changed=2 /);
+    expect(existsSync(path.join(b, 'mine.txt')) || existsSync(path.join(b, 'conf.ini'))).toBe(false);
+    // The module's own diff, shown under --diff.
+    expect(mine.stdout).toContain('+hello');
+    expect(mine.stdout).toContain('+color = blue');
+  }, 120_000);
+
+  test("a bad argument fails with the module's own message, as under ansible-playbook", async () => {
+    const out = outDir(dir, 'bad');
+    const theirs = await ansible(dir, 'bad.yml', out);
+    const mine = await ours(dir, 'bad.yml', out);
+    expect(theirs.code).toBe(2);
+    expect(mine.code).toBe(2);
+    const fatal = 'fatal: [localhost]: FAILED! => {"changed": false, "msg": "Unsupported parameters for (my_mod) module: bogus. Supported parameters include: content, path."}';
+    expect(hostLines(theirs.stdout)).toEqual([fatal]);
+    expect(hostLines(mine.stdout)).toEqual([fatal]);
+  }, 120_000);
+
+  test('loops, register, changed_when and no_log work on its results', async () => {
+    const [a, b] = [outDir(dir, 'loop-ansible'), outDir(dir, 'loop-ours')];
+    const theirs = await ansible(dir, 'looped.yml', a);
+    const mine = await ours(dir, 'looped.yml', b);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
+    expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout).map((l) => l.replaceAll(a, b)));
+    expect(mine.stdout).toContain(`"msg": "['written', 'written'] False False"`);
+    const hidden = await ours(dir, 'looped.yml', outDir(dir, 'loop-hidden'), ['-e', 'hide=true']);
+    expect(hidden.stdout).toContain('changed: [localhost] => (item=(censored due to no_log))');
+    expect(hidden.stdout).not.toContain('a.txt');
+  }, 120_000);
+
+  test('-v says which path ran: the module file and the controller ansible-core', async () => {
+    const mine = await ours(dir, 'pb.yml', outDir(dir, 'verbose'), ['-v']);
+    expect(mine.code).toBe(0);
+    const lib = path.join(dir, 'library', 'my_mod.py');
+    expect(mine.stdout).toMatch(new RegExp(`^<localhost> python module my_mod from ${lib.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(ansible-core 2\\.19\\.\\d+ at .*/ansible;`, 'm'));
+    expect(mine.stdout).toMatch(/^<localhost> python module community\.general\.ini_file from .*\/ansible_collections\/community\/general\/plugins\/modules\/ini_file\.py /m);
+    const quiet = await ours(dir, 'pb.yml', outDir(dir, 'quiet'));
+    expect(quiet.stdout).not.toContain('python module');
+  }, 120_000);
+
+  test('without ansible-core on the controller: a clear error naming the module and what to install', async () => {
+    // A Python that cannot import ansible whatever is installed: no site-packages at all.
+    const noAnsible = path.join(dir, 'python-without-ansible');
+    writeFileSync(noAnsible, '#!/bin/sh\nexec python3 -S "$@"\n');
+    chmodSync(noAnsible, 0o755);
+    const only = path.join(dir, 'only-library.yml');
+    writeFileSync(only, PLAYBOOK.split('    - community.general.ini_file')[0]!);
+    const mine = await ours(dir, only, outDir(dir, 'none'), [], { PLAYBOOK_ANSIBLE_PYTHON: noAnsible });
+    expect(mine.code).toBe(2);
+    expect(mine.stdout).toContain(
+      `"msg": "module 'my_mod' (${path.join(dir, 'library', 'my_mod.py')}) is a Python module: running it needs ansible-core on the controller (pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON to a Python that has it; no ansible in ${noAnsible})"`,
+    );
+    expect(existsSync(path.join(dir, 'none', 'mine.txt'))).toBe(false);
+  }, 120_000);
+});
+
+describe('the up-front check', () => {
+  test('accepts a library module and a collection module; a misspelt one is still refused', async () => {
+    const valid = await cli(['validate', 'pb.yml'], dir, PYTHON_ENV());
+    expect(valid.code, valid.stdout + valid.stderr).toBe(0);
+    writeFileSync(path.join(dir, 'typo.yml'), PLAYBOOK.replace('- my_mod:', '- my_mdo:'));
+    const typo = await cli(['validate', 'typo.yml'], dir, PYTHON_ENV());
+    expect(typo.code).not.toBe(0);
+    expect(typo.stdout + typo.stderr).toContain("couldn't resolve module/action 'my_mdo'");
+    writeFileSync(path.join(dir, 'typo-fq.yml'), PLAYBOOK.replace('community.general.ini_file', 'community.general.ini_fiel'));
+    const fq = await cli(['validate', 'typo-fq.yml'], dir, PYTHON_ENV());
+    expect(fq.code).not.toBe(0);
+    expect(fq.stdout + fq.stderr).toContain("couldn't resolve module/action 'community.general.ini_fiel'");
+  }, 60_000);
+});

@@ -11,35 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ansiblePython, ansibleVenv } from '../support/ansible.js';
+import { MY_MOD, WHO_AM_I } from '../support/python-module.js';
 import { cli, project, recapLine } from '../engine/helpers.js';
-
-/** A module as users write them: AnsibleModule from module_utils.basic, check mode, a diff. */
-export const MY_MOD = `#!/usr/bin/python
-# Writes content to path when it differs.
-from ansible.module_utils.basic import AnsibleModule
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(path=dict(type='path', required=True), content=dict(type='str', default='')),
-        supports_check_mode=True,
-    )
-    path, content = module.params['path'], module.params['content']
-    try:
-        with open(path) as f:
-            current = f.read()
-    except FileNotFoundError:
-        current = None
-    changed = current != content
-    if changed and not module.check_mode:
-        with open(path, 'w') as f:
-            f.write(content)
-    module.exit_json(changed=changed, path=path, msg='written' if changed else 'unchanged', diff=dict(before=current or '', after=content))
-
-
-if __name__ == '__main__':
-    main()
-`;
 
 const INVENTORY = 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n';
 
@@ -69,7 +42,10 @@ const LOOPED = `- hosts: localhost
     - my_mod: { path: "{{ out }}/a.txt", content: "changed\\n" }
       changed_when: false
       register: quiet
-    - debug: { msg: "{{ each.results | map(attribute='msg') | list }} {{ quiet.changed }} {{ quiet.invocation is defined }}" }
+    - who_am_i: { variable: PROBE }
+      environment: { PROBE: from-the-task }
+      register: who
+    - debug: { msg: "{{ each.results | map(attribute='msg') | list }} {{ quiet.changed }} {{ quiet.invocation is defined }} {{ who.value }}" }
 `;
 
 interface Ran {
@@ -110,7 +86,7 @@ const hostLines = (stdout: string): string[] => stdout.split('\n').filter((l) =>
 let dir: string;
 
 beforeAll(() => {
-  dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
+  dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'library/who_am_i.py': WHO_AM_I, 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
 });
 
 describe('a module playbook does not carry', () => {
@@ -160,14 +136,14 @@ describe('a module playbook does not carry', () => {
     expect(hostLines(mine.stdout)).toEqual([fatal]);
   }, 120_000);
 
-  test('loops, register, changed_when and no_log work on its results', async () => {
+  test('loops, register, changed_when, no_log and the task environment work on its results', async () => {
     const [a, b] = [outDir(dir, 'loop-ansible'), outDir(dir, 'loop-ours')];
     const theirs = await ansible(dir, 'looped.yml', a);
     const mine = await ours(dir, 'looped.yml', b);
     expect(mine.code, mine.stdout + mine.stderr).toBe(0);
     expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
     expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout).map((l) => l.replaceAll(a, b)));
-    expect(mine.stdout).toContain(`"msg": "['written', 'written'] False False"`);
+    expect(mine.stdout).toContain(`"msg": "['written', 'written'] False False from-the-task"`);
     const hidden = await ours(dir, 'looped.yml', outDir(dir, 'loop-hidden'), ['-e', 'hide=true']);
     expect(hidden.stdout).toContain('changed: [localhost] => (item=(censored due to no_log))');
     expect(hidden.stdout).not.toContain('a.txt');

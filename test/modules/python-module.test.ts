@@ -48,6 +48,37 @@ const LOOPED = `- hosts: localhost
     - debug: { msg: "{{ each.results | map(attribute='msg') | list }} {{ quiet.changed }} {{ quiet.invocation is defined }} {{ who.value }}" }
 `;
 
+/** A WANT_JSON module (JSON args file), an old-style shell module (k=v args file), a collection module reached through a redirect. */
+const OTHER_STYLES = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - want_json: { x: 5 }
+    - old_style: { x: "a b" }
+    - acme.tools.old_name: { greeting: hi }
+    - acme.tools.new_name: { greeting: hello }
+`;
+
+const WANT_JSON = `#!/usr/bin/python3
+# WANT_JSON
+import json
+import sys
+
+args = json.load(open(sys.argv[1]))
+print(json.dumps({"changed": False, "got": args.get("x"), "check": args.get("_ansible_check_mode")}))
+`;
+
+const OLD_STYLE = `#!/bin/sh
+. "$1"
+echo "{\\"changed\\": true, \\"x\\": \\"$x\\"}"
+`;
+
+const NEW_NAME = `#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+
+module = AnsibleModule(argument_spec=dict(greeting=dict(type='str')), supports_check_mode=True)
+module.exit_json(changed=False, said=module.params['greeting'] + ' from new_name')
+`;
+
 interface Ran {
   code: number;
   stdout: string;
@@ -86,7 +117,17 @@ const hostLines = (stdout: string): string[] => stdout.split('\n').filter((l) =>
 let dir: string;
 
 beforeAll(() => {
-  dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'library/who_am_i.py': WHO_AM_I, 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
+  dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'library/who_am_i.py': WHO_AM_I,
+    'library/want_json.py': WANT_JSON,
+    'library/old_style': OLD_STYLE,
+    'collections/ansible_collections/acme/tools/plugins/modules/new_name.py': NEW_NAME,
+    'collections/ansible_collections/acme/tools/meta/runtime.yml': 'plugin_routing:\n  modules:\n    old_name:\n      redirect: acme.tools.new_name\n',
+    'other.yml': OTHER_STYLES,
+    'roles/r1/library/role_mod.py': NEW_NAME,
+    'roles/r1/tasks/main.yml': '- role_mod: { greeting: from-role }\n',
+    'role.yml': '- hosts: localhost\n  gather_facts: false\n  roles: [r1]\n',
+    'elsewhere/far_mod.py': NEW_NAME,
+    'far.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - far_mod: { greeting: far }\n', 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
 });
 
 describe('a module playbook does not carry', () => {
@@ -149,6 +190,29 @@ describe('a module playbook does not carry', () => {
     expect(hidden.stdout).not.toContain('a.txt');
   }, 120_000);
 
+  test('old-style and WANT_JSON modules get an args file; a collection beside the playbook, with a redirect', async () => {
+    const out = outDir(dir, 'styles');
+    const theirs = await ansible(dir, 'other.yml', out);
+    const mine = await ours(dir, 'other.yml', out);
+    expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout));
+    expect(hostLines(mine.stdout)).toEqual([
+      'ok: [localhost]',
+      'changed: [localhost]',
+      'ok: [localhost]',
+      'ok: [localhost]',
+    ]);
+    const verbose = await ours(dir, 'other.yml', out, ['-v']);
+    expect(hostLines(verbose.stdout)).toEqual([
+      'ok: [localhost] => {"changed": false, "check": false, "got": 5}',
+      'changed: [localhost] => {"changed": true, "x": "a b"}',
+      'ok: [localhost] => {"changed": false, "said": "hi from new_name"}',
+      'ok: [localhost] => {"changed": false, "said": "hello from new_name"}',
+    ]);
+    expect(verbose.stdout).toContain(`<localhost> module old_style from ${path.join(dir, 'library', 'old_style')} (`);
+  }, 120_000);
+
   test('-v says which path ran: the module file and the controller ansible-core', async () => {
     const mine = await ours(dir, 'pb.yml', outDir(dir, 'verbose'), ['-v']);
     expect(mine.code).toBe(0);
@@ -176,13 +240,22 @@ describe('a module playbook does not carry', () => {
 });
 
 describe('the up-front check', () => {
-  test('accepts a library module and a collection module; a misspelt one is still refused', async () => {
+  test('accepts a library module, a collection module, a role library module; ANSIBLE_LIBRARY when set; a misspelt one is still refused', async () => {
     const valid = await cli(['validate', 'pb.yml'], dir, PYTHON_ENV());
     expect(valid.code, valid.stdout + valid.stderr).toBe(0);
     writeFileSync(path.join(dir, 'typo.yml'), PLAYBOOK.replace('- my_mod:', '- my_mdo:'));
     const typo = await cli(['validate', 'typo.yml'], dir, PYTHON_ENV());
     expect(typo.code).not.toBe(0);
     expect(typo.stdout + typo.stderr).toContain("couldn't resolve module/action 'my_mdo'");
+    // A role's library/, and ANSIBLE_LIBRARY (only when set).
+    expect((await cli(['validate', 'role.yml'], dir, PYTHON_ENV())).code).toBe(0);
+    const far = await cli(['validate', 'far.yml'], dir, PYTHON_ENV());
+    expect(far.stdout + far.stderr).toContain("couldn't resolve module/action 'far_mod'");
+    const farSet = await cli(['run', '-i', 'inventory.ini', 'far.yml', '-v'], dir, { ...PYTHON_ENV(), ANSIBLE_LIBRARY: path.join(dir, 'elsewhere') });
+    expect(farSet.code, farSet.stdout + farSet.stderr).toBe(0);
+    expect(farSet.stdout).toContain('ok: [localhost] => {"changed": false, "said": "far from new_name"}');
+    const role = await cli(['run', '-i', 'inventory.ini', 'role.yml', '-v'], dir, PYTHON_ENV());
+    expect(role.stdout).toContain('ok: [localhost] => {"changed": false, "said": "from-role from new_name"}');
     writeFileSync(path.join(dir, 'typo-fq.yml'), PLAYBOOK.replace('community.general.ini_file', 'community.general.ini_fiel'));
     const fq = await cli(['validate', 'typo-fq.yml'], dir, PYTHON_ENV());
     expect(fq.code).not.toBe(0);

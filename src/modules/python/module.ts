@@ -8,7 +8,7 @@
  */
 import { quote } from '../../python/shlex.js';
 import { pyJsonDumps } from '../../python/serialize.js';
-import { Undefined, pyStr } from '../../python/values.js';
+import { pyStr } from '../../python/values.js';
 import type { Module, ModuleContext, ModuleResult } from '../types.js';
 import { type Payload, type PayloadRequest, ansiblePythonCandidates, buildPayload, controllerAnsible } from './controller.js';
 import type { FoundModule } from './find.js';
@@ -50,9 +50,10 @@ export function pythonModule(found: FoundModule, options: PythonModuleOptions): 
 /** Payloads already built this run, by everything that goes into one. */
 const payloads = new Map<string, Promise<Payload>>();
 
+/** The host's ansible_python_interpreter (the delegate's under delegate_to); `auto*` and unset mean the default. */
 function interpreterOf(ctx: ModuleContext): string {
-  const v = ctx.variable('ansible_python_interpreter');
-  return v instanceof Undefined || v === null || v === undefined || pyStr(v) === '' || /^auto/.test(pyStr(v)) ? DEFAULT_INTERPRETER : pyStr(v);
+  const v = ctx.connectionVariable(ctx.target, 'ansible_python_interpreter');
+  return v === null || v === undefined || pyStr(v) === '' || /^auto/.test(pyStr(v)) ? DEFAULT_INTERPRETER : pyStr(v);
 }
 
 async function runPythonModule(found: FoundModule, args: Record<string, unknown>, ctx: ModuleContext, options: PythonModuleOptions): Promise<ModuleResult> {
@@ -83,7 +84,9 @@ async function runPythonModule(found: FoundModule, args: Record<string, unknown>
     built.catch(() => payloads.delete(key));
   }
   const payload = await built;
-  ctx.verbose?.(`<${ctx.target}> python module ${found.name} from ${found.file} (ansible-core ${ansible.version} at ${ansible.location}; ${payload.style} style, ${interpreter} on the host)`);
+  const how = payload.style === 'new' ? `python module ${found.name} from ${found.file}` : `module ${found.name} from ${found.file}`;
+  const runs = payload.style === 'new' ? `${interpreter} on the host` : `${payload.style} style, an args file on the host`;
+  ctx.verbose?.(`<${ctx.target}> ${how} (ansible-core ${ansible.version} at ${ansible.location}; ${runs})`);
   if (payload.style === 'new') {
     const r = await ctx.conn.exec([interpreter], { stdin: payload.payload, become: ctx.become, env: ctx.environment });
     return moduleResult(r, interpreter);

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ansiblePython, ansibleVenv } from '../support/ansible.js';
 import { MY_MOD, WHO_AM_I } from '../support/python-module.js';
 import { cli, project, recapLine } from '../engine/helpers.js';
+import { moduleResult } from '../../src/modules/python/result.js';
 
 const INVENTORY = 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n';
 
@@ -261,4 +262,24 @@ describe('the up-front check', () => {
     expect(fq.code).not.toBe(0);
     expect(fq.stdout + fq.stderr).toContain("couldn't resolve module/action 'community.general.ini_fiel'");
   }, 60_000);
+});
+
+describe("reading a module's output, as Ansible's _parse_returned_data", () => {
+  test('junk around the JSON is tolerated; junk after it is a warning', () => {
+    const r = moduleResult({ rc: 0, stdout: 'Welcome to node1\n{"changed": true, "x": 1}\ntrailing\n', stderr: '' }, '/usr/bin/python3');
+    expect(r).toEqual({ changed: true, x: 1, warnings: ['Module invocation had junk after the JSON data: trailing'] });
+  });
+
+  test("no JSON: ansible-core 2.19's failure with the module's stdout, stderr and rc; a missing interpreter is named", () => {
+    expect(moduleResult({ rc: 3, stdout: 'hello there\n', stderr: 'oops\n' }, '/usr/bin/python3')).toEqual({
+      changed: false, failed: true, msg: 'Module result deserialization failed: No start of json char found', module_stdout: 'hello there\n', module_stderr: 'oops\n', rc: 3,
+    });
+    expect(moduleResult({ rc: 127, stdout: '', stderr: 'sh: 1: /opt/py/bin/python: not found\n' }, '/opt/py/bin/python')['msg']).toBe("The module interpreter '/opt/py/bin/python' was not found.");
+  });
+
+  test('internal keys are dropped; stdout gets stdout_lines; a results that is not a list is renamed', () => {
+    expect(moduleResult({ rc: 0, stdout: '{"_ansible_no_log": false, "stdout": "a\\nb", "results": {"k": 1}, "warnings": []}', stderr: '' }, 'python3')).toEqual({
+      changed: false, stdout: 'a\nb', stdout_lines: ['a', 'b'], ansible_module_results: { k: 1 },
+    });
+  });
 });

@@ -80,6 +80,13 @@ module = AnsibleModule(argument_spec=dict(greeting=dict(type='str')), supports_c
 module.exit_json(changed=False, said=module.params['greeting'] + ' from new_name')
 `;
 
+/** A module that does not say supports_check_mode: under --check it skips itself. */
+const NO_CHECK = `#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+
+AnsibleModule(argument_spec=dict()).exit_json(changed=True)
+`;
+
 interface Ran {
   code: number;
   stdout: string;
@@ -124,6 +131,8 @@ beforeAll(() => {
     'collections/ansible_collections/acme/tools/plugins/modules/new_name.py': NEW_NAME,
     'collections/ansible_collections/acme/tools/meta/runtime.yml': 'plugin_routing:\n  modules:\n    old_name:\n      redirect: acme.tools.new_name\n',
     'other.yml': OTHER_STYLES,
+    'library/no_check.py': NO_CHECK,
+    'no-check.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - no_check:\n      register: r\n    - debug: { msg: "{{ r.msg }}" }\n',
     'roles/r1/library/role_mod.py': NEW_NAME,
     'roles/r1/tasks/main.yml': '- role_mod: { greeting: from-role }\n',
     'role.yml': '- hosts: localhost\n  gather_facts: false\n  roles: [r1]\n',
@@ -165,6 +174,11 @@ describe('a module playbook does not carry', () => {
     // The module's own diff, shown under --diff.
     expect(mine.stdout).toContain('+hello');
     expect(mine.stdout).toContain('+color = blue');
+    // A module without check mode support answers for itself.
+    const [noTheirs, noMine] = [await ansible(dir, 'no-check.yml', a, ['--check']), await ours(dir, 'no-check.yml', b, ['--check'])];
+    expect(recapLine(noMine.stdout, 'localhost')).toBe(recapLine(noTheirs.stdout, 'localhost'));
+    expect(hostLines(noMine.stdout)).toEqual(hostLines(noTheirs.stdout));
+    expect(noMine.stdout).toContain('"msg": "remote module (no_check) does not support check mode"');
   }, 120_000);
 
   test("a bad argument fails with the module's own message, as under ansible-playbook", async () => {

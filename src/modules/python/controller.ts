@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pyJsonDumps } from '../../python/serialize.js';
 import { PAYLOAD_SCRIPT } from '../python-script.js';
 
 export interface ControllerAnsible {
@@ -149,7 +150,8 @@ export interface Payload {
 /** Builds the payload with ansible-core (build_payload.py), in the playbook's directory so its ansible.cfg applies. */
 export async function buildPayload(ansible: ControllerAnsible, request: PayloadRequest, cwd: string): Promise<Payload> {
   const command = [ansible.python, PAYLOAD_SCRIPT];
-  const r = await run(ansible.python, [PAYLOAD_SCRIPT], JSON.stringify(request), cwd);
+  // Python's json.dumps keeps a float a float (3.0), as the module's argument types expect.
+  const r = await run(ansible.python, [PAYLOAD_SCRIPT], pyJsonDumps(request), cwd);
   let data: { error?: string; style?: Payload['style']; shebang?: string | null; payload?: string; args?: Record<string, unknown> };
   try {
     data = JSON.parse(r.stdout) as typeof data;

@@ -47,8 +47,27 @@ export function pythonModule(found: FoundModule, options: PythonModuleOptions): 
   };
 }
 
-/** Payloads already built this run, by everything that goes into one. */
+/**
+ * Payloads already built, by everything that goes into one: the hosts of a task share one build.
+ * A payload is a few hundred kB (the module_utils travel with it), so only the latest are kept.
+ */
 const payloads = new Map<string, Promise<Payload>>();
+const KEPT_PAYLOADS = 16;
+
+function cachedPayload(key: string, build: () => Promise<Payload>): Promise<Payload> {
+  let built = payloads.get(key);
+  if (built) {
+    // Most recently used last, so the oldest goes first.
+    payloads.delete(key);
+  } else {
+    built = build();
+    // A failed build is not kept: the next task tries again.
+    built.catch(() => payloads.delete(key));
+  }
+  payloads.set(key, built);
+  while (payloads.size > KEPT_PAYLOADS) payloads.delete(payloads.keys().next().value!);
+  return built;
+}
 
 /** The host's ansible_python_interpreter (the delegate's under delegate_to); `auto*` and unset mean the default. */
 function interpreterOf(ctx: ModuleContext): string {
@@ -75,15 +94,7 @@ async function runPythonModule(found: FoundModule, args: Record<string, unknown>
     interpreter,
     collections_paths: [...options.collectionsPaths],
   };
-  const key = pyJsonDumps(request, { sortKeys: true });
-  let built = payloads.get(key);
-  if (!built) {
-    built = buildPayload(ansible, request, options.cwd);
-    payloads.set(key, built);
-    // A failed build is not kept: the next task tries again.
-    built.catch(() => payloads.delete(key));
-  }
-  const payload = await built;
+  const payload = await cachedPayload(pyJsonDumps(request, { sortKeys: true }), () => buildPayload(ansible, request, options.cwd));
   const how = payload.style === 'new' ? `python module ${found.name} from ${found.file}` : `module ${found.name} from ${found.file}`;
   const runs = payload.style === 'new' ? `${interpreter} on the host` : `${payload.style} style, an args file on the host`;
   ctx.verbose?.(`<${ctx.target}> ${how} (ansible-core ${ansible.version} at ${ansible.location}; ${runs})`);

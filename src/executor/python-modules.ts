@@ -18,6 +18,8 @@ export class PythonModules {
   /** The roles' folders, in the order they were first seen (Ansible adds a role's library/ when it loads the role). */
   private readonly roles: string[] = [];
   private readonly byFile = new Map<string, Module>();
+  /** The file each Module runs: two names of one file (my_mod, ansible.legacy.my_mod) are one module for module_defaults. */
+  private readonly fileOf = new WeakMap<Module, string>();
   private readonly collectionsPaths: string[];
   private readonly collectionRoots: string[];
 
@@ -44,6 +46,12 @@ export class PythonModules {
     };
   }
 
+  /** Whether two modules found here run the same file. */
+  sameFile(a: Module, b: Module): boolean {
+    const file = this.fileOf.get(a);
+    return file !== undefined && file === this.fileOf.get(b);
+  }
+
   /** The module a task names, when a file provides it; one Module per file for the run. */
   find(name: string, role: RoleInstance | undefined): Module | undefined {
     const found = findModuleFile(name, this.searchPath(role));
@@ -53,6 +61,7 @@ export class PythonModules {
     if (!module) {
       module = pythonModule(found, { collectionsPaths: this.collectionsPaths, cwd: this.playbookDirs[0] ?? process.cwd() });
       this.byFile.set(key, module);
+      this.fileOf.set(module, found.file);
     }
     return module;
   }

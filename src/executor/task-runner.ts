@@ -193,8 +193,13 @@ export class TaskRunner {
   /** The task's arguments over its module_defaults (for service, also those of the service manager it drives, as Ansible's action does). */
   private argsWithDefaults(pc: PlayContext, task: Task, module: Module, bound: BoundTemplar): Record<string, unknown> {
     if (!hasModuleDefaults(task, pc)) return task.args;
-    const modules = this.runContext.modules;
-    let args = { ...moduleDefaultsFor(task, pc, module, (name) => modules.get(name)), ...task.args };
+    const { modules, pythonModules } = this.runContext;
+    // A module_defaults key names the task's module when it resolves to it (a Python module: to its file).
+    const resolve = (name: string): Module | undefined => {
+      const m = modules.get(name) ?? pythonModules?.find(name, task.role);
+      return m !== undefined && m !== module && pythonModules?.sameFile(m, module) ? module : m;
+    };
+    let args = { ...moduleDefaultsFor(task, pc, module, resolve), ...task.args };
     if (module === modules.get('service')) {
       const use = pyStr(bound.templateValue(args['use'] ?? 'auto'));
       const backend = use === 'auto' ? pyStr(bound.templateValue("{{ ansible_facts['service_mgr'] | default('') }}")) : use;

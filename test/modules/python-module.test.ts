@@ -131,6 +131,15 @@ beforeAll(() => {
     'collections/ansible_collections/acme/tools/plugins/modules/new_name.py': NEW_NAME,
     'collections/ansible_collections/acme/tools/meta/runtime.yml': 'plugin_routing:\n  modules:\n    old_name:\n      redirect: acme.tools.new_name\n',
     'other.yml': OTHER_STYLES,
+    'defaults.yml': `- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    my_mod: { content: "from the defaults\\n" }
+    community.general.ini_file: { section: main }
+  tasks:
+    - ansible.legacy.my_mod: { path: "{{ out }}/mine.txt" }
+    - community.general.ini_file: { path: "{{ out }}/conf.ini", option: color, value: red }
+`,
     'library/no_check.py': NO_CHECK,
     'no-check.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - no_check:\n      register: r\n    - debug: { msg: "{{ r.msg }}" }\n',
     'roles/r1/library/role_mod.py': NEW_NAME,
@@ -226,6 +235,17 @@ describe('a module playbook does not carry', () => {
       'ok: [localhost] => {"changed": false, "said": "hello from new_name"}',
     ]);
     expect(verbose.stdout).toContain(`<localhost> module old_style from ${path.join(dir, 'library', 'old_style')} (`);
+  }, 120_000);
+
+  test('module_defaults apply to it, under any of its names', async () => {
+    const [a, b] = [outDir(dir, 'defaults-ansible'), outDir(dir, 'defaults-ours')];
+    const theirs = await ansible(dir, 'defaults.yml', a);
+    const mine = await ours(dir, 'defaults.yml', b);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
+    for (const file of ['mine.txt', 'conf.ini']) expect(readFileSync(path.join(b, file), 'utf8')).toBe(readFileSync(path.join(a, file), 'utf8'));
+    expect(readFileSync(path.join(b, 'mine.txt'), 'utf8')).toBe('from the defaults\n');
+    expect(readFileSync(path.join(b, 'conf.ini'), 'utf8')).toBe('\n[main]\ncolor = red\n');
   }, 120_000);
 
   test('-v says which path ran: the module file and the controller ansible-core', async () => {

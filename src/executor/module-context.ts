@@ -13,7 +13,7 @@ import type { BoundTemplar } from '../template/index.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import type { RunContext } from './context.js';
 import { inherited } from './keywords.js';
-import { resolveModule } from './python-modules.js';
+import { moduleOfTask } from './python-modules.js';
 import { type PlayContext, taskSearchPath } from './vars.js';
 
 /** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
@@ -34,7 +34,7 @@ export interface ModuleCall {
 
 export async function moduleContext(runContext: RunContext, call: ModuleCall): Promise<ModuleContext> {
   const { pc, task, host, target, bound, checkMode, diffMode } = call;
-  const module = resolveModule(runContext.modules, runContext.pythonModules, task.action, task.role);
+  const module = moduleOfTask(runContext.modules, runContext.pythonModules, task, pc);
   const connectionVars = connectionVariables(runContext, call);
   const conn = module?.controllerOnly ? undefined : await runContext.connections.get(target, connectionVars);
   const env = environment(pc, task, bound);

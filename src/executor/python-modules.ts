@@ -9,10 +9,11 @@ import path from 'node:path';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import type { ModuleRegistry } from '../modules/index.js';
 import { ansiblePythonCandidates } from '../modules/python/controller.js';
-import { type ModuleSearchPath, findModuleFile, sitePackages } from '../modules/python/find.js';
+import { type FoundModule, type ModuleSearchPath, findModuleFile, sitePackages } from '../modules/python/find.js';
 import { pythonModule } from '../modules/python/module.js';
 import type { Module } from '../modules/types.js';
-import type { RoleInstance } from '../playbook/model.js';
+import { type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
+import type { PlayContext } from './vars.js';
 
 export class PythonModules {
   /** The roles' folders, in the order they were first seen (Ansible adds a role's library/ when it loads the role). */
@@ -53,8 +54,19 @@ export class PythonModules {
   }
 
   /** The module a task names, when a file provides it; one Module per file for the run. */
-  find(name: string, role: RoleInstance | undefined): Module | undefined {
-    const found = findModuleFile(name, this.searchPath(role));
+  find(name: string, role: RoleInstance | undefined, collections: readonly string[] = []): Module | undefined {
+    const search = this.searchPath(role);
+    // A short name not in a library/ folder: in each collection of the task's `collections:` list, as ns.coll.name.
+    const inList = (): FoundModule | undefined => {
+      if (!/^\w+$/.test(name)) return undefined;
+      for (const c of collections.filter((x) => !/^ansible\.(builtin|legacy)$/.test(x))) {
+        const f = findModuleFile(`${c}.${name}`, search);
+        // The module knows itself by the name the task wrote (its messages say "(ini_file) module").
+        if (f) return { ...f, name };
+      }
+      return undefined;
+    };
+    const found = findModuleFile(name, search) ?? inList();
     if (!found) return undefined;
     const key = `${found.name}\0${found.file}`;
     let module = this.byFile.get(key);
@@ -68,6 +80,11 @@ export class PythonModules {
 }
 
 /** The module a task runs: the native one of that name, else a module file found on the controller. */
-export function resolveModule(modules: ModuleRegistry, python: PythonModules | undefined, name: string, role: RoleInstance | undefined): Module | undefined {
-  return modules.get(name) ?? python?.find(name, role);
+export function resolveModule(modules: ModuleRegistry, python: PythonModules | undefined, name: string, role: RoleInstance | undefined, collections: readonly string[] = []): Module | undefined {
+  return modules.get(name) ?? python?.find(name, role, collections);
+}
+
+/** The module a task runs on a host of the play: native first, then a file, short names also in the `collections:` in scope. */
+export function moduleOfTask(modules: ModuleRegistry, python: PythonModules | undefined, task: Task, pc: PlayContext): Module | undefined {
+  return resolveModule(modules, python, task.action, task.role, collectionsInScope(task.keywords['collections'], task.parent, task.role, pc.play.keywords['collections']));
 }

@@ -143,7 +143,7 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
   const pythonModules = new PythonModules([...new Set(files.map((f) => path.dirname(path.resolve(cwd, f))))], config);
   const loader = new PlaybookLoader({
     // A file on the controller counts (library/, a collection): looked up on disk, nothing run.
-    isModule: (name, role) => resolveModule(modules, pythonModules, name, role) !== undefined,
+    isModule: (name, role, collections) => resolveModule(modules, pythonModules, name, role, collections) !== undefined,
     moduleNames: () => modules.names(),
     rolesPath: config.rolesPath,
     bundledRoles: PACKAGE_ROLES,

@@ -17,7 +17,7 @@ import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { moduleContext } from './module-context.js';
-import { resolveModule } from './python-modules.js';
+import { moduleOfTask } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
@@ -235,7 +235,7 @@ export class TaskRunner {
   private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
     const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;
-    const module = resolveModule(this.runContext.modules, this.runContext.pythonModules, task.action, task.role);
+    const module = moduleOfTask(this.runContext.modules, this.runContext.pythonModules, task, pc);
     if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;

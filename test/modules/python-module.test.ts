@@ -141,6 +141,15 @@ beforeAll(() => {
     - community.general.ini_file: { path: "{{ out }}/conf.ini", option: color, value: red }
 `,
     'library/no_check.py': NO_CHECK,
+    'collections-keyword.yml': `- hosts: localhost
+  gather_facts: false
+  collections: [acme.tools, community.general]
+  tasks:
+    - ini_file: { path: "{{ out }}/conf.ini", section: main, option: color, value: green }
+    - new_name: { greeting: short }
+    - ini_file: { path: "{{ out }}/conf.ini", bogus: 1 }
+      ignore_errors: true
+`,
     'no-check.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - no_check:\n      register: r\n    - debug: { msg: "{{ r.msg }}" }\n',
     'roles/r1/library/role_mod.py': NEW_NAME,
     'roles/r1/tasks/main.yml': '- role_mod: { greeting: from-role }\n',
@@ -246,6 +255,24 @@ describe('a module playbook does not carry', () => {
     for (const file of ['mine.txt', 'conf.ini']) expect(readFileSync(path.join(b, file), 'utf8')).toBe(readFileSync(path.join(a, file), 'utf8'));
     expect(readFileSync(path.join(b, 'mine.txt'), 'utf8')).toBe('from the defaults\n');
     expect(readFileSync(path.join(b, 'conf.ini'), 'utf8')).toBe('\n[main]\ncolor = red\n');
+  }, 120_000);
+
+  test("short names in the play's collections: list", async () => {
+    const [a, b] = [outDir(dir, 'coll-ansible'), outDir(dir, 'coll-ours')];
+    const theirs = await ansible(dir, 'collections-keyword.yml', a, ['-v']);
+    const mine = await ours(dir, 'collections-keyword.yml', b, ['-v']);
+    expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(recapLine(mine.stdout, 'localhost')).toBe(recapLine(theirs.stdout, 'localhost'));
+    expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout).map((l) => l.replaceAll(a, b)));
+    expect(readFileSync(path.join(b, 'conf.ini'), 'utf8')).toBe('\n[main]\ncolor = green\n');
+    expect(mine.stdout).toContain('TASK [ini_file]');
+    // Outside the play (a role's tasks do not get its list), the short name is unknown.
+    const bare = await cli(['validate', 'collections-keyword.yml'], dir, PYTHON_ENV());
+    expect(bare.code, bare.stdout + bare.stderr).toBe(0);
+    writeFileSync(path.join(dir, 'no-collections.yml'), readFileSync(path.join(dir, 'collections-keyword.yml'), 'utf8').replace('  collections: [acme.tools, community.general]\n', ''));
+    const refused = await cli(['validate', 'no-collections.yml'], dir, PYTHON_ENV());
+    expect(refused.stdout + refused.stderr).toContain("couldn't resolve module/action 'ini_file'");
   }, 120_000);
 
   test('-v says which path ran: the module file and the controller ansible-core', async () => {

@@ -31,7 +31,7 @@ export class PythonModules {
   ) {
     this.collectionsPaths = [...playbookDirs.map((d) => path.join(d, 'collections')), ...config.collectionsPaths];
     // The `ansible` package installs its collections beside ansible-core; found on disk, no Python run.
-    const site = ansiblePythonCandidates(env).filter((p) => path.isAbsolute(p)).flatMap(sitePackages);
+    const site = ansiblePythonCandidates(env).filter((p) => path.isAbsolute(p)).flatMap((p) => sitePackages(p));
     this.collectionRoots = [...new Set([...this.collectionsPaths, ...site])];
   }
 

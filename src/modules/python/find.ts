@@ -6,6 +6,7 @@
  * is read: the up-front check uses it and must not start Python.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isDict } from '../../python/values.js';
 import { parsePyYaml } from '../../yaml/pyyaml.js';
@@ -114,12 +115,14 @@ function isFile(p: string): boolean {
  * The site-packages (or dist-packages) folders of a Python installation, found from the
  * interpreter's path without running it: `<prefix>/bin/python` has `<prefix>/lib/python3.X/site-packages`
  * (a venv, pyenv, /usr/local), Debian's /usr/bin/python3 has /usr/lib/python3/dist-packages. The
- * `ansible` package installs its collections (community.general, ...) there.
+ * `ansible` package installs its collections (community.general, ...) there. Duplicates (two
+ * Pythons of one prefix) are left to the caller.
  */
-export function sitePackages(python: string): string[] {
+export function sitePackages(python: string, home = os.homedir()): string[] {
   const prefix = path.dirname(path.dirname(python));
   const out: string[] = [];
-  for (const lib of [path.join(prefix, 'lib'), path.join(prefix, 'local', 'lib')]) {
+  // `pip install --user ansible` puts it under ~/.local, whichever Python runs it.
+  for (const lib of [path.join(prefix, 'lib'), path.join(prefix, 'local', 'lib'), path.join(home, '.local', 'lib')]) {
     let names: string[];
     try {
       names = readdirSync(lib);

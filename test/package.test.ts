@@ -52,3 +52,15 @@ test('runPlaybook from the built package runs a playbook and reports stats', asy
   expect(JSON.parse(out)).toEqual({ exitCode: 0, stats: { gpu01: { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } } });
   expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('ray gpu01\n');
 });
+
+test('the script that builds Python modules with ansible-core ships in the package, where the build looks for it', async () => {
+  const { existsSync } = await import('node:fs');
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
+  expect(packed[0]!.files.map((f) => f.path)).toContain('src/modules/python/build_payload.py');
+  const out = runAsUser(`
+    import { PAYLOAD_SCRIPT } from './dist/modules/python-script.js';
+    console.log(PAYLOAD_SCRIPT);
+  `).trim();
+  expect(out).toBe(path.join(root, 'src', 'modules', 'python', 'build_payload.py'));
+  expect(existsSync(out)).toBe(true);
+});

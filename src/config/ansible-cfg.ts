@@ -11,6 +11,10 @@ export interface AnsibleConfig {
   file: string | undefined;
   inventory: string[];
   rolesPath: string[];
+  /** Where modules are looked for after the playbook's and roles' library/ (ANSIBLE_LIBRARY, [defaults] library). */
+  library: string[];
+  /** Where collections are installed (ANSIBLE_COLLECTIONS_PATH, [defaults] collections_path), Ansible's defaults when unset. */
+  collectionsPaths: string[];
   forks: number;
   hostKeyChecking: boolean;
   remoteUser: string | undefined;
@@ -76,6 +80,12 @@ export function loadAnsibleConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
     file,
     inventory: list(inventory, /,/).map((p) => (p.includes(',') ? p : expandPath(p, base))),
     rolesPath: list(get('roles_path', 'ANSIBLE_ROLES_PATH'), /:/).map((p) => expandPath(p, base)),
+    library: list(get('library', 'ANSIBLE_LIBRARY'), /:/).map((p) => expandPath(p, base)),
+    // ansible-core 2.19 still reads the plural spellings it deprecated.
+    collectionsPaths: list(
+      get('collections_path', 'ANSIBLE_COLLECTIONS_PATH') ?? get('collections_paths', 'ANSIBLE_COLLECTIONS_PATHS') ?? '~/.ansible/collections:/usr/share/ansible/collections',
+      /:/,
+    ).map((p) => expandPath(p, base)),
     forks: Number(get('forks', 'ANSIBLE_FORKS') ?? 5) || 5,
     hostKeyChecking: toBool(get('host_key_checking', 'ANSIBLE_HOST_KEY_CHECKING'), true),
     remoteUser: get('remote_user', 'ANSIBLE_REMOTE_USER'),

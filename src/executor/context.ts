@@ -5,6 +5,7 @@ import type { PlaybookLoader } from '../playbook/loader.js';
 import type { RunEvent } from '../output/events.js';
 import type { Templar } from '../template/index.js';
 import type { ConnectionPool } from './connection-pool.js';
+import type { PythonModules } from './python-modules.js';
 import type { VariableManager } from './vars.js';
 
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunContext {
   vm: VariableManager;
   templar: Templar;
   modules: ModuleRegistry;
+  /** Modules found as files on the controller (library/, collections), after the native ones. */
+  pythonModules?: PythonModules;
   connections: ConnectionPool;
   /** What each host's facts are, read once and kept until a module changes the host. */
   facts: FactCaches;

@@ -13,6 +13,7 @@ import type { BoundTemplar } from '../template/index.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import type { RunContext } from './context.js';
 import { inherited } from './keywords.js';
+import { moduleOfTask } from './python-modules.js';
 import { type PlayContext, taskSearchPath } from './vars.js';
 
 /** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
@@ -27,11 +28,13 @@ export interface ModuleCall {
   diffMode: boolean;
   /** Where a module's progress lines go (the run's reporters). */
   progress?: (message: string) => void;
+  /** Where a module's -v lines go. */
+  verbose?: (message: string) => void;
 }
 
 export async function moduleContext(runContext: RunContext, call: ModuleCall): Promise<ModuleContext> {
   const { pc, task, host, target, bound, checkMode, diffMode } = call;
-  const module = runContext.modules.get(task.action);
+  const module = moduleOfTask(runContext.modules, runContext.pythonModules, task, pc);
   const connectionVars = connectionVariables(runContext, call);
   const conn = module?.controllerOnly ? undefined : await runContext.connections.get(target, connectionVars);
   const env = environment(pc, task, bound);
@@ -43,6 +46,8 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
     target,
     connectionVariable: (name, variable) => definedValue(connectionVariables(runContext, { ...call, target: name })(variable)),
     ...(call.progress ? { progress: call.progress } : {}),
+    ...(call.verbose ? { verbose: call.verbose } : {}),
+    noLog: truthy(bound.templateValue(inherited(task, 'no_log', pc) ?? false)),
     // A controller-only module has no connection open; one that needs it asks connect().
     get conn() {
       if (!conn) throw new Error(`${task.action} runs on the controller: it has no connection to ${target} (ctx.connect() opens one)`);

@@ -22,6 +22,7 @@ import { BUILTIN_CONNECTIONS, type ConnectionFactory } from '../connection/regis
 import { FactCaches } from '../facts/index.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RunContext } from './context.js';
+import { PythonModules, resolveModule } from './python-modules.js';
 import { PlayRunner } from './play-runner.js';
 import { RecapCounters } from './recap.js';
 import { VariableManager } from './vars.js';
@@ -122,6 +123,8 @@ export interface LoadedPlaybooks {
   playbooks: Playbook[];
   /** Deferred findings (see validatePlaybook) when not strict: to report as warnings before the run. */
   warnings: PlaybookError[];
+  /** Where the modules playbook does not carry are found, for the run. */
+  pythonModules: PythonModules;
 }
 
 /** In the order they appear in the files. */
@@ -137,8 +140,10 @@ function byLocation(a: PlaybookError, b: PlaybookError): number {
  * strict, the deferred findings too), returns the rest as warnings.
  */
 export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string, options: { strict?: boolean } = {}): LoadedPlaybooks {
+  const pythonModules = new PythonModules([...new Set(files.map((f) => path.dirname(path.resolve(cwd, f))))], config);
   const loader = new PlaybookLoader({
-    isModule: (name) => modules.get(name) !== undefined,
+    // A file on the controller counts (library/, a collection): looked up on disk, nothing run.
+    isModule: (name, role, collections) => resolveModule(modules, pythonModules, name, role, collections) !== undefined,
     moduleNames: () => modules.names(),
     rolesPath: config.rolesPath,
     bundledRoles: PACKAGE_ROLES,
@@ -155,7 +160,7 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
   });
   errors.sort(byLocation);
   if (errors.length) throw errors.length === 1 ? errors[0]! : new PlaybookErrors(errors);
-  return { loader, playbooks, warnings: warnings.sort(byLocation) };
+  return { loader, playbooks, warnings: warnings.sort(byLocation), pythonModules };
 }
 
 export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlaybookResult> {
@@ -168,7 +173,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const modules = createModuleRegistry(options.modules);
   const extraVars = parseExtraVars(options.extraVars ?? [], cwd);
   // The whole playbook is loaded and checked before any host is touched.
-  const { loader, playbooks, warnings } = loadPlaybooks(options.playbooks, modules, config, cwd, { strict: options.strict ?? false });
+  const { loader, playbooks, warnings, pythonModules } = loadPlaybooks(options.playbooks, modules, config, cwd, { strict: options.strict ?? false });
   // Ansible fails these only when their task runs (a skipped or rescued one passes): said now, failed then.
   for (const w of warnings) emit({ type: 'warning', message: w.message });
   const sources = options.inventory?.length ? options.inventory : config.inventory;
@@ -188,6 +193,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         vm,
         templar,
         modules,
+        pythonModules,
         connections,
         facts,
         loader,

@@ -17,6 +17,7 @@ import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { moduleContext } from './module-context.js';
+import { moduleOfTask } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
@@ -218,8 +219,13 @@ export class TaskRunner {
   private argsWithDefaults(pc: PlayContext, task: Task, module: Module, bound: BoundTemplar): Record<string, unknown> {
     const written = task.argTemplates ? { ...this.argsFromTemplates(task, bound), ...task.args } : task.args;
     if (!hasModuleDefaults(task, pc)) return written;
-    const modules = this.runContext.modules;
-    let args = { ...moduleDefaultsFor(task, pc, module, (name) => modules.get(name)), ...written };
+    const { modules, pythonModules } = this.runContext;
+    // A module_defaults key names the task's module when it resolves to it (a Python module: to its file).
+    const resolve = (name: string): Module | undefined => {
+      const m = modules.get(name) ?? pythonModules?.find(name, task.role);
+      return m !== undefined && m !== module && pythonModules?.sameFile(m, module) ? module : m;
+    };
+    let args = { ...moduleDefaultsFor(task, pc, module, resolve), ...written };
     if (module === modules.get('service')) {
       const use = pyStr(bound.templateValue(args['use'] ?? 'auto'));
       const backend = use === 'auto' ? pyStr(bound.templateValue("{{ ansible_facts['service_mgr'] | default('') }}")) : use;
@@ -266,7 +272,7 @@ export class TaskRunner {
   private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
     const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;
-    const module = this.runContext.modules.get(task.action);
+    const module = moduleOfTask(this.runContext.modules, this.runContext.pythonModules, task, pc);
     if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;
@@ -300,7 +306,8 @@ export class TaskRunner {
     const delegate = this.delegateFor(task, bound);
     const target = delegate ?? host;
     const progress = (message: string): void => this.runContext.emit({ type: 'host_progress', task: taskInfo(task), host, message });
-    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode, progress });
+    const verbose = (message: string): void => this.runContext.emit({ type: 'host_verbose', task: taskInfo(task), host, message, verbosity: 1 });
+    const ctx = await moduleContext(this.runContext, { pc, task, host, target, bound, checkMode, diffMode, progress, verbose });
     const asyncKw = task.keywords['async'];
     const settings = asyncKw === undefined ? undefined : asyncSettings(bound.templateValue(asyncKw), task.keywords['poll'] === undefined ? undefined : bound.templateValue(task.keywords['poll']));
     if (typeof settings === 'string') return { failed: true, changed: false, msg: settings };
@@ -391,7 +398,7 @@ export class TaskRunner {
     if (result['failed'] === undefined && !isLoop) result['failed'] = false;
     const state = this.runContext.vm.state(host);
     const register = task.keywords['register'];
-    if (typeof register === 'string') state.runtimeVars[register] = result;
+    if (typeof register === 'string') state.runtimeVars[register] = registered(result);
     let status: HostTaskResult['status'];
     if (result['unreachable']) status = 'unreachable';
     else if (result['failed']) status = 'failed';
@@ -417,6 +424,13 @@ function failureMessage(e: unknown): string {
 
 /** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
 const NO_TRACEBACK = '(traceback unavailable)';
+
+/** What `register` keeps: the result without a module's `invocation` (Ansible's strategy drops it; the output shows it at -vvv). */
+function registered(result: Record<string, unknown>): Record<string, unknown> {
+  if (!('invocation' in result)) return result;
+  const { invocation: _dropped, ...rest } = result;
+  return rest;
+}
 
 /**
  * How Ansible's retry line names the task (TaskResult.task_name): its name templated with the

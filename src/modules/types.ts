@@ -79,6 +79,10 @@ export interface ModuleContext {
   readonly async?: { seconds: number; poll: number };
   /** Says that a poll found the async job still running (Ansible's "ASYNC POLL" line). */
   asyncPoll?(jid: string): void;
+  /** The task's no_log: a module run on the host is told, so that its own logging hides the values too. */
+  readonly noLog?: boolean;
+  /** A line the output shows from -v on (which way the module ran), as Ansible's display.v lines. */
+  verbose?(message: string): void;
   /** Reports how far a long transfer is (one line of text); the reporter shows it at a bounded rate. */
   progress?(message: string): void;
 }

@@ -57,6 +57,8 @@ export type RunEvent =
   | { type: 'host_async'; task: TaskInfo; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
   /** A long-running module's progress (synchronize's transfer), as the module reports it. */
   | { type: 'host_progress'; task: TaskInfo; host: string; message: string }
+  /** A line for -v and above (`verbosity` is the least that shows it): which way a module ran. */
+  | { type: 'host_verbose'; task: TaskInfo; host: string; message: string; verbosity: number }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats> };

@@ -15,7 +15,7 @@ export interface TextReporterOptions {
   progress?: ProgressOptions;
 }
 
-const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35' } as const;
+const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35', verbose: '34' } as const;
 
 export function banner(text: string, columns = 80): string {
   const stars = Math.max(3, columns - 1 - text.length);
@@ -123,6 +123,10 @@ export class TextReporter implements Reporter {
         this.line(this.c('skipped', `PROGRESS [${e.host}]: ${e.message}`));
         return;
       }
+      case 'host_verbose':
+        // Ansible's display.v() lines, in its verbose colour.
+        if (this.options.verbosity >= e.verbosity) this.line(this.c('verbose', e.message));
+        return;
       case 'host_result':
         this.progressShown.delete(e.host);
         this.hostResult(e);

@@ -16,7 +16,8 @@ import { type NormalizeContext, blockKeywords, normalizeTask } from './task.js';
 import { loadYamlFile, locationOf, locationOfKey } from './yaml.js';
 
 export interface LoadOptions {
-  isModule(name: string): boolean;
+  /** Whether a module has the name, for a task of `role` (a native module, or a file in a library/ folder or collection; short names also in `collections`). */
+  isModule(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
   moduleNames(): string[];
   rolesPath?: readonly string[];
   /** The package's own roles/ directory (searched last). */
@@ -31,6 +32,8 @@ interface LoaderState {
   nextId: number;
   /** import_playbook chain, to refuse loops. */
   stack: string[];
+  /** The `collections:` keyword of the play being read. */
+  playCollections: unknown;
 }
 
 function ctxFor(state: LoaderState, file: string, role: RoleInstance | undefined, parent: Block | undefined, isHandler: boolean): NormalizeContext {
@@ -40,6 +43,7 @@ function ctxFor(state: LoaderState, file: string, role: RoleInstance | undefined
     parent,
     isHandler,
     isModule: state.options.isModule,
+    playCollections: state.playCollections,
     moduleNames: state.options.moduleNames,
     nextId: () => state.nextId++,
     errors: state.errors,
@@ -64,7 +68,7 @@ export class PlaybookLoader {
   private readonly state: LoaderState;
 
   constructor(options: LoadOptions) {
-    this.state = { options, errors: [], nextId: 1, stack: [], importedRoles: [] };
+    this.state = { options, errors: [], nextId: 1, stack: [], importedRoles: [], playCollections: undefined };
   }
 
   loadPlaybook(file: string): Playbook {
@@ -192,6 +196,7 @@ function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, s
     location: where(raw, undefined, file),
   };
   state.importedRoles = play.importedRoles;
+  state.playCollections = keywords['collections'];
   play.preTasks = loadTaskList(raw['pre_tasks'], file, undefined, undefined, false, state, baseDir);
   for (const [i, spec] of toList(raw['roles']).entries()) {
     const role = loadRoleEntry(spec, where(raw['roles'], i, file), baseDir, undefined, state);

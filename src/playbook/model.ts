@@ -128,6 +128,22 @@ export interface Playbook {
 }
 
 /** The blocks around a task or block, outermost first (role entries and imports are blocks too). */
+/**
+ * The `collections:` search list a task's short module names are looked up in: the task's own,
+ * else the nearest block's, else (outside roles: Ansible does not hand a play's list to its roles)
+ * the play's.
+ */
+export function collectionsInScope(own: unknown, parent: Block | undefined, role: RoleInstance | undefined, play: unknown): string[] {
+  const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : undefined);
+  const mine = list(own);
+  if (mine) return mine;
+  for (let b = parent; b; b = b.parent) {
+    const found = list(b.keywords['collections']);
+    if (found) return found;
+  }
+  return role ? [] : (list(play) ?? []);
+}
+
 export function blockChain(node: TaskNode): Block[] {
   const chain: Block[] = [];
   for (let b = node.parent; b; b = b.parent) chain.unshift(b);

@@ -8,7 +8,7 @@ import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from './kv.js';
-import type { Block, RoleInstance, Task } from './model.js';
+import { type Block, type RoleInstance, type Task, collectionsInScope } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
 
 export interface NormalizeContext {
@@ -16,7 +16,10 @@ export interface NormalizeContext {
   role: RoleInstance | undefined;
   parent: Block | undefined;
   isHandler: boolean;
-  isModule(name: string): boolean;
+  /** Whether a module has the name, for a task of `role` (whose library/ may provide it), with the `collections:` list in scope. */
+  isModule(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
+  /** The play's `collections:` keyword (tasks outside roles search it). */
+  playCollections: unknown;
   moduleNames(): string[];
   nextId(): number;
   errors: PlaybookError[];
@@ -33,8 +36,8 @@ const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);
  * What a task may name: a module, one of the engine's own actions (by any of its names), or one of
  * ansible.builtin's modules that playbook does not carry (such a task fails if it runs).
  */
-function isAction(ctx: NormalizeContext, name: string): boolean {
-  return ctx.isModule(name) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || isAnsibleBuiltinModule(name);
+function isAction(ctx: NormalizeContext, name: string, collections: readonly string[]): boolean {
+  return ctx.isModule(name, ctx.role, collections) || ENGINE_ACTION_NAMES.has(shortModuleName(name)) || isAnsibleBuiltinModule(name);
 }
 
 /** The names "Did you mean ...?" chooses from: the modules', then the engine's actions. */
@@ -108,9 +111,10 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     candidates.push(key);
   }
   const location = at(ctx, raw);
+  const collections = collectionsInScope(raw['collections'], ctx.parent, ctx.role, ctx.playCollections);
   if (action === undefined) {
-    const modules = candidates.filter((c) => isAction(ctx, c));
-    const unknown = candidates.filter((c) => !isAction(ctx, c));
+    const modules = candidates.filter((c) => isAction(ctx, c, collections));
+    const unknown = candidates.filter((c) => !isAction(ctx, c, collections));
     if (modules.length > 1) {
       ctx.errors.push(new PlaybookError(`conflicting action statements: ${modules.join(', ')}`, location));
       return undefined;
@@ -141,7 +145,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
       ctx.errors.push(new PlaybookError('no module/action detected in task.', location));
       return undefined;
     }
-  } else if (!action.includes('{{') && !isAction(ctx, action)) {
+  } else if (!action.includes('{{') && !isAction(ctx, action, collections)) {
     const hint = suggest(shortModuleName(action), actionNames(ctx));
     ctx.errors.push(new PlaybookError(`couldn't resolve module/action '${action}'.${hint ? ` Did you mean '${hint}'?` : ''}`, location));
     return undefined;

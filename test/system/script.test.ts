@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModuleLab, startModuleLab } from '../support/module-lab.js';
+import { ansiblePython } from '../support/ansible.js';
+import { MY_MOD, WHO_AM_I } from '../support/python-module.js';
 
 let lab: ModuleLab;
 
@@ -18,6 +20,10 @@ beforeAll(async () => {
   writeFileSync(path.join(files, 'make.sh'), '#!/bin/sh\nset -e\nmkdir -p "$1"\nprintf "%s\\n" "$2" > "$1/marker"\nid -un > "$1/user"\npwd > "$1/cwd"\necho "made $1"\n');
   writeFileSync(path.join(files, 'fail.sh'), '#!/bin/sh\necho "about to fail"\necho "bad thing" >&2\nexit 4\n');
   writeFileSync(path.join(files, 'info.py'), 'import sys\nprint("argv", sys.argv[1:])\n');
+  // The playbooks are written in lab.work: its library/ is the playbook's.
+  mkdirSync(path.join(lab.work, 'library'), { recursive: true });
+  writeFileSync(path.join(lab.work, 'library', 'my_mod.py'), MY_MOD);
+  writeFileSync(path.join(lab.work, 'library', 'who_am_i.py'), WHO_AM_I);
 }, 600_000);
 
 afterAll(async () => {
@@ -95,5 +101,49 @@ describe('script', () => {
     const pick = (v: Record<string, any>): unknown => ({ changed: v['changed'], failed: v['failed'] ?? false, skipped: v['skipped'], msg: v['msg'], rc: v['rc'], stdout: text(v['stdout']).replace(/\n?bad thing/, '') });
     for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
     expect(await sh('node2', 'cat /srv/sp/marker')).toBe(await sh('node1', 'cat /srv/sp/marker'));
+  }, 300_000);
+});
+
+// Shares this file's lab (CI time): modules playbook does not carry, run through the controller's
+// ansible-core and the node's /usr/bin/python3 over SSH (test/modules/python-module.test.ts runs them locally).
+describe('a module written in Python (library/, community.general)', () => {
+  const tasks = `    - file: { path: /srv/pm, state: directory }
+    - my_mod: { path: /srv/pm/mine.txt, content: "hello\\n" }
+      register: mine
+    - community.general.ini_file: { path: /srv/pm/conf.ini, section: main, option: color, value: blue, mode: "0640" }
+      register: ini
+    - my_mod: { path: /srv/pm/mine.txt, bogus: 1 }
+      register: bad
+      ignore_errors: true
+    - who_am_i: { variable: PROBE }
+      environment: { PROBE: from-the-task }
+      register: who
+`;
+  const keys = ['mine', 'ini', 'bad', 'who'];
+  const env = (): Record<string, string> => ({ PLAYBOOK_ANSIBLE_PYTHON: ansiblePython() });
+  const pick = (v: Record<string, any>): unknown => ({ changed: v['changed'], failed: v['failed'], msg: v['msg'], path: v['path'], mode: v['mode'], owner: v['owner'], user: v['user'], value: v['value'] });
+
+  it('gives what ansible-playbook gives: check mode, first run, re-run, a bad argument, become and environment', async () => {
+    await Promise.all(['node1', 'node2'].map((n) => lab.sh(n, 'rm -rf /srv/pm')));
+    const checked = await lab.play(tasks, { hosts: 'node2', args: ['--check'], dump: keys, env: env() });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.registered('node2')['mine']).toMatchObject({ changed: true, msg: 'written' });
+    expect((await lab.sh('node2', 'test -e /srv/pm')).rc).not.toBe(0);
+    for (const round of [1, 2]) {
+      const [ours, theirs] = await Promise.all([
+        lab.play(tasks, { hosts: 'node2', dump: keys, env: env() }),
+        lab.play(tasks, { hosts: 'node1', dump: keys, engine: 'ansible' }),
+      ]);
+      expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+      expect(ours.code, ours.stdout + ours.stderr).toBe(0);
+      expect(ours.recap('node2')).toEqual(theirs.recap('node1'));
+      expect(ours.recap('node2')).toMatchObject(round === 1 ? { changed: 3, ignored: 1 } : { changed: 0, ignored: 1 });
+      for (const k of keys) expect(pick(ours.registered('node2')[k]), k).toEqual(pick(theirs.registered('node1')[k]));
+      expect(ours.registered('node2')['who']).toMatchObject({ user: 'root', value: 'from-the-task' });
+      expect(ours.registered('node2')['bad']['msg']).toBe('Unsupported parameters for (my_mod) module: bogus. Supported parameters include: content, path.');
+    }
+    const files = 'cat /srv/pm/mine.txt /srv/pm/conf.ini; stat -c %a /srv/pm/conf.ini';
+    expect(await sh('node2', files)).toBe(await sh('node1', files));
+    expect(await sh('node2', files)).toBe('hello\n\n[main]\ncolor = blue\n640\n');
   }, 300_000);
 });

@@ -1,0 +1,9 @@
+/**
+ * Where build_payload.py is. This file sits two folders below the package root, as every built
+ * module and the one-file CLI bundle do (src/modules, dist/modules, dist/bundle), so the path is
+ * right from the sources, the build and the bundle alike; the script ships in the package's files.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PAYLOAD_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'modules', 'python', 'build_payload.py');

@@ -1,0 +1,168 @@
+/**
+ * The controller's ansible-core: which Python has `ansible` importable, and building a module's
+ * payload with it (build_payload.py). playbook carries no Python of its own; a module it does not
+ * carry runs only where the user has ansible-core, as under ansible-playbook.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pyJsonDumps } from '../../python/serialize.js';
+import { PAYLOAD_SCRIPT } from '../python-script.js';
+
+export interface ControllerAnsible {
+  /** The Python that imports ansible. */
+  readonly python: string;
+  /** ansible-core's version (2.19.14). */
+  readonly version: string;
+  /** The `ansible` package's folder. */
+  readonly location: string;
+}
+
+/** A command that ran on the controller: what it was, its exit code and output, for messages. */
+export class ControllerCommandError extends Error {
+  override name = 'ControllerCommandError';
+  constructor(
+    message: string,
+    readonly command: readonly string[],
+    readonly rc: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+function onPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env['PATH'] ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, program);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The interpreter on the `#!` line of a script (ansible-playbook's names the Python it was installed with). */
+function shebangInterpreter(file: string): string | undefined {
+  try {
+    const first = readFileSync(file, 'utf8').slice(0, 512).split('\n', 1)[0] ?? '';
+    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+    if (!m) return undefined;
+    // `#!/usr/bin/env python3`: the program env runs.
+    return path.basename(m[1]!) === 'env' && m[2] ? onPath(m[2], process.env) : m[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Pythons that may have ansible-core, in the order they are tried: PLAYBOOK_ANSIBLE_PYTHON
+ * alone when set; else the one ansible-playbook on PATH runs with, then python3. Found without
+ * running anything (the up-front check looks for collections in their site-packages).
+ */
+export function ansiblePythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const chosen = env['PLAYBOOK_ANSIBLE_PYTHON'];
+  if (chosen) return [chosen];
+  const out: string[] = [];
+  const playbook = onPath('ansible-playbook', env);
+  const fromShebang = playbook ? shebangInterpreter(playbook) : undefined;
+  if (fromShebang) out.push(fromShebang);
+  const python3 = onPath('python3', env);
+  if (python3 && !out.includes(python3)) out.push(python3);
+  return out;
+}
+
+const PROBE = 'import json, ansible, ansible.release; print(json.dumps({"version": ansible.release.__version__, "location": ansible.__path__[0]}))';
+
+interface Ran {
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], input: string, cwd: string | undefined): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => resolve({ rc: null, stdout: '', stderr: e.message }));
+    child.on('close', (rc) => resolve({ rc, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+const probes = new Map<string, Promise<ControllerAnsible | undefined>>();
+
+function probe(python: string): Promise<ControllerAnsible | undefined> {
+  let p = probes.get(python);
+  if (!p) {
+    p = run(python, ['-c', PROBE], '', undefined).then((r) => {
+      if (r.rc !== 0) return undefined;
+      try {
+        const data = JSON.parse(r.stdout.trim()) as { version: string; location: string };
+        return { python, version: data.version, location: data.location };
+      } catch {
+        return undefined;
+      }
+    });
+    probes.set(python, p);
+  }
+  return p;
+}
+
+/** The first candidate Python that imports ansible (each is asked once per run); undefined when none does. */
+export async function controllerAnsible(env: NodeJS.ProcessEnv = process.env): Promise<ControllerAnsible | undefined> {
+  for (const python of ansiblePythonCandidates(env)) {
+    const found = await probe(python);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export interface PayloadRequest {
+  module_name: string;
+  module_path: string;
+  module_args: Record<string, unknown>;
+  internal: {
+    check_mode: boolean;
+    no_log: boolean;
+    diff: boolean;
+    verbosity: number;
+    shell_executable: string;
+    remote_tmp: string;
+  };
+  interpreter: string;
+  collections_paths: string[];
+}
+
+export interface Payload {
+  /** module_common's module_style: new (AnsiballZ), old (k=v args file), non_native_want_json, binary. */
+  style: 'new' | 'old' | 'non_native_want_json' | 'binary';
+  shebang: string | null;
+  /** The module as it is sent: the AnsiballZ wrapper for a new-style module, else the file (shebang fixed). */
+  payload: Buffer;
+  /** The arguments with the _ansible_* ones, as an args file carries them. */
+  args: Record<string, unknown>;
+}
+
+/** Builds the payload with ansible-core (build_payload.py), in the playbook's directory so its ansible.cfg applies. */
+export async function buildPayload(ansible: ControllerAnsible, request: PayloadRequest, cwd: string): Promise<Payload> {
+  const command = [ansible.python, PAYLOAD_SCRIPT];
+  // Python's json.dumps keeps a float a float (3.0), as the module's argument types expect.
+  const r = await run(ansible.python, [PAYLOAD_SCRIPT], pyJsonDumps(request), cwd);
+  let data: { error?: string; style?: Payload['style']; shebang?: string | null; payload?: string; args?: Record<string, unknown> };
+  try {
+    data = JSON.parse(r.stdout) as typeof data;
+  } catch {
+    throw new ControllerCommandError(
+      `building the payload of module ${request.module_name} with ansible-core failed (${command.join(' ')}: exit ${String(r.rc)}): ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join('\n')}`,
+      command, r.rc, r.stdout, r.stderr,
+    );
+  }
+  if (data.error !== undefined || data.style === undefined || data.payload === undefined) {
+    throw new ControllerCommandError(`ansible-core could not build module ${request.module_name} (${request.module_path}): ${data.error ?? 'no payload'}`, command, r.rc, r.stdout, r.stderr);
+  }
+  return { style: data.style, shebang: data.shebang ?? null, payload: Buffer.from(data.payload, 'base64'), args: data.args ?? {} };
+}

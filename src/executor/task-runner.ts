@@ -142,7 +142,7 @@ export class TaskRunner {
           Object.assign(this.runContext.vm.state(host).runtimeVars, finished['ansible_facts']);
         }
         itemResult = finished;
-        status = finished['failed'] ? 'failed' : finished['changed'] ? 'changed' : 'ok';
+        status = isFailed(finished) ? 'failed' : finished['changed'] ? 'changed' : 'ok';
       }
       itemResult[loopVar] = item;
       itemResult['ansible_loop_var'] = loopVar;
@@ -401,7 +401,7 @@ export class TaskRunner {
     if (typeof register === 'string') state.runtimeVars[register] = registered(result);
     let status: HostTaskResult['status'];
     if (result['unreachable']) status = 'unreachable';
-    else if (result['failed']) status = 'failed';
+    else if (isFailed(result, isLoop)) status = 'failed';
     else if (result['skipped']) status = 'skipped';
     else status = result['changed'] ? 'changed' : 'ok';
     const ignoreKw = inherited(task, status === 'unreachable' ? 'ignore_unreachable' : 'ignore_errors', pc);
@@ -415,6 +415,17 @@ export class TaskRunner {
     }
     return { status, result, ignored };
   }
+}
+
+/**
+ * Whether the strategy counts a result as failed (TaskResult.is_failed): a failed_when_result, in
+ * the result or any loop item's, decides over `failed` (a retried task out of attempts is marked
+ * failed, yet a failed_when that held it not failed wins).
+ */
+function isFailed(result: Record<string, unknown>, isLoop = false): boolean {
+  const items = isLoop && Array.isArray(result['results']) ? result['results'].filter(isDict) : [];
+  const key = 'failed_when_result' in result || items.some((r) => 'failed_when_result' in r) ? 'failed_when_result' : 'failed';
+  return key in result ? Boolean(result[key]) : items.some((r) => Boolean(r[key]));
 }
 
 /** What a failed result says of an error thrown while the task ran. */

@@ -49,7 +49,7 @@ const LOOPED = `- hosts: localhost
     - debug: { msg: "{{ each.results | map(attribute='msg') | list }} {{ quiet.changed }} {{ quiet.invocation is defined }} {{ who.value }}" }
 `;
 
-/** A WANT_JSON module (JSON args file), an old-style shell module (k=v args file), a collection module reached through a redirect. */
+/** A WANT_JSON module (JSON args file), an old-style shell module (k=v args file, found as library/old_style.sh), a collection module reached through a redirect. */
 const OTHER_STYLES = `- hosts: localhost
   gather_facts: false
   tasks:
@@ -127,7 +127,7 @@ let dir: string;
 beforeAll(() => {
   dir = project({ 'inventory.ini': INVENTORY, 'library/my_mod.py': MY_MOD, 'library/who_am_i.py': WHO_AM_I,
     'library/want_json.py': WANT_JSON,
-    'library/old_style': OLD_STYLE,
+    'library/old_style.sh': OLD_STYLE,
     'collections/ansible_collections/acme/tools/plugins/modules/new_name.py': NEW_NAME,
     'collections/ansible_collections/acme/tools/meta/runtime.yml': 'plugin_routing:\n  modules:\n    old_name:\n      redirect: acme.tools.new_name\n',
     'other.yml': OTHER_STYLES,
@@ -243,7 +243,7 @@ describe('a module playbook does not carry', () => {
       'ok: [localhost] => {"changed": false, "said": "hi from new_name"}',
       'ok: [localhost] => {"changed": false, "said": "hello from new_name"}',
     ]);
-    expect(verbose.stdout).toContain(`<localhost> module old_style from ${path.join(dir, 'library', 'old_style')} (`);
+    expect(verbose.stdout).toContain(`<localhost> module old_style from ${path.join(dir, 'library', 'old_style.sh')} (`);
   }, 120_000);
 
   test('module_defaults apply to it, under any of its names', async () => {

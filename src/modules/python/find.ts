@@ -53,12 +53,34 @@ export function findModuleFile(name: string, search: ModuleSearchPath): FoundMod
   return undefined;
 }
 
-/** `name.py`, or `name` itself (a binary or script module), in the first folder that has it. */
+/**
+ * Extensions that are never modules: bytecode, and the documentation sidecars (name.yml) Ansible
+ * reads for binary modules.
+ */
+const NOT_MODULES = new Set(['.pyc', '.pyo', '.yml', '.yaml', '.md', '.txt', '.ps1', '.psm1', '.cs']);
+
+/**
+ * `name.py`, `name` itself (a binary), or `name.<ext>` (a script such as name.sh: Ansible's loader
+ * knows a module by its file name without the extension), in the first folder that has one.
+ */
 function inLibrary(name: string, dirs: readonly string[]): string | undefined {
   for (const dir of dirs) {
     for (const candidate of [path.join(dir, `${name}.py`), path.join(dir, name)]) if (isFile(candidate)) return candidate;
+    const other = scriptModule(dir, name);
+    if (other) return other;
   }
   return undefined;
+}
+
+function scriptModule(dir: string, name: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return undefined;
+  }
+  const match = entries.find((e) => path.extname(e) !== '' && e.slice(0, -path.extname(e).length) === name && !NOT_MODULES.has(path.extname(e)));
+  return match !== undefined && isFile(path.join(dir, match)) ? path.join(dir, match) : undefined;
 }
 
 function collectionDirs(ns: string, coll: string, roots: readonly string[]): string[] {

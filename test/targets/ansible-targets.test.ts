@@ -5,8 +5,8 @@
  * playbook too; the failed task of either engine is quoted when it does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targetPlaybook, targetsDir } from '../support/ansible-targets.js';
-import { type ModuleLab, type PlayRun, startModuleLab } from '../support/module-lab.js';
+import { failedTasks, targetPlaybook, targetsDir } from '../support/ansible-targets.js';
+import { type ModuleLab, startModuleLab } from '../support/module-lab.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FAILING_TARGETS, NOT_RUNNABLE_TARGETS, RUNNABLE_TARGETS } from './targets.js';
@@ -21,18 +21,6 @@ afterAll(async () => {
   await lab?.down();
 }, 120_000);
 
-/** The failed tasks of a run, each with the task line above it, for the assertion message. */
-function failures(run: PlayRun): string {
-  const lines = run.stdout.split('\n');
-  const out: string[] = [];
-  lines.forEach((line, i) => {
-    if (!/^(fatal|failed):/.test(line) || /\.\.\.ignoring/.test(lines.slice(i + 1, i + 3).join(' '))) return;
-    const task = lines.slice(0, i).reverse().find((l) => l.startsWith('TASK ['));
-    out.push(`${task ?? ''}\n  ${line.slice(0, 2000)}`);
-  });
-  return `${out.join('\n') || run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`;
-}
-
 describe("ansible-core's integration targets", () => {
   it('every listed target exists in the pinned release', () => {
     for (const target of [...RUNNABLE_TARGETS, ...Object.keys(NOT_RUNNABLE_TARGETS), ...Object.keys(FAILING_TARGETS)]) expect(existsSync(path.join(targetsDir(), target)), target).toBe(true);
@@ -44,8 +32,8 @@ describe("ansible-core's integration targets", () => {
         lab.runPlaybook(targetPlaybook(lab.work, target, 'node1'), { engine: 'ansible', timeoutMs: 900_000 }),
         lab.runPlaybook(targetPlaybook(lab.work, target, 'node2'), { timeoutMs: 900_000 }),
       ]);
-      expect(theirs.code, `ansible-playbook no longer passes ${target} on a lab node:\n${failures(theirs)}`).toBe(0);
-      expect(ours.code, `playbook fails ${target}:\n${failures(ours)}`).toBe(0);
+      expect(theirs.code, `ansible-playbook no longer passes ${target} on a lab node:\n${failedTasks(theirs)}`).toBe(0);
+      expect(ours.code, `playbook fails ${target}:\n${failedTasks(ours)}`).toBe(0);
       expect(ours.recap('node2').failed).toBe(0);
     }, 1_800_000);
   }

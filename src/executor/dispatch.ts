@@ -88,7 +88,10 @@ export class TaskDispatcher {
       // before any item, or was skipped (every item skipped, or no items): Ansible's callback then
       // prints `skipping: [host]` after the items.
       if (feedback.status !== 'failed' && feedback.status !== 'skipped') return;
-      if (feedback.status === 'failed' && feedback.result['results'].length) return;
+      if (feedback.status === 'failed' && feedback.result['results'].length) {
+        if (feedback.ignored) this.runContext.emit({ type: 'host_result', task: taskInfo(task), host, status: 'failed', result: {}, ignored: true, itemsShown: true });
+        return;
+      }
     }
     // A no_log whose template fails hides the result: a secret never shows by mistake.
     const result = hostFlag(task, 'no_log', pc, () => this.bound(pc, host, task), true) ? censoredResult(feedback.result) : feedback.result;
@@ -101,6 +104,7 @@ export class TaskDispatcher {
       ignored: feedback.ignored,
       ...(feedback.delegatedTo ? { delegatedTo: feedback.delegatedTo } : {}),
       ...(feedback.delegatedHost ? { delegatedHost: feedback.delegatedHost } : {}),
+      ...(feedback.error ? { error: feedback.error } : {}),
     });
   }
 }

@@ -13,6 +13,8 @@ export interface HostTaskResult {
   delegatedTo?: string;
   /** That host's ansible_host, when it has one (the output shows it when it differs from the name). */
   delegatedHost?: string;
+  /** The error line Ansible prints above a result that carries an exception (`Task failed: Module failed: ...`). */
+  error?: string;
 }
 
 export const META_ACTIONS = [

@@ -38,6 +38,12 @@ export class TaskRunner {
   private warnedGroupName = false;
   /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
   private readonly judged = new WeakSet<object>();
+  /** Failed results a module running on the host returned (Ansible's "Module failed", not "Action failed"). */
+  private readonly fromHost = new WeakSet<object>();
+  /** Failed results of errors a controller action raised (shown without "Action failed"). */
+  private readonly raised = new WeakSet<object>();
+  /** The `[ERROR]: ...` line of a judged result that carries an exception. */
+  private readonly errorLines = new WeakMap<object, string>();
 
   constructor(private readonly runContext: RunContext) {}
 
@@ -158,6 +164,7 @@ export class TaskRunner {
         result: noLog ? censoredResult(itemResult) : itemResult,
         item: { label: noLog ? '(censored due to no_log)' : label },
         ignored: false,
+        ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
         // A skipped item names no delegate (Ansible's callback shows none: the item never ran there).
         ...(status === 'skipped' ? {} : this.delegation(pc, this.delegateFor(task, bound))),
       });
@@ -293,7 +300,8 @@ export class TaskRunner {
       }
       moduleCall = module.bind(args);
     } catch (e) {
-      if (e instanceof ArgumentError) return { failed: true, changed: false, msg: e.message };
+      // A controller action raises its argument errors (Ansible shows them without "Action failed").
+      if (e instanceof ArgumentError) return this.markHost(module, { failed: true, changed: false, msg: e.message }, true);
       throw e;
     }
     const checkKw = inherited(task, 'check_mode', pc);
@@ -325,12 +333,12 @@ export class TaskRunner {
     if (typeof delay === 'string') return { failed: true, changed: false, msg: delay };
     const register = task.keywords['register'];
     for (let attempt = 1; ; attempt++) {
-      const result = await call();
+      const result = this.markHost(module, await call());
       // What the host's facts said may no longer hold.
       if (result.changed) this.runContext.facts.of(target).invalidate();
       if (retries === 0) return result;
       // changed_when and failed_when judge each attempt, seeing `attempts`; `until` sees what they left.
-      const judged = this.applyResultKeywords(pc, task, host, { ...result, attempts: attempt }, locals) as ModuleResult;
+      const judged = this.applyResultKeywords(pc, task, host, this.markHost(module, { ...result, attempts: attempt }), locals) as ModuleResult;
       this.judged.add(judged);
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: judged } : {}) };
       const done = untilConditions.length ? evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok : !judged.failed;
@@ -339,6 +347,7 @@ export class TaskRunner {
         // Out of attempts: Ansible reports attempts = retries.
         const last: ModuleResult = { ...judged, failed: true, attempts: retries, exception: judged['exception'] ?? NO_TRACEBACK };
         this.judged.add(last);
+        this.errorLines.set(last, this.errorLines.get(judged) ?? errorLine(last, 'action'));
         return last;
       }
       this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result: judged, label: retryLabel(task, bound), ...(delegate !== undefined && delegate !== host ? { delegatedTo: delegate } : {}) });
@@ -388,7 +397,15 @@ export class TaskRunner {
     }
     // Ansible 2.19 gives every failed result an `exception` (its traceback, when it has one).
     if (out['failed'] && out['exception'] === undefined) out['exception'] = NO_TRACEBACK;
+    if (out['exception']) this.errorLines.set(out, errorLine(out, !moduleFailed ? 'action' : this.fromHost.has(result) ? 'module' : this.raised.has(result) ? 'raised' : 'action'));
     return out;
+  }
+
+  /** Notes a failed result of a module that runs on the host (or an error a controller action raised); returns it. */
+  private markHost<R extends ModuleResult>(module: Module, result: R, raised = false): R {
+    if (result.failed && !module.controllerOnly) this.fromHost.add(result);
+    else if (result.failed && raised) this.raised.add(result);
+    return result;
   }
 
   /** register, status, ignore_errors, notify; the result as the strategy sees it. */
@@ -413,7 +430,8 @@ export class TaskRunner {
         ignored = false;
       }
     }
-    return { status, result, ignored };
+    const error = this.errorLines.get(result);
+    return { status, result, ignored, ...(error !== undefined ? { error } : {}) };
   }
 }
 
@@ -426,6 +444,17 @@ function isFailed(result: Record<string, unknown>, isLoop = false): boolean {
   const items = isLoop && Array.isArray(result['results']) ? result['results'].filter(isDict) : [];
   const key = 'failed_when_result' in result || items.some((r) => 'failed_when_result' in r) ? 'failed_when_result' : 'failed';
   return key in result ? Boolean(result[key]) : items.some((r) => Boolean(r[key]));
+}
+
+/**
+ * The line Ansible prints above a result with an exception: an error raised while running the task
+ * as it is, else the result's msg as a module's (it failed on the host) or an action's failure.
+ */
+function errorLine(result: Record<string, unknown>, kind: 'module' | 'action' | 'raised'): string {
+  const msg = 'msg' in result ? pyStr(result['msg']) : 'Unknown error.';
+  if (msg.startsWith('Task failed')) return msg;
+  if (kind === 'raised') return `Task failed: ${msg}`;
+  return `Task failed: ${kind === 'module' ? 'Module' : 'Action'} failed${msg ? `: ${msg}` : '.'}`;
 }
 
 /** What a failed result says of an error thrown while the task ran. */

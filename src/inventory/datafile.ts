@@ -5,7 +5,7 @@
  */
 import YAML, { LineCounter, isAlias, isMap, isScalar, type Node, type ScalarTag } from 'yaml';
 import { PyFloat, floatRepr, mkFloat, pyStr, setKey } from '../python/values.js';
-import { PYYAML_OPTIONS } from '../yaml/pyyaml.js';
+import { PYYAML_OPTIONS, UNSAFE_TAGS } from '../yaml/pyyaml.js';
 import { InventoryError } from './errors.js';
 
 export interface Position {
@@ -54,11 +54,6 @@ function toPlainData(value: unknown): unknown {
   return value;
 }
 
-const unsafeTag: ScalarTag = {
-  tag: '!unsafe',
-  // `!unsafe` only tells Ansible not to template the string; the value is the text.
-  resolve: (text) => text,
-};
 
 // In JSON a number with a fraction or an exponent is a float, and stays one (1.0 prints as 1.0).
 const jsonTags: ScalarTag[] = [
@@ -78,7 +73,7 @@ export function parseDataText(text: string, file: string): DataFile {
   const lineCounter = new LineCounter();
   const options = isJson
     ? { schema: 'failsafe' as const, customTags: jsonTags, uniqueKeys: false, lineCounter }
-    : { ...PYYAML_OPTIONS, customTags: [...PYYAML_OPTIONS.customTags, unsafeTag], merge: true, lineCounter };
+    : { ...PYYAML_OPTIONS, customTags: [...PYYAML_OPTIONS.customTags, ...UNSAFE_TAGS], merge: true, lineCounter };
   const document = YAML.parseDocument(text, options);
   const error = document.errors[0];
   if (error) {

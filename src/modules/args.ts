@@ -174,7 +174,10 @@ export function validateArgs<S extends ArgumentSpec>(module: string, spec: S, ar
   if (unknown.length) {
     const supported = [...aliasOf.keys()].sort();
     const hints = unknown.map((u) => suggest(u, supported)).filter((h): h is string => !!h);
-    throw new ArgumentError(`Unsupported parameters for (${module}) module: ${unknown.sort().join(', ')}. Supported parameters include: ${supported.join(', ')}.`, {
+    // As AnsibleModule lists them: the options, then their aliases in parentheses.
+    const aliases = supported.filter((k) => aliasOf.get(k) !== k);
+    const listed = supported.filter((k) => aliasOf.get(k) === k).join(', ') + (aliases.length ? ` (${aliases.join(', ')})` : '');
+    throw new ArgumentError(`Unsupported parameters for (${module}) module: ${unknown.sort().join(', ')}. Supported parameters include: ${listed}.`, {
       hint: hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(', ')}?` : '',
     });
   }

@@ -48,6 +48,10 @@ export type RunEvent =
       delegatedHost?: string;
       /** The task's verbosity-gated output (debug with verbosity:) is hidden below this. */
       verbosity?: number;
+      /** The `[ERROR]: Task failed: ...` line shown above the result (a result with an exception, failed or not). */
+      error?: string;
+      /** A loop's whole result after its items were shown: only `...ignoring` is printed, when ignored. */
+      itemsShown?: boolean;
     }
   /** include_tasks/include_role: which hosts include which file (one line per file and item). */
   | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }

@@ -74,6 +74,13 @@ export class TextReporter implements Reporter {
     return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
   }
 
+  /** `[ERROR]: <message>` and the task's origin, as Ansible 2.19 shows an error. */
+  private errorLine(task: { file: string; line: number; column: number }, message: string): void {
+    this.line(this.c('error', `[ERROR]: ${message}`));
+    this.line(`Origin: ${task.file}:${task.line}:${task.column}`);
+    this.line();
+  }
+
   private line(text = ''): void {
     this.out(text + '\n');
   }
@@ -161,6 +168,8 @@ export class TextReporter implements Reporter {
       for (const w of result['warnings']) this.err(this.c('warn', `[WARNING]: ${pyStr(w)}`) + '\n');
     }
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
+    // Ansible 2.19 prints a result's exception, with the task's origin, above the result.
+    if (e.error !== undefined && !e.itemsShown) this.errorLine(task, e.error);
     switch (e.status) {
       case 'ok':
       case 'changed': {
@@ -178,13 +187,15 @@ export class TextReporter implements Reporter {
         return;
       }
       case 'failed': {
+        if (e.itemsShown) {
+          if (e.ignored) this.line(this.c('ignored', '...ignoring'));
+          return;
+        }
         const json = this.dump(result, task.action, verboseAlways);
-        if (!e.item) {
-          // Ansible 2.19 names the task's origin above the result.
+        if (!e.item && e.error === undefined) {
+          // A failure the executor gave no error line (an include, a handler): its msg.
           const msg = pyStr(result['msg'] ?? 'non-zero return code');
-          this.line(this.c('error', `[ERROR]: ${msg.startsWith('Task failed') ? msg : `Task failed: ${msg}`}`));
-          this.line(`Origin: ${task.file}:${task.line}:${task.column}`);
-          this.line();
+          this.errorLine(task, msg.startsWith('Task failed') ? msg : `Task failed: ${msg}`);
         }
         if (e.item) this.line(this.c('failed', `failed: [${who}]${item} => ${json}`));
         else this.line(this.c('failed', `fatal: [${who}]: FAILED! => ${json}`));

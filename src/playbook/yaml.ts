@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import YAML, { type Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
-import { PYYAML_OPTIONS } from '../yaml/pyyaml.js';
+import { PYYAML_OPTIONS, UNSAFE_TAGS } from '../yaml/pyyaml.js';
 import { type Location, PlaybookError } from './errors.js';
 
 const objectLocations = new WeakMap<object, Location>();
@@ -108,7 +108,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter, d
 /** Parses YAML text; syntax errors become PlaybookErrors with the position. */
 export function parseYaml(text: string, file: string): unknown {
   const lines = new LineCounter();
-  const doc = YAML.parseDocument(text, { ...PYYAML_OPTIONS, lineCounter: lines, prettyErrors: false });
+  const doc = YAML.parseDocument(text, { ...PYYAML_OPTIONS, customTags: [...PYYAML_OPTIONS.customTags, ...UNSAFE_TAGS], lineCounter: lines, prettyErrors: false });
   const error = doc.errors[0];
   if (error) {
     const p = lines.linePos(error.pos[0]);

@@ -3,7 +3,7 @@
  * strings, `1.0` is a float (kept as one), `1e3` without a dot is a string, `010` is octal.
  * Ansible reads playbooks, inventories and `from_yaml` this way.
  */
-import YAML, { type ScalarTag } from 'yaml';
+import YAML, { type CollectionTag, isPair, isScalar, isSeq, isMap, type Node, type ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import { mkFloat } from '../python/values.js';
 
 const nullTag: ScalarTag = {
@@ -55,6 +55,34 @@ const floatTag: ScalarTag = {
 };
 
 export const PYYAML_TAGS: ScalarTag[] = [nullTag, boolTag, intTag, floatTag];
+
+/**
+ * Text Ansible must not template (`!unsafe`), kept as a template that gives back exactly the text:
+ * the engine templates variables when they are used, and this one renders to itself.
+ */
+export function untemplatedText(text: string): string {
+  if (!/\{[{%#]/.test(text)) return text;
+  if (!/endraw/.test(text)) return `{% raw %}${text}{% endraw %}`;
+  return `{{ '${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' }}`;
+}
+
+/** `!unsafe` on a list or mapping marks every string inside it (the values, not the keys). */
+function untemplatedNode(node: Node | null | undefined): void {
+  if (isScalar(node)) {
+    if (typeof node.value === 'string') node.value = untemplatedText(node.value);
+  } else if (isSeq(node)) {
+    for (const item of node.items) untemplatedNode(item as Node);
+  } else if (isMap(node)) {
+    for (const pair of node.items) if (isPair(pair)) untemplatedNode(pair.value as Node);
+  }
+}
+
+/** Ansible's `!unsafe` tag, on a string, a list or a mapping. */
+export const UNSAFE_TAGS: Array<ScalarTag | CollectionTag> = [
+  { tag: '!unsafe', resolve: (text: string) => untemplatedText(text) },
+  { tag: '!unsafe', collection: 'seq', nodeClass: YAMLSeq, resolve: (seq) => (untemplatedNode(seq as Node), seq) },
+  { tag: '!unsafe', collection: 'map', nodeClass: YAMLMap, resolve: (map) => (untemplatedNode(map as Node), map) },
+];
 
 export const PYYAML_OPTIONS = {
   schema: 'failsafe',

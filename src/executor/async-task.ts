@@ -2,9 +2,9 @@
  * The `async:` and `poll:` task keywords. Modules that run as a job on the host (command, shell:
  * supportsAsync) get the settings and start a detached job; `poll: 0` returns at once and
  * async_status follows the job later. Modules whose work runs in the controller get the same
- * time limit when they are polled, and `poll: 0` is refused for them, naming why.
+ * time limit; with `poll: 0` their work goes on in the controller while the play does.
  */
-import { newJobId } from '../modules/support/async-job.js';
+import { newJobId, startControllerJob } from '../modules/support/async-job.js';
 import type { Module, ModuleContext, ModuleResult } from '../modules/types.js';
 
 /** Ansible's default poll interval (DEFAULT_POLL_INTERVAL). */
@@ -28,6 +28,15 @@ export function asyncSettings(asyncValue: unknown, pollValue: unknown): AsyncSet
 
 export type AsyncPhase = 'poll' | 'ok' | 'failed';
 
+/** The call's result with the job's fields, or a failure once `seconds` pass. */
+async function withLimit(work: Promise<ModuleResult>, seconds: number, job: Record<string, unknown>): Promise<ModuleResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<ModuleResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ...job, changed: false, failed: true, msg: `async task did not complete within the requested time - ${seconds}s`, finished: false }), seconds * 1000);
+  });
+  return Promise.race([work.then((r) => ({ ...r, ...job })), limit]).finally(() => clearTimeout(timer));
+}
+
 /** Runs one module call under `settings`; `report` gets Ansible's ASYNC POLL/OK/FAILED moments. */
 export async function callAsync(
   module: Module,
@@ -41,19 +50,14 @@ export async function callAsync(
   if (module.supportsAsync) {
     result = await call({ ...ctx, async: settings, asyncPoll: (jid) => report(jid, 'poll') });
   } else if (settings.poll === 0) {
-    return {
-      changed: false,
-      failed: true,
-      msg: `async with poll: 0 needs a module that runs as a job on the host (command, shell); ${module.name} runs in the controller, so it cannot go on after the task`,
-    };
+    // Fire and forget: the work goes on in this process, under the time limit; async_status reads it.
+    const jid = newJobId();
+    startControllerJob(jid, withLimit(call({ ...ctx, async: settings }), settings.seconds, { ansible_job_id: jid, started: true, finished: true }));
+    return { changed: true, ansible_job_id: jid, started: true, finished: false };
   } else {
     const jid = newJobId();
-    const job = { ansible_job_id: jid, finished: true, started: true };
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<ModuleResult>((resolve) => {
-      timer = setTimeout(() => resolve({ changed: false, failed: true, msg: `async task did not complete within the requested time - ${settings.seconds}s`, ...job, finished: false }), settings.seconds * 1000);
-    });
-    result = await Promise.race([call(ctx).then((r) => ({ ...r, ...job })), limit]).finally(() => clearTimeout(timer));
+    // The module learns it runs under async (a Python module then keeps its stderr, as async_wrapper does).
+    result = await withLimit(call({ ...ctx, async: settings }), settings.seconds, { ansible_job_id: jid, finished: true, started: true });
   }
   const jid = result['ansible_job_id'];
   if (settings.poll > 0 && typeof jid === 'string') report(jid, result.failed ? 'failed' : 'ok');

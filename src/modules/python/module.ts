@@ -100,7 +100,7 @@ async function runPythonModule(found: FoundModule, args: Record<string, unknown>
   ctx.verbose?.(`<${ctx.target}> ${how} (ansible-core ${ansible.version} at ${ansible.location}; ${runs})`);
   if (payload.style === 'new') {
     const r = await ctx.conn.exec([interpreter], { stdin: payload.payload, become: ctx.become, env: ctx.environment });
-    return moduleResult(r, interpreter);
+    return moduleResult(r, interpreter, { keepStderr: ctx.async !== undefined });
   }
   return runWithArgsFile(ctx, payload, interpreter);
 }
@@ -129,7 +129,7 @@ async function runWithArgsFile(ctx: ModuleContext, payload: Payload, interpreter
     const shebang = payload.shebang?.replace(/^#!\s*/, '').trim();
     const argv = payload.style === 'binary' || !shebang ? [modulePath, argsPath] : [...shebang.split(/\s+/), modulePath, argsPath];
     const r = await ctx.conn.exec(argv, { become: ctx.become, env: ctx.environment });
-    return moduleResult(r, shebang ?? interpreter);
+    return moduleResult(r, shebang ?? interpreter, { keepStderr: ctx.async !== undefined });
   } finally {
     await ctx.conn.exec(['rm', '-rf', dir], { become: ctx.become });
   }

@@ -29,7 +29,8 @@ export function filterNonJsonLines(stdout: string): { json: string; warnings: st
   return { json: rest.slice(0, end + 1).join('\n'), warnings };
 }
 
-export function moduleResult(r: ExecResult, interpreter: string): ModuleResult {
+/** `keepStderr`: under async, Ansible's async_wrapper adds what the module wrote to stderr as `stderr`. */
+export function moduleResult(r: ExecResult, interpreter: string, options: { keepStderr?: boolean } = {}): ModuleResult {
   let data: unknown;
   let warnings: string[];
   try {
@@ -56,6 +57,10 @@ export function moduleResult(r: ExecResult, interpreter: string): ModuleResult {
     out['ansible_module_results'] = out['results'];
     delete out['results'];
   }
+  if (options.keepStderr && r.stderr && !('stderr' in out)) out['stderr'] = r.stderr;
+  // An exception the module did not catch comes as an ErrorSummary with no msg: Ansible's task error names it.
+  const event = isDict(out['exception']) && isDict(out['exception']['event']) ? out['exception']['event'] : undefined;
+  if (out['failed'] && !('msg' in out) && typeof event?.['msg'] === 'string') out['msg'] = `Task failed: Module failed: ${event['msg']}`;
   for (const stream of ['stdout', 'stderr'] as const) {
     if (stream in out && !(`${stream}_lines` in out)) out[`${stream}_lines`] = String(out[stream] || '').split(/\r\n|\r|\n/).filter((l, i, all) => i < all.length - 1 || l !== '');
   }

@@ -1,7 +1,8 @@
 /**
  * Background jobs for `async:` tasks (command and shell): the job runs on the host detached from
  * the connection, in its own session, with its output, exit status and times in
- * `$HOME/.ansible_async/<jid>/` (Ansible's async_dir; the become user's HOME under become; private
+ * `<async_dir>/<jid>/` (Ansible's async_dir: `ansible_async_dir`, else ANSIBLE_ASYNC_DIR, else
+ * ~/.ansible_async, `~` being the home of the user the job runs as; private
  * to that user, since the output may hold secrets). A watchdog ends it after the task's `async:`
  * seconds, as Ansible's async_wrapper does. The controller polls (`poll:`) or async_status reads
  * the directory later.
@@ -10,8 +11,11 @@ import { randomInt } from 'node:crypto';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import { pyDatetime, pyTimedelta } from '../../python/datetime.js';
 
-/** $1 = jid, $2 = time limit (s), $3 = the module's result skeleton (JSON), then the argv to run. Prints the job directory. */
-const LAUNCH = `d="$HOME/.ansible_async/$1"; limit=$2; base=$3; shift 3
+/** Sets $d to the job's directory from $1 (the async dir, `~` expanded on the host) and $2 (the jid). */
+const JOB_DIR = `root=$1; case $root in "~") root=$HOME ;; "~/"*) root="$HOME/\${root#"~/"}" ;; esac; d="$root/$2"`;
+
+/** $1 = async dir, $2 = jid, $3 = time limit (s), $4 = the module's result skeleton (JSON), then the argv to run. Prints the job directory. */
+const LAUNCH = `${JOB_DIR}; limit=$3; base=$4; shift 4
 command -v setsid > /dev/null || { echo 'async needs setsid on the host (util-linux)' >&2; exit 1; }
 (umask 077; mkdir -p "$d") && chmod 700 "\${d%/*}" && : > "$d/stdout" && : > "$d/stderr" && printf '%s' "$base" > "$d/module.json" || exit 1
 date +%s.%N > "$d/start"
@@ -35,8 +39,8 @@ echo "$rc" > "$d/rc.tmp" && mv "$d/rc.tmp" "$d/rc"
 ' job "$d" "$limit" "$@" < /dev/null > /dev/null 2>&1 &
 printf '%s\\n' "$d"`;
 
-/** $1 = jid. Prints `missing`, or `state|rc|start|end|pid|dir` (state: running, done, timeout). */
-const STATUS = `d="$HOME/.ansible_async/$1"
+/** $1 = async dir, $2 = jid. Prints `missing`, or `state|rc|start|end|pid|dir` (state: running, done, timeout). */
+const STATUS = `${JOB_DIR}
 [ -d "$d" ] || { echo missing; exit 0; }
 rc=; start=; end=; pid=
 [ -f "$d/start" ] && read start < "$d/start"
@@ -46,6 +50,35 @@ if [ -f "$d/rc" ]; then read rc < "$d/rc"; [ -f "$d/end" ] && read end < "$d/end
 [ -f "$d/timedout" ] && state=timeout
 printf '%s|%s|%s|%s|%s|%s\\n' "$state" "$rc" "$start" "$end" "$pid" "$d"`;
 
+/** Ansible's async_dir for this task's host. */
+function asyncDir(ctx: ModuleContext): string {
+  const value = ctx.variable('ansible_async_dir');
+  if (typeof value === 'string' && value) return value;
+  return process.env['ANSIBLE_ASYNC_DIR'] || '~/.ansible_async';
+}
+
+/**
+ * Jobs of modules whose work runs in the controller (setup, the Python-module path...), started
+ * with `poll: 0`: they go on in this process while the play does, and async_status reads them here.
+ */
+export interface ControllerJob {
+  readonly done: Promise<ModuleResult>;
+  result?: ModuleResult;
+}
+
+export const controllerJobs = new Map<string, ControllerJob>();
+
+/** Starts `work` as a controller job under `jid`. */
+export function startControllerJob(jid: string, work: Promise<ModuleResult>): void {
+  const job: ControllerJob = {
+    done: work.then(
+      (r) => (job.result = r),
+      (e: unknown) => (job.result = { changed: false, failed: true, msg: e instanceof Error ? e.message : String(e) }),
+    ),
+  };
+  controllerJobs.set(jid, job);
+}
+
 /** Ansible's job ids: `j<12 digits>.<controller pid>`. */
 export function newJobId(): string {
   return `j${String(randomInt(1e11, 1e12))}.${process.pid}`;
@@ -53,7 +86,7 @@ export function newJobId(): string {
 
 /** Starts `argv` as a background job; resolves with its results directory. */
 export async function launchJob(ctx: ModuleContext, jid: string, argv: readonly string[], options: { cwd?: string; limitSeconds: number; base: ModuleResult }): Promise<string> {
-  const r = await ctx.conn.exec(['/bin/sh', '-c', LAUNCH, 'launch', jid, String(options.limitSeconds), JSON.stringify(options.base), ...argv], {
+  const r = await ctx.conn.exec(['/bin/sh', '-c', LAUNCH, 'launch', asyncDir(ctx), jid, String(options.limitSeconds), JSON.stringify(options.base), ...argv], {
     env: ctx.environment,
     become: ctx.become,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -68,7 +101,7 @@ export type JobState =
   | { state: 'running' | 'done' | 'timeout'; rc: number | null; start: number; end: number; pid: string; dir: string };
 
 export async function readJob(ctx: ModuleContext, jid: string): Promise<JobState> {
-  const r = await ctx.conn.exec(['/bin/sh', '-c', STATUS, 'status', jid], { become: ctx.become });
+  const r = await ctx.conn.exec(['/bin/sh', '-c', STATUS, 'status', asyncDir(ctx), jid], { become: ctx.become });
   if (r.rc !== 0) throw new Error(`could not read the async job ${jid}: ${r.stderr.trim() || `rc=${String(r.rc)}`}`);
   const line = r.stdout.trim();
   if (line === 'missing') return { state: 'missing' };
@@ -77,7 +110,7 @@ export async function readJob(ctx: ModuleContext, jid: string): Promise<JobState
 }
 
 export async function removeJob(ctx: ModuleContext, jid: string): Promise<void> {
-  await ctx.conn.exec(['/bin/sh', '-c', 'rm -rf -- "$HOME/.ansible_async/$1"', 'cleanup', jid], { become: ctx.become });
+  await ctx.conn.exec(['/bin/sh', '-c', `${JOB_DIR}; rm -rf -- "$d"`, 'cleanup', asyncDir(ctx), jid], { become: ctx.become });
 }
 
 /** What every async result carries. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { ArgsOf, ArgumentSpec } from '../args.js';
-import { jobFields, jobResult, launchJob, newJobId, readJob } from './async-job.js';
+import { jobFields, jobResult, launchJob, newJobId, readJob, removeJob } from './async-job.js';
 import { split as shlexSplit } from '../../python/shlex.js';
 import { pyDatetime, pyTimedelta } from '../../python/datetime.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
@@ -162,7 +162,12 @@ async function runJob(ctx: ModuleContext, settings: { seconds: number; poll: num
     await sleep(settings.poll * 1000);
     const job = await readJob(ctx, jid);
     if (job.state === 'missing') return { ...jobFields(jid, dir, true), failed: true, msg: `the results of async job ${jid} are gone from ${dir}` };
-    if (job.state !== 'running') return jobResult(ctx, jid, job, strip);
+    if (job.state !== 'running') {
+      // A job polled to its end leaves nothing behind (Ansible runs async_status mode=cleanup).
+      const result = await jobResult(ctx, jid, job, strip);
+      await removeJob(ctx, jid);
+      return result;
+    }
     ctx.asyncPoll?.(jid);
   }
   const running = { ...jobFields(jid, dir, false), stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };

@@ -3,6 +3,8 @@
  * own targets do: dnf blocks guarded by `when` on a Debian host, apt_key in skipped tasks): the
  * playbook loads as in Ansible, a task that is skipped costs nothing, and one that runs fails
  * naming the module. A name nobody ships is still refused at load (test/engine/bad-input.test.ts).
+ * That is without ansible-core on the controller (as here: the test's PATH has none); with it, such
+ * a module runs from ansible-core's own file (test/modules/python-module.test.ts, known_hosts).
  */
 import { describe, expect, test } from 'vitest';
 import { LOCAL_INVENTORY, project, recapLine, run } from './helpers.js';

@@ -155,10 +155,33 @@ beforeAll(() => {
     'roles/r1/tasks/main.yml': '- role_mod: { greeting: from-role }\n',
     'role.yml': '- hosts: localhost\n  gather_facts: false\n  roles: [r1]\n',
     'elsewhere/far_mod.py': NEW_NAME,
-    'far.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - far_mod: { greeting: far }\n', 'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
+    'far.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - far_mod: { greeting: far }\n',
+    'builtin.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - known_hosts: { path: "{{ out }}/known_hosts", name: example.org, key: "example.org ${'ssh-ed25519'} AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" }
+      register: added
+    - ansible.builtin.known_hosts: { path: "{{ out }}/known_hosts", name: example.org, state: absent }
+      register: removed
+    - debug: { msg: "{{ added.changed }} {{ removed.changed }} {{ added.hash_host }}" }
+`,
+    'pb.yml': PLAYBOOK, 'bad.yml': BAD_ARGUMENT, 'looped.yml': LOOPED });
 });
 
 describe('a module playbook does not carry', () => {
+  test('an ansible.builtin module playbook has no native version of (known_hosts) runs from the controller\'s ansible-core, as under ansible-playbook', async () => {
+    const { createModuleRegistry } = await import('../../src/executor/run.js');
+    expect(createModuleRegistry().get('known_hosts')).toBeUndefined();
+    const [a, b] = [outDir(dir, 'builtin-ansible'), outDir(dir, 'builtin-ours')];
+    const theirs = await ansible(dir, 'builtin.yml', a);
+    const mine = await ours(dir, 'builtin.yml', b);
+    expect(theirs.code, theirs.stdout + theirs.stderr).toBe(0);
+    expect(mine.code, mine.stdout + mine.stderr).toBe(0);
+    expect(hostLines(mine.stdout)).toEqual(hostLines(theirs.stdout));
+    expect(mine.stdout).toContain('"msg": "True True False"');
+    expect(readFileSync(path.join(b, 'known_hosts'), 'utf8')).toBe(readFileSync(path.join(a, 'known_hosts'), 'utf8'));
+  }, 120_000);
+
   test('community.general.ini_file has no native version here (it goes the Python way)', async () => {
     const { createModuleRegistry } = await import('../../src/executor/run.js');
     expect(createModuleRegistry().get('community.general.ini_file')).toBeUndefined();

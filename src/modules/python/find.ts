@@ -33,10 +33,16 @@ const MAX_REDIRECTS = 5;
 export function findModuleFile(name: string, search: ModuleSearchPath): FoundModule | undefined {
   let current = name;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const builtin = /^ansible\.builtin\.(\w+)$/.exec(current);
+    if (builtin) {
+      const file = inAnsibleCore(builtin[1]!, search.collectionRoots);
+      return file ? { name, resolved: current, file } : undefined;
+    }
     const legacy = /^ansible\.legacy\.(\w+)$/.exec(current);
     const short = legacy ? legacy[1]! : /^\w+$/.test(current) ? current : undefined;
     if (short !== undefined) {
-      const file = inLibrary(short, search.libraryDirs);
+      // ansible.legacy: the library/ folders first, then ansible-core's own modules.
+      const file = inLibrary(short, search.libraryDirs) ?? inAnsibleCore(short, search.collectionRoots);
       return file ? { name, resolved: current, file } : undefined;
     }
     const fq = /^(\w+)\.(\w+)\.([\w.]+)$/.exec(current);
@@ -81,6 +87,21 @@ function scriptModule(dir: string, name: string): string | undefined {
   }
   const match = entries.find((e) => path.extname(e) !== '' && e.slice(0, -path.extname(e).length) === name && !NOT_MODULES.has(path.extname(e)));
   return match !== undefined && isFile(path.join(dir, match)) ? path.join(dir, match) : undefined;
+}
+
+/**
+ * One of ansible-core's own modules (ansible/modules/<name>.py beside the collections, in the
+ * controller's site-packages), for the ansible.builtin modules playbook does not carry (cron, git,
+ * known_hosts...). Not one that needs its action plugin (add_host, reboot, dnf): the module alone
+ * would not do what the task means.
+ */
+function inAnsibleCore(name: string, roots: readonly string[]): string | undefined {
+  for (const root of roots) {
+    const file = path.join(root, 'ansible', 'modules', `${name}.py`);
+    if (!isFile(file)) continue;
+    return isFile(path.join(root, 'ansible', 'plugins', 'action', `${name}.py`)) ? undefined : file;
+  }
+  return undefined;
 }
 
 function collectionDirs(ns: string, coll: string, roots: readonly string[]): string[] {

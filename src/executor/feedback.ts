@@ -13,6 +13,11 @@ export interface HostTaskResult {
   delegatedTo?: string;
   /** That host's ansible_host, when it has one (the output shows it when it differs from the name). */
   delegatedHost?: string;
+  /**
+   * Whether the task notifies its handlers, when its status does not say (add_host and group_by:
+   * Ansible decides before the inventory change made the result changed).
+   */
+  notifies?: boolean;
 }
 
 export const META_ACTIONS = [

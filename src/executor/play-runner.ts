@@ -16,7 +16,6 @@ import { TaskDispatcher } from './dispatch.js';
 import type { Feedback } from './feedback.js';
 import { Notifications, flushHandlers } from './handlers.js';
 import { hostFlag } from './keywords.js';
-import { moduleOfTask } from './python-modules.js';
 import { RunError } from '../playbook/errors.js';
 import { RecapCounters } from './recap.js';
 import { linear } from './strategies/linear.js';
@@ -312,7 +311,8 @@ export class PlayRunner {
         return false;
       }
     }
-    return moduleOfTask(this.runContext.modules, this.runContext.pythonModules, { ...task, action }, pc)?.bypassHostLoop === true;
+    // Only a native module bypasses the host loop (a task's native module comes before any file).
+    return this.runContext.modules.get(action)?.bypassHostLoop === true;
   }
 
   /** One `included: FILE for h1, h2 => (item=x)` line per file and item, as Ansible prints them. */

@@ -38,6 +38,8 @@ function dropOmitted(value: unknown): unknown {
 export class TaskRunner {
   /** Ansible's warning about a group_by group name that is not a variable name, given once. */
   private warnedGroupName = false;
+  /** Names found to be both a host and a group, warned about once. */
+  private readonly warnedSameName = new Set<string>();
   /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
   private readonly judged = new WeakSet<object>();
 
@@ -321,15 +323,31 @@ export class TaskRunner {
       if (groups.includes('')) throw new RunError('Invalid empty/false group name provided:');
       this.warnAboutGroupNames(groups);
       changed = inventory.addDynamicHost(name, groups, isDict(info['host_vars']) ? info['host_vars'] : {});
+      if (changed) this.warnAboutSameNames([name], groups);
     } else {
       if (!inventory.addDynamicGroup) return Boolean(result['changed']);
       const group = pyStr(result['add_group']);
       const parents = Array.isArray(result['parent_groups']) ? result['parent_groups'].map((p) => pyStr(p)) : [];
       this.warnAboutGroupNames([group, ...parents]);
       changed = inventory.addDynamicGroup(host, group, parents);
+      if (changed) this.warnAboutSameNames([], [group, ...parents]);
     }
     if (changed) vm.groupsChanged();
     return changed;
+  }
+
+  /**
+   * Ansible's reconcile_inventory warns (once per name) about a name that is both a host and a
+   * group; those the inventory had were warned about when it loaded.
+   */
+  private warnAboutSameNames(hosts: readonly string[], groups: readonly string[]): void {
+    const inventory = this.runContext.vm.inventory;
+    const both = [...hosts.filter((h) => inventory.hasGroup?.(h)), ...groups.filter((g) => inventory.hasHost(g))];
+    for (const name of both) {
+      if (this.warnedSameName.has(name)) continue;
+      this.warnedSameName.add(name);
+      this.runContext.emit({ type: 'warning', message: `Found both group and host with same name: ${name}` });
+    }
   }
 
   /** Ansible warns (once) when it makes a group whose name is not a variable name. */

@@ -202,6 +202,30 @@ describe('add_host', () => {
     expect(recapLine(r.output, 'from_node1')).toBeUndefined();
   });
 
+  test("warns as Ansible's inventory does: a name that is both a host and a group, a group name that is not a variable name", async () => {
+    const dir = project({
+      'inventory.ini': '[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\nw3 ansible_connection=local\n',
+      'pb.yml': `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - add_host: {name: web}
+    - group_by: {key: w2}
+    - add_host: {name: web, groups: w1}
+    - add_host: {name: zz, groups: "a-b"}
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []))).toEqual([
+      'Found both group and host with same name: web',
+      'Found both group and host with same name: w2',
+      'Found both group and host with same name: w1',
+      'Invalid characters were found in group names but not replaced, use -vvvv to see details',
+    ]);
+    expect(recapLine(r.output, 'w1')).toMatch(/ok=4 +changed=4 /);
+  });
+
   test('hosts it adds are matched against --limit play by play', async () => {
     const dir = project({
       'inventory.ini': LOCAL_INVENTORY,

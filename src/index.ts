@@ -18,7 +18,7 @@ export type { ConnectionFactory, SharedLinks } from './connection/registry.js';
 export { LocalConnection } from './connection/local.js';
 export { TextReporter, JsonLinesReporter } from './output/text.js';
 export type { Reporter, RunEvent, HostStats, HostStatus, TaskInfo } from './output/events.js';
-export { PlaybookError, PlaybookErrors } from './playbook/errors.js';
+export { PlaybookError, PlaybookErrors, RunError } from './playbook/errors.js';
 export type { Playbook, Play, Task, Block, RoleInstance } from './playbook/model.js';
 export { loadAnsibleConfig } from './config/ansible-cfg.js';
 export type { AnsibleConfig } from './config/ansible-cfg.js';

@@ -10,7 +10,7 @@ import { withOwnTags } from '../executor/tags.js';
 import { taskTitle } from '../executor/task-title.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
 import { JsonLinesReporter, TextReporter } from '../output/text.js';
-import { PlaybookError, PlaybookErrors } from '../playbook/errors.js';
+import { PlaybookError, PlaybookErrors, RunError, formatLocation } from '../playbook/errors.js';
 import type { Playbook, TaskNode } from '../playbook/model.js';
 import { TemplateError } from '../template/errors.js';
 import { pyStr } from '../python/values.js';
@@ -45,6 +45,11 @@ function printError(e: unknown): number {
   if (e instanceof PlaybookErrors) {
     for (const err of e.errors) process.stderr.write(`ERROR! ${err.message}\n`);
     return EXIT.parser;
+  }
+  if (e instanceof RunError) {
+    // Ansible 2.19's form for an error that ends the run: the message, then where its task is.
+    process.stderr.write(`[ERROR]: ${e.detail}\n${e.location ? `Origin: ${formatLocation(e.location)}\n` : ''}`);
+    return EXIT.error;
   }
   if (e instanceof PlaybookError || e instanceof TemplateError || e instanceof InventoryError) {
     process.stderr.write(`ERROR! ${e.message}\n`);

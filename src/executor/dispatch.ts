@@ -53,7 +53,7 @@ export class TaskDispatcher {
     if (reported) this.report(pc, task, host, feedback);
     // Ansible counts no meta task in the recap.
     if (task.action !== 'meta') this.stats.count(host, feedback);
-    if (feedback.status === 'changed' || (feedback.status === 'ok' && feedback.result['changed'])) notify(this.runContext, pc, task, host, notifications);
+    if (feedback.notifies ?? (feedback.status === 'changed' || (feedback.status === 'ok' && feedback.result['changed']))) notify(this.runContext, pc, task, host, notifications);
     return feedback;
   }
 

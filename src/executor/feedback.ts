@@ -15,6 +15,11 @@ export interface HostTaskResult {
   delegatedHost?: string;
   /** The error line Ansible prints above a result that carries an exception (`Task failed: Module failed: ...`). */
   error?: string;
+  /**
+   * Whether the task notifies its handlers, when its status does not say (add_host and group_by:
+   * Ansible decides before the inventory change made the result changed).
+   */
+  notifies?: boolean;
 }
 
 export const META_ACTIONS = [

@@ -16,6 +16,7 @@ import { TaskDispatcher } from './dispatch.js';
 import type { Feedback } from './feedback.js';
 import { Notifications, flushHandlers } from './handlers.js';
 import { hostFlag } from './keywords.js';
+import { RunError } from '../playbook/errors.js';
 import { RecapCounters } from './recap.js';
 import { linear } from './strategies/linear.js';
 import { strategyNamed } from './strategies/registry.js';
@@ -55,6 +56,8 @@ export class PlayRunner {
   private playEnded = false;
   /** any_errors_fatal also ends the playbook: no later play runs. */
   runAborted = false;
+  /** The last task that bypassed the host loop, and the host it ran for. */
+  private bypassed: { task: Task; host: string } | undefined;
 
   constructor(
     private readonly runContext: RunContext,
@@ -238,9 +241,13 @@ export class PlayRunner {
 
   /** any_errors_fatal and max_fail_percentage, checked after each task. */
   private checkFailures(pc: PlayContext, task: Task, hosts: string[]): void {
+    const bypassHost = this.bypassed?.task === task ? this.bypassed.host : undefined;
+    this.bypassed = undefined;
     const failed = hosts.filter((h) => this.runContext.vm.state(h).failed).length;
     if (failed === 0) return;
-    if (hostFlag(task, 'any_errors_fatal', pc, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true }), false)) {
+    // The host a task that bypasses the host loop ran for failed (and nothing rescued it): fatal, as any_errors_fatal.
+    const bypassFailed = bypassHost !== undefined && this.runContext.vm.state(bypassHost).failed;
+    if (bypassFailed || hostFlag(task, 'any_errors_fatal', pc, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true }), false)) {
       this.playEnded = true;
       this.runAborted = true;
       for (const h of hosts) if (!this.isOut(h)) this.runContext.vm.state(h).failed = true;
@@ -257,7 +264,12 @@ export class PlayRunner {
   private async runTask(pc: PlayContext, task: Task, hosts: readonly string[], queue: PQueue, notifications: Notifications): Promise<Feedback[]> {
     const info = taskInfo(task, taskTitle(task, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true })));
     const runOnce = hostFlag(task, 'run_once', pc, () => this.runContext.vm.bind(pc, hosts[0]!, task, undefined, { keepPythonTypes: true }), false);
-    const targets = runOnce ? hosts.slice(0, 1) : hosts;
+    const bypass = !runOnce && this.bypassesHostLoop(pc, task, hosts[0]!);
+    if (bypass && pyStr(pc.play.keywords['strategy'] ?? 'linear') === 'free') {
+      throw new RunError(`The '${task.action}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.`, task.location);
+    }
+    const targets = runOnce || bypass ? hosts.slice(0, 1) : hosts;
+    if (bypass) this.bypassed = { task, host: targets[0]! };
     const reported = task.action !== 'meta';
     if (reported) this.runContext.emit({ type: 'task_start', task: info, hosts: [...targets] });
     const runOn = async (host: string): Promise<Feedback> => {
@@ -280,7 +292,27 @@ export class PlayRunner {
       }
       return hosts.map(() => first);
     }
+    // The other hosts go past the task: not run, not counted, nothing registered (as in Ansible).
+    if (bypass) return hosts.map((_, i) => results[i] ?? { status: 'ok', result: {}, ignored: false });
     return results;
+  }
+
+  /**
+   * Whether the task's action bypasses the host loop (add_host): Ansible then runs it for the
+   * first host only, as under run_once, and a failure that is not ignored fails every host.
+   */
+  private bypassesHostLoop(pc: PlayContext, task: Task, host: string): boolean {
+    if (task.action === 'meta' || task.action === 'include_tasks' || task.action === 'include_role') return false;
+    let action = task.action;
+    if (action.includes('{{')) {
+      try {
+        action = pyStr(this.runContext.vm.bind(pc, host, task, undefined, { keepPythonTypes: true }).templateValue(action));
+      } catch {
+        return false;
+      }
+    }
+    // Only a native module bypasses the host loop (a task's native module comes before any file).
+    return this.runContext.modules.get(action)?.bypassHostLoop === true;
   }
 
   /** One `included: FILE for h1, h2 => (item=x)` line per file and item, as Ansible prints them. */

@@ -215,8 +215,9 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         inventorySources: sources,
         forceHandlers: options.forceHandlers ?? false,
       });
-      const limited = options.limit ? new Set(inventory.resolvePattern(options.limit)) : undefined;
       for (const play of playbook.plays) {
+        // --limit is matched for each play: hosts add_host made may match it.
+        const limited = options.limit ? new Set(inventory.resolvePattern(options.limit)) : undefined;
         // hosts: a pattern, or a list of them
         const hostsValue = templar.templateValue(play.hosts, extraVars);
         const pattern = Array.isArray(hostsValue) ? hostsValue.map((h) => pyStr(h)).join(',') : pyStr(hostsValue);

@@ -11,6 +11,8 @@ import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
 import { Undefined, isDict, pyRepr, pyStr, truthy, typeName } from '../python/values.js';
 import { invalidGroupNameWarning } from '../inventory/model.js';
+import { pythonClass } from '../modules/add-host.js';
+import { RunError } from '../playbook/errors.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -36,6 +38,8 @@ function dropOmitted(value: unknown): unknown {
 export class TaskRunner {
   /** Ansible's warning about a group_by group name that is not a variable name, given once. */
   private warnedGroupName = false;
+  /** Names found to be both a host and a group, warned about once. */
+  private readonly warnedSameName = new Set<string>();
   /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
   private readonly judged = new WeakSet<object>();
   /** Failed results a module running on the host returned (Ansible's "Module failed", not "Action failed"). */
@@ -63,6 +67,8 @@ export class TaskRunner {
         if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = result;
         return { status: 'unreachable', result, ignored };
       }
+      // An error Ansible's strategy raises ends the run.
+      if (e instanceof RunError) throw e;
       return this.finish(pc, task, host, { failed: true, changed: false, msg: failureMessage(e) }, undefined);
     }
   }
@@ -97,8 +103,9 @@ export class TaskRunner {
         if (typeof register === 'string') this.runContext.vm.state(host).runtimeVars[register] = skipped;
         return { status: 'skipped', result: skipped, ignored: false };
       }
-      const result = this.addGroup(host, await this.runItem(pc, task, host, undefined, base));
-      const done = this.finish(pc, task, host, result, undefined);
+      const result = await this.runItem(pc, task, host, undefined, base);
+      const settled = this.settleInventory(pc, task, host, result);
+      const done = this.finish(pc, task, host, settled?.result ?? result, undefined, false, settled);
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, ...this.delegation(pc, delegate) } : done;
     }
@@ -107,6 +114,21 @@ export class TaskRunner {
     const indexVar = control['index_var'] === undefined ? undefined : String(control['index_var']);
     const pause = Number(control['pause'] ?? 0);
     const results: Record<string, unknown>[] = [];
+    // add_host and group_by items that did not fail are shown once the inventory has changed.
+    const inventoryTask = INVENTORY_ACTIONS.has(task.action);
+    const shownLater = new Map<number, { locals: Record<string, unknown>; label: unknown; noLog: boolean; delegation: Pick<HostTaskResult, 'delegatedTo' | 'delegatedHost'> }>();
+    const showItem = (itemResult: Record<string, unknown>, status: HostTaskResult['status'], label: unknown, noLog: boolean, delegation: Pick<HostTaskResult, 'delegatedTo' | 'delegatedHost'>): void =>
+      this.runContext.emit({
+        type: 'host_result',
+        task: taskInfo(task),
+        host,
+        status,
+        result: noLog ? censoredResult(itemResult) : itemResult,
+        item: { label: noLog ? '(censored due to no_log)' : label },
+        ignored: false,
+        ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
+        ...delegation,
+      });
     for (const [index, item] of items.entries()) {
       if (index > 0 && pause > 0) await sleep(pause * 1000);
       const locals: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
@@ -135,9 +157,9 @@ export class TaskRunner {
       } else {
         // An item whose arguments fail to template fails alone; the loop goes on (as in Ansible).
         const r = await this.runItem(pc, task, host, locals, bound).then(
-          (result) => this.addGroup(host, result),
+          (result) => result,
           (e: unknown) => {
-            if (e instanceof UnreachableError) throw e;
+            if (e instanceof UnreachableError || e instanceof RunError) throw e;
             return { failed: true, changed: false, msg: failureMessage(e) };
           },
         );
@@ -156,18 +178,10 @@ export class TaskRunner {
       if (control['label'] !== undefined) itemResult['_ansible_item_label'] = label;
       results.push(itemResult);
       const noLog = truthy(bound.templateValue(inherited(task, 'no_log', pc) ?? false));
-      this.runContext.emit({
-        type: 'host_result',
-        task: taskInfo(task),
-        host,
-        status,
-        result: noLog ? censoredResult(itemResult) : itemResult,
-        item: { label: noLog ? '(censored due to no_log)' : label },
-        ignored: false,
-        ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
-        // A skipped item names no delegate (Ansible's callback shows none: the item never ran there).
-        ...(status === 'skipped' ? {} : this.delegation(pc, this.delegateFor(task, bound))),
-      });
+      // A skipped item names no delegate (Ansible's callback shows none: the item never ran there).
+      const delegation = status === 'skipped' ? {} : this.delegation(pc, this.delegateFor(task, bound));
+      if (inventoryTask && (status === 'ok' || status === 'changed')) shownLater.set(index, { locals, label, noLog, delegation });
+      else showItem(itemResult, status, label, noLog, delegation);
     }
     // The whole task's result, as Ansible's TaskExecutor builds it: `failed` only when an item
     // failed; `msg` says whether every item was skipped; an empty list gives a skipped_reason and
@@ -179,7 +193,26 @@ export class TaskRunner {
         : { changed: results.some((r) => r['changed']), msg: anyFailed ? 'One or more items failed' : 'All items completed', results, skipped: results.every((r) => r['skipped']) };
     if (anyFailed) aggregate['failed'] = true;
     if (aggregate['skipped'] && results.length > 0) aggregate['msg'] = 'All items skipped';
-    return this.finish(pc, task, host, aggregate as ModuleResult, undefined, true);
+    // Ansible's strategy takes the items' add_host and group_by results in order when the task
+    // neither failed nor was skipped: each changes the inventory, is judged again and shown; the
+    // handlers are notified when the task was changed before an executed item's turn.
+    let settled: Settled | undefined;
+    if (!anyFailed && !aggregate['skipped'] && results.some(hasInventoryChange)) {
+      settled = { notifies: false };
+      results.forEach((itemResult, index) => {
+        if (!itemResult['skipped'] && aggregate['changed']) settled!.notifies = true;
+        if (!hasInventoryChange(itemResult)) return;
+        const later = shownLater.get(index);
+        shownLater.delete(index);
+        const judged = this.settleItem(pc, task, host, itemResult, later?.locals);
+        results[index] = judged;
+        if (later) showItem(judged, judged['changed'] ? 'changed' : 'ok', later.label, later.noLog, later.delegation);
+        if (judged['changed']) aggregate['changed'] = true;
+        if (judged['failed']) aggregate['failed'] = true;
+      });
+      settled.status = aggregate['changed'] ? 'changed' : 'ok';
+    }
+    return this.finish(pc, task, host, aggregate as ModuleResult, undefined, true, settled);
   }
 
   private loopItems(task: Task, bound: BoundTemplar): unknown[] {
@@ -254,22 +287,83 @@ export class TaskRunner {
   }
 
   /**
-   * group_by's add_group: the host joins the group in the run's inventory (Ansible's strategy does
-   * this with each result), and the result is changed when the inventory was.
+   * An add_host or group_by result (not in a loop), as Ansible's strategy takes it after the task
+   * ran: when the task neither failed nor was skipped, the inventory changes, `changed` says
+   * whether it did and changed_when/failed_when judge the result again. The status is ok or
+   * changed by the new `changed`; handlers are notified by the one from before.
    */
-  private addGroup(host: string, result: ModuleResult): ModuleResult {
-    if (result.failed || typeof result['add_group'] !== 'string') return result;
+  private settleInventory(pc: PlayContext, task: Task, host: string, result: ModuleResult): (Settled & { result: ModuleResult }) | undefined {
+    if (!hasInventoryChange(result)) return undefined;
+    const judged = this.applyResultKeywords(pc, task, host, result, undefined);
+    this.judged.add(judged);
+    if (isFailed(judged) || judged['skipped']) return { result: judged as ModuleResult };
+    const notifies = Boolean(judged['changed']);
+    const settled = this.settleItem(pc, task, host, judged, undefined) as ModuleResult;
+    return { result: settled, notifies, status: settled.changed ? 'changed' : 'ok' };
+  }
+
+  /** One result's inventory change, then changed_when/failed_when again (seeing the new `changed`). */
+  private settleItem(pc: PlayContext, task: Task, host: string, result: Record<string, unknown>, locals: Record<string, unknown> | undefined): Record<string, unknown> {
+    const changed = this.applyInventory(host, result);
+    const judged = this.applyResultKeywords(pc, task, host, { ...result, changed } as ModuleResult, locals, true);
+    this.judged.add(judged);
+    return judged;
+  }
+
+  /**
+   * The inventory change a result asks for, as InventoryManager.add_dynamic_host (add_host) and
+   * add_dynamic_group (group_by) make it; true when the inventory changed. What Ansible's
+   * inventory refuses (a host name that is not a string or is empty, an empty group name) ends
+   * the run, as it does in Ansible.
+   */
+  private applyInventory(host: string, result: Record<string, unknown>): boolean {
     const vm = this.runContext.vm;
-    if (!vm.inventory.addDynamicGroup) return result;
-    const parents = Array.isArray(result['parent_groups']) ? result['parent_groups'].map((p) => pyStr(p)) : [];
-    const names = [result['add_group'], ...parents];
-    if (!this.warnedGroupName && names.some((n) => invalidGroupNameWarning(n) !== undefined)) {
-      this.warnedGroupName = true;
-      this.runContext.emit({ type: 'warning', message: 'Invalid characters were found in group names but not replaced, use -vvvv to see details' });
+    const inventory = vm.inventory;
+    let changed: boolean;
+    if ('add_host' in result) {
+      if (!inventory.addDynamicHost) return Boolean(result['changed']);
+      const info = isDict(result['add_host']) ? result['add_host'] : {};
+      const name = info['host_name'];
+      if (typeof name !== 'string') throw new RunError(`Invalid host name supplied, expected a string but got ${pythonClass(name)} for ${pyStr(name)}`);
+      if (!name) throw new RunError('Invalid empty host name provided:');
+      const groups = Array.isArray(info['groups']) ? info['groups'].map((g) => pyStr(g)) : [];
+      if (groups.includes('')) throw new RunError('Invalid empty/false group name provided:');
+      this.warnAboutGroupNames(groups);
+      changed = inventory.addDynamicHost(name, groups, isDict(info['host_vars']) ? info['host_vars'] : {});
+      if (changed) this.warnAboutSameNames([name], groups);
+    } else {
+      if (!inventory.addDynamicGroup) return Boolean(result['changed']);
+      const group = pyStr(result['add_group']);
+      const parents = Array.isArray(result['parent_groups']) ? result['parent_groups'].map((p) => pyStr(p)) : [];
+      this.warnAboutGroupNames([group, ...parents]);
+      changed = inventory.addDynamicGroup(host, group, parents);
+      if (changed) this.warnAboutSameNames([], [group, ...parents]);
     }
-    const changed = vm.inventory.addDynamicGroup(host, result['add_group'], parents);
     if (changed) vm.groupsChanged();
-    return { ...result, changed };
+    return changed;
+  }
+
+  /**
+   * Ansible's reconcile_inventory warns (once per name) about a name that is both a host and a
+   * group; those the inventory had were warned about when it loaded.
+   */
+  private warnAboutSameNames(hosts: readonly string[], groups: readonly string[]): void {
+    const inventory = this.runContext.vm.inventory;
+    const both = [...hosts.filter((h) => inventory.hasGroup?.(h)), ...groups.filter((g) => inventory.hasHost(g))];
+    for (const name of both) {
+      if (this.warnedSameName.has(name)) continue;
+      this.warnedSameName.add(name);
+      this.runContext.emit({ type: 'warning', message: `Found both group and host with same name: ${name}` });
+    }
+  }
+
+  /** Ansible warns (once) when it makes a group whose name is not a variable name. */
+  private warnAboutGroupNames(names: readonly string[]): void {
+    if (this.warnedGroupName) return;
+    const inventory = this.runContext.vm.inventory;
+    if (!names.some((n) => !inventory.hasGroup?.(n) && invalidGroupNameWarning(n) !== undefined)) return;
+    this.warnedGroupName = true;
+    this.runContext.emit({ type: 'warning', message: 'Invalid characters were found in group names but not replaced, use -vvvv to see details' });
   }
 
   /**
@@ -364,9 +458,12 @@ export class TaskRunner {
     }
   }
 
-  /** changed_when / failed_when on one result (the result is visible under its register name). */
-  private applyResultKeywords(pc: PlayContext, task: Task, host: string, result: ModuleResult, locals: Record<string, unknown> | undefined): Record<string, unknown> {
-    if (this.judged.has(result)) return result;
+  /**
+   * changed_when / failed_when on one result (the result is visible under its register name);
+   * once per result unless `again`.
+   */
+  private applyResultKeywords(pc: PlayContext, task: Task, host: string, result: ModuleResult, locals: Record<string, unknown> | undefined, again = false): Record<string, unknown> {
+    if (!again && this.judged.has(result)) return result;
     const out: Record<string, unknown> = { ...result };
     if (out['changed'] === undefined) out['changed'] = false;
     const register = task.keywords['register'];
@@ -408,8 +505,11 @@ export class TaskRunner {
     return result;
   }
 
-  /** register, status, ignore_errors, notify; the result as the strategy sees it. */
-  private finish(pc: PlayContext, task: Task, host: string, raw: ModuleResult, locals: Record<string, unknown> | undefined, isLoop = false): HostTaskResult {
+  /**
+   * register, status, ignore_errors, notify; the result as the strategy sees it. `settled`: the
+   * status and notification an inventory change decided.
+   */
+  private finish(pc: PlayContext, task: Task, host: string, raw: ModuleResult, locals: Record<string, unknown> | undefined, isLoop = false, settled?: Settled): HostTaskResult {
     const result = isLoop ? { ...raw } : this.applyResultKeywords(pc, task, host, raw, locals);
     // Every registered result says whether it failed, as Ansible's do; a loop's says so only when an item failed.
     if (result['failed'] === undefined && !isLoop) result['failed'] = false;
@@ -417,7 +517,8 @@ export class TaskRunner {
     const register = task.keywords['register'];
     if (typeof register === 'string') state.runtimeVars[register] = registered(result);
     let status: HostTaskResult['status'];
-    if (result['unreachable']) status = 'unreachable';
+    if (settled?.status) status = settled.status;
+    else if (result['unreachable']) status = 'unreachable';
     else if (isFailed(result, isLoop)) status = 'failed';
     else if (result['skipped']) status = 'skipped';
     else status = result['changed'] ? 'changed' : 'ok';
@@ -431,8 +532,22 @@ export class TaskRunner {
       }
     }
     const error = this.errorLines.get(result);
-    return { status, result, ignored, ...(error !== undefined ? { error } : {}) };
+    return { status, result, ignored, ...(error !== undefined ? { error } : {}), ...(settled?.notifies !== undefined ? { notifies: settled.notifies } : {}) };
   }
+}
+
+/** Ansible's inventory tasks: their results change the inventory (C._ACTION_INVENTORY_TASKS). */
+const INVENTORY_ACTIONS: ReadonlySet<string> = new Set(['add_host', 'group_by']);
+
+/** What the inventory change of an add_host or group_by result decided for the task. */
+interface Settled {
+  status?: 'ok' | 'changed';
+  notifies?: boolean;
+}
+
+/** Whether a result asks for an inventory change (Ansible's strategy looks for these keys). */
+function hasInventoryChange(result: Record<string, unknown>): boolean {
+  return 'add_host' in result || 'add_group' in result;
 }
 
 /**

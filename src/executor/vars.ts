@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type Block, type Play, type RoleInstance, type Task, blockChain } from '../playbook/model.js';
 import { type BoundTemplar, MISSING, type Templar, type TemplateOptions, type VariableSource } from '../template/index.js';
 import { isDict, pyStr } from '../python/values.js';
+import { inventoryHostnameShort } from '../inventory/model.js';
 
 /** What the executor needs from an inventory. */
 export interface InventoryView {
@@ -16,7 +17,9 @@ export interface InventoryView {
   groupsVar(): Record<string, string[]>;
   varLayers(host: string, playbookDir?: string): Array<{ source: string; vars: Record<string, unknown> }>;
   resolvePattern(pattern: string): string[];
+  hasGroup?(name: string): boolean;
   addDynamicGroup?(host: string, group: string, parents: readonly string[]): boolean;
+  addDynamicHost?(host: string, groups: readonly string[], hostVars: Record<string, unknown>): boolean;
 }
 
 /** Per-host state that outlives a task: facts, set_fact/register values, include_vars. */
@@ -118,11 +121,11 @@ function facts(facts: Record<string, unknown>): Record<string, unknown> {
 export class VariableManager {
   readonly hostStates = new Map<string, HostState>();
   private readonly inventoryLayerCache = new Map<string, Layer[]>();
-  /** `groups` and `group_names` change only by group_by (which calls groupsChanged). */
+  /** `groups`, `group_names` and inventory variables change only by group_by and add_host (which call groupsChanged). */
   private groupsCache: Record<string, string[]> | undefined;
   private readonly groupNamesCache = new Map<string, string[]>();
 
-  /** After group_by: groups, group_names and group variables are read again. */
+  /** After group_by or add_host: groups, group_names and inventory variables are read again. */
   groupsChanged(): void {
     this.groupsCache = undefined;
     this.groupNamesCache.clear();
@@ -202,7 +205,7 @@ export class VariableManager {
     }
     return {
       inventory_hostname: host,
-      inventory_hostname_short: host.split('.')[0],
+      inventory_hostname_short: inventoryHostnameShort(host),
       group_names: groupNames,
       groups,
       hostvars: this.hostvarsProxy(ctx),

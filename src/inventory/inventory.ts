@@ -88,6 +88,14 @@ export class Inventory {
     return this.data.addDynamicGroup(host, group, parents);
   }
 
+  /**
+   * add_host: makes `host` (a member of `all`) as needed, merges `hostVars` into its variables and
+   * puts it in `groups` (made as needed); true when anything changed.
+   */
+  addDynamicHost(host: string, groups: readonly string[], hostVars: Vars): boolean {
+    return this.data.addDynamicHost(host, groups, hostVars);
+  }
+
   /** The `groups` variable: every group (all and ungrouped included) with all hosts below it. */
   groupsVar(): Record<string, string[]> {
     const groups: Record<string, string[]> = {};

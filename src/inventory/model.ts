@@ -5,8 +5,9 @@
  * they belong to, ancestors included. Parsers fill it; `reconcile()` applies Ansible's rules at
  * the end (every top-level group under `all`, group-less hosts into `ungrouped`).
  */
-import { setKey } from '../python/values.js';
+import { pyEquals, setKey } from '../python/values.js';
 import { InventoryError } from './errors.js';
+import { isIpAddress } from './hostrange.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -231,6 +232,39 @@ export class InventoryData {
     return changed;
   }
 
+  /**
+   * InventoryManager.add_dynamic_host (add_host): a new host is made a member of `all`; its
+   * variables are merged with `hostVars` (top-level keys replaced) when that changes any of them
+   * (compared as Python compares, `inventory_hostname` and `group_names` included); it joins each
+   * group, made as needed. True when anything changed.
+   */
+  addDynamicHost(hostName: string, groupNames: readonly string[], hostVars: Vars): boolean {
+    let changed = false;
+    let host = this.hosts.get(hostName);
+    if (!host) {
+      host = this.addHost(hostName, 'all');
+      changed = true;
+    }
+    const current: Vars = { ...host.vars, ...magicHostVars(host) };
+    if (Object.entries(hostVars).some(([key, value]) => !Object.prototype.hasOwnProperty.call(current, key) || !pyEquals(current[key], value))) {
+      for (const [key, value] of Object.entries(hostVars)) setKey(host.vars, key, value);
+      changed = true;
+    }
+    for (const name of groupNames) {
+      if (!this.groups.has(name)) {
+        this.addGroup(name);
+        changed = true;
+      }
+      const group = this.group(name);
+      if (!group.hosts.includes(host)) {
+        addHostToGroup(group, host);
+        changed = true;
+      }
+    }
+    if (changed) this.reconcile();
+    return changed;
+  }
+
   /** Ansible's reconcile_inventory: run once after all sources are parsed. */
   reconcile(): void {
     const all = this.group('all');
@@ -261,6 +295,20 @@ export class InventoryData {
     }
     return this.implicitLocalhost;
   }
+}
+
+/** `inventory_hostname_short`: the name up to its first dot, an IP address whole (Host.get_magic_vars). */
+export function inventoryHostnameShort(name: string): string {
+  return isIpAddress(name) ? name : name.split('.')[0]!;
+}
+
+/** What Host.get_magic_vars adds to a host's own variables. */
+function magicHostVars(host: Host): Vars {
+  return {
+    inventory_hostname: host.name,
+    inventory_hostname_short: inventoryHostnameShort(host.name),
+    group_names: [...host.groups].map((g) => g.name).filter((n) => n !== 'all').sort(compareText),
+  };
 }
 
 function addHostToGroup(group: Group, host: Host): void {

@@ -34,6 +34,7 @@ import synchronize from './synchronize.js';
 import user from './user.js';
 import group from './group.js';
 import groupBy from './group-by.js';
+import addHost from './add-host.js';
 import hostname from './hostname.js';
 import pamLimits from './pam-limits.js';
 import systemdService from './systemd-service.js';
@@ -53,7 +54,7 @@ import waitForConnection from './wait-for-connection.js';
 
 // The order is the order of names() ("Did you mean ...?" prefers the earlier of two as near).
 const BUILTIN_MODULES: readonly Module[] = [
-  command, shell, raw, ping, debug, setFact, groupBy, assert, fail, pause, includeVars, validateArgumentSpec, setup, gatherFacts, slurp, find, waitForConnection,
+  command, shell, raw, ping, debug, setFact, groupBy, addHost, assert, fail, pause, includeVars, validateArgumentSpec, setup, gatherFacts, slurp, find, waitForConnection,
   copy, template, file, lineinfile, blockinfile, stat, tempfile, asyncStatus,
   systemdService, service, serviceFacts, getent, sysctl,
   ufw,

@@ -115,6 +115,12 @@ interface ModuleTraits {
    * before its arguments are checked.
    */
   readonly refusesAsync?: boolean;
+  /**
+   * Ansible's action plugin bypasses the host loop (BYPASS_HOST_LOOP: add_host): under the linear
+   * strategy the task runs once, for the first host at it, as under run_once (its result is that
+   * host's only); the free strategy refuses it.
+   */
+  readonly bypassHostLoop?: boolean;
 }
 
 /** A module as written: its spec, and a run() whose argument types come from that spec. */

@@ -30,3 +30,11 @@ export class PlaybookErrors extends Error {
     super(errors.map((e) => e.message).join('\n'));
   }
 }
+
+/**
+ * An error that stops a run while it runs, as an AnsibleError raised by Ansible's strategy does
+ * (add_host under the free strategy, an invalid host name from add_host): no recap, exit code 1.
+ */
+export class RunError extends PlaybookError {
+  override name = 'RunError';
+}

@@ -172,7 +172,8 @@ export const TESTS: Tests = {
   subset: { fn: (_c, v, a) => { const b = toSet(a[0]); return toSet(v).every((x) => b.some((y) => pyEquals(x, y))); } },
   superset: { fn: (_c, v, a) => { const s = toSet(v); return toSet(a[0]).every((x) => s.some((y) => pyEquals(x, y))); } },
   contains: { fn: (_c, v, a) => pyContains(v, a[0]) },
-  nan: { fn: (_c, v) => Number.isNaN(toNumber(v)) },
+  // math.isnan: numbers (and bools) only; anything else is not nan (TypeError caught)
+  nan: { fn: (_c, v) => isNumeric(v) && Number.isNaN(toNumber(v)) },
 
   uri: { fn: (_c, v, a, k) => isUri(v, bind('uri', a, k, ['schemes'], { schemes: null })['schemes']) },
   url: {
@@ -200,7 +201,7 @@ const ALIASES: Record<string, string> = {
   '==': 'eq', equalto: 'eq', '!=': 'ne', '<': 'lt', lessthan: 'lt', '<=': 'le', '>': 'gt', greaterthan: 'gt', '>=': 'ge',
   success: 'succeeded', successful: 'succeeded', failure: 'failed', change: 'changed', skip: 'skipped',
   version_compare: 'version', is_abs: 'abs', is_file: 'file', is_dir: 'directory', is_link: 'link', is_mount: 'mount', is_same_file: 'same_file',
-  issubset: 'subset', issuperset: 'superset', vaulted_file: 'vault_encrypted',
+  issubset: 'subset', issuperset: 'superset', isnan: 'nan', vaulted_file: 'vault_encrypted',
 };
 
 export function createTestRegistry(): TestRegistry {

@@ -388,6 +388,9 @@ export class TaskRunner {
     }
     // Ansible 2.19 gives every failed result an `exception` (its traceback, when it has one).
     if (out['failed'] && out['exception'] === undefined) out['exception'] = NO_TRACEBACK;
+    // A failure that says nothing gets the message Ansible builds from the error chain (the
+    // action's captured error without a msg: "Unknown error.").
+    if (out['failed'] && !('msg' in out)) out['msg'] = UNKNOWN_ERROR;
     return out;
   }
 
@@ -432,6 +435,9 @@ function isFailed(result: Record<string, unknown>, isLoop = false): boolean {
 function failureMessage(e: unknown): string {
   return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
 }
+
+/** What a failed result without a `msg` says (TaskExecutor._execute over AnsibleActionCapturedError). */
+const UNKNOWN_ERROR = 'Task failed: Action failed: Unknown error.';
 
 /** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
 const NO_TRACEBACK = '(traceback unavailable)';

@@ -96,6 +96,7 @@ export class PlaybookLoader {
     const role = loadRole(entry, at, baseDir, parentRole, this.state, from);
     throwErrors(this.state);
     if (!role) throw new PlaybookError(`could not load role '${String(entry['role'] ?? entry['name'])}'`, at);
+    role.viaInclude = true;
     return role;
   }
 
@@ -347,6 +348,7 @@ function expandImportRole(task: Task, baseDir: string, role: RoleInstance | unde
     handlersFrom: task.args['handlers_from'] as string | undefined,
   });
   if (!loaded) return undefined;
+  loaded.viaInclude = true;
   // import_role's vars: stay block vars of the wrapper (below set_fact), unlike include_role's params.
   state.importedRoles.push(loaded);
   const block = wrapperBlock(task, parent, loaded, state);

@@ -91,6 +91,8 @@ export interface RoleInstance {
   allowDuplicates: boolean;
   /** The roles that pulled this one in (for role_name/role_path and defaults precedence). */
   parentRole: RoleInstance | undefined;
+  /** Brought in by include_role or import_role (not a play's role, not a dependency). */
+  viaInclude?: boolean;
 }
 
 export interface VarsPrompt {

@@ -238,6 +238,8 @@ export class VariableManager {
       ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
       ansible_forks: 5,
       omit: OMIT,
+      // TaskExecutor sets it for every task it runs: where the task's files are looked up.
+      ...(task?.kind === 'task' ? { ansible_search_path: taskSearchPath(task, this.playbookDir) } : {}),
       ...(role
         ? {
             role_name: role.name,

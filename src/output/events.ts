@@ -42,6 +42,11 @@ export type RunEvent =
       result: Record<string, unknown>;
       /** Set for one item of a loop. */
       item?: { label: unknown };
+      /**
+       * The end of a failed loop whose items were reported one by one: the result is the whole
+       * task's, and only whether its failure was ignored is shown (Ansible's `...ignoring`).
+       */
+      loopEnd?: boolean;
       ignored: boolean;
       delegatedTo?: string;
       /** The delegate's ansible_host, when it has one: `node2 -> node1(127.0.0.1)`, as Ansible's host_label. */

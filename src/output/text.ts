@@ -69,6 +69,8 @@ export class TextReporter implements Reporter {
 
   /** When each host last printed a progress line: at most one a second per host. */
   private readonly progressShown = new Map<string, number>();
+  /** Errors of loop items already shown (Ansible shows the same error once). */
+  private readonly itemErrors = new Set<string>();
 
   private c(color: keyof typeof COLORS, text: string): string {
     return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
@@ -151,6 +153,10 @@ export class TextReporter implements Reporter {
 
   private hostResult(e: Extract<RunEvent, { type: 'host_result' }>): void {
     const { result, task } = e;
+    if (e.loopEnd) {
+      if (e.ignored) this.line(this.c('ignored', '...ignoring'));
+      return;
+    }
     // Ansible's host_label: the delegate, and its address when that is not its name.
     const address = e.delegatedHost !== undefined && e.delegatedHost !== e.delegatedTo ? `(${e.delegatedHost})` : '';
     const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}${address}` : e.host;
@@ -179,11 +185,15 @@ export class TextReporter implements Reporter {
       }
       case 'failed': {
         const json = this.dump(result, task.action, verboseAlways);
-        if (!e.item) {
-          // Ansible 2.19 names the task's origin above the result.
-          const msg = pyStr(result['msg'] ?? 'non-zero return code');
-          this.line(this.c('error', `[ERROR]: ${msg.startsWith('Task failed') ? msg : `Task failed: ${msg}`}`));
-          this.line(`Origin: ${task.file}:${task.line}:${task.column}`);
+        // Ansible 2.19 names the task's origin above the result; a loop item's error only when the
+        // item has an exception, and the same error once (Display deduplicates errors).
+        const msg = pyStr(result['msg'] ?? 'non-zero return code');
+        const error = `[ERROR]: ${msg.startsWith('Task failed') ? msg : `Task failed: ${msg}`}`;
+        const origin = `Origin: ${task.file}:${task.line}:${task.column}`;
+        if (!e.item || ('exception' in result && !this.itemErrors.has(`${error}\n${origin}`))) {
+          if (e.item) this.itemErrors.add(`${error}\n${origin}`);
+          this.line(this.c('error', error));
+          this.line(origin);
           this.line();
         }
         if (e.item) this.line(this.c('failed', `failed: [${who}]${item} => ${json}`));

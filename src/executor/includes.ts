@@ -96,7 +96,7 @@ export class IncludeHandler {
           return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `Could not find or access '${name}'` } };
         }
         files.push(file);
-        wrapper.block = loader.loadTasksFile(file, task.role, wrapper, task.isHandler, vm.playbookDir);
+        wrapper.block = loader.loadTasksFile(file, task.role, wrapper, task.isHandler, vm.playbookDir, pc.play);
       } else {
         const name = pyStr(args['name'] ?? args['_raw_params'] ?? '');
         const role = loader.loadRoleForInclude({ role: name, ...vars }, task.location, vm.playbookDir, task.role, {
@@ -104,7 +104,7 @@ export class IncludeHandler {
           varsFrom: args['vars_from'] === undefined ? undefined : pyStr(args['vars_from']),
           defaultsFrom: args['defaults_from'] === undefined ? undefined : pyStr(args['defaults_from']),
           handlersFrom: args['handlers_from'] === undefined ? undefined : pyStr(args['handlers_from']),
-        });
+        }, pc.play);
         role.params = { ...role.params, ...vars };
         (pc.play.includedRoles ??= []).push(role);
         files.push(role.name);

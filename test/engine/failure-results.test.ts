@@ -64,6 +64,39 @@ describe('failed results', () => {
   });
 });
 
+describe('debug var=', () => {
+  test('an undefined name shows as a numbered placeholder with a warning; any other error in the expression fails the task', async () => {
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': `- hosts: node1
+  gather_facts: false
+  vars:
+    d: { a: 1 }
+  tasks:
+    - debug: var=nope
+    - debug: var=d.x
+      register: r1
+    - debug:
+        var: "'http://www.acme.com:9000/dir/index.html' | urlsplit('bad_filter')"
+      register: r2
+      ignore_errors: true
+    - assert:
+        that:
+          - r1 is not failed
+          - r2 is failed
+          - "'unknown URL component' in r2.msg"
+`,
+    });
+    const ran = await run(dir);
+    expect(ran.exitCode).toBe(0);
+    expect(ran.output).toContain('"nope": "<< error 1 - \'nope\' is undefined >>"');
+    expect(ran.output).toContain('"d.x": "<< error 1 - object of type \'dict\' has no attribute \'x\' >>"');
+    expect(ran.output).toContain("[WARNING]: Encountered 1 template error.\nerror 1 - 'nope' is undefined");
+    expect(ran.output).toMatch(/fatal: \[node1\]: FAILED! => \{"msg": "Task failed: Error while resolving `var` expression: .*unknown URL component: bad_filter"\}\n\.\.\.ignoring/);
+    expect(recapLine(ran.output, 'node1')).toMatch(/ok=4 .*failed=0 .*ignored=1/);
+  });
+});
+
 describe('include_vars', () => {
   const files = {
     'inventory.ini': LOCAL_INVENTORY,

@@ -202,7 +202,7 @@ export class TaskRunner {
     const { modules, pythonModules } = this.runContext;
     // A module_defaults key names the task's module when it resolves to it (a Python module: to its file).
     const resolve = (name: string): Module | undefined => {
-      const m = modules.get(name) ?? pythonModules?.find(name, task.role);
+      const m = pythonModules?.findAction(name, task.role) ?? modules.get(name) ?? pythonModules?.find(name, task.role);
       return m !== undefined && m !== module && pythonModules?.sameFile(m, module) ? module : m;
     };
     let args = { ...moduleDefaultsFor(task, pc, module, resolve), ...written };

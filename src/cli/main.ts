@@ -5,7 +5,7 @@ import { readHidden } from '../connection/passphrase.js';
 import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 import { registerLabCommands } from './lab.js';
 import { PlaybookNotFoundError, bundledNotice, packageInfo, resolvePlaybooks } from './bundled.js';
-import { createModuleRegistry, loadPlaybooks, runPlaybook } from '../executor/run.js';
+import { createModuleRegistry, loadPlaybooks, parseExtraVars, runPlaybook } from '../executor/run.js';
 import { withOwnTags } from '../executor/tags.js';
 import { taskTitle } from '../executor/task-title.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
         const playbooks = resolveAndAnnounce(given, cwd, (line) => (o['json'] ? process.stderr : process.stdout).write(line));
         if (o['syntaxCheck'] || o['listTasks'] || o['listTags'] || o['listHosts']) {
           const modules = createModuleRegistry();
-          const { playbooks: loaded, warnings } = loadPlaybooks(playbooks, modules, config, cwd, { strict: Boolean(o['strict']) });
+          const { playbooks: loaded, warnings } = loadPlaybooks(playbooks, modules, config, cwd, { strict: Boolean(o['strict']), extraVars: parseExtraVars(o['extraVars'] as string[], cwd) });
           for (const w of warnings) process.stderr.write(`[WARNING]: ${w.message}\n`);
           if (o['syntaxCheck']) process.stdout.write(`\nplaybook: ${loaded.map((p) => p.file).join(', ')}\n`);
           if (o['listTasks'] || o['listTags']) process.stdout.write(listTasks(loaded, Boolean(o['listTags'])));

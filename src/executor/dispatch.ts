@@ -43,6 +43,8 @@ export class TaskDispatcher {
         if (!(e instanceof TemplateError)) throw e;
         feedback = { status: 'failed', ignored: hostFlag(task, 'ignore_errors', pc, () => this.bound(pc, host, task), false), result: { failed: true, changed: false, msg: taskFailureMessage(e) } };
       }
+      // An include that fails (its file, its loop) is a failed task: ignore_errors holds for it.
+      if (feedback.status === 'failed' && !feedback.ignored) feedback.ignored = hostFlag(task, 'ignore_errors', pc, () => this.bound(pc, host, task), false);
       if (feedback.meta === 'end_play' || feedback.meta === 'end_batch') this.endPlay();
     } else {
       feedback = await this.runner.run(pc, task, host);
@@ -89,7 +91,7 @@ export class TaskDispatcher {
       // prints `skipping: [host]` after the items.
       if (feedback.status !== 'failed' && feedback.status !== 'skipped') return;
       if (feedback.status === 'failed' && feedback.result['results'].length) {
-        if (feedback.ignored) this.runContext.emit({ type: 'host_result', task: taskInfo(task), host, status: 'failed', result: {}, ignored: true, itemsShown: true });
+        this.runContext.emit({ type: 'host_result', task: taskInfo(task), host, status: 'failed', result: feedback.result, loopEnd: true, ignored: feedback.ignored });
         return;
       }
     }

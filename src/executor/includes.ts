@@ -1,10 +1,11 @@
 /** include_tasks, include_role and meta: tasks that change what a host runs next. */
-import { PlaybookError } from '../playbook/errors.js';
 import type { Block, Task, TaskNode } from '../playbook/model.js';
 import { resolveTaskFile } from '../playbook/loader.js';
 import { isDict, pyStr } from '../python/values.js';
+import { TemplateError, taskFailureMessage } from '../template/index.js';
 import type { RunContext } from './context.js';
 import { type Feedback, type IncludedFile, isMetaAction } from './feedback.js';
+import { loopControl, loopItemVars, loopItems } from './loop-items.js';
 import type { PlayContext } from './vars.js';
 
 function markIncluded(nodes: TaskNode[], from: Task, vars: Record<string, unknown>): void {
@@ -47,20 +48,26 @@ export class IncludeHandler {
       if (action === 'end_host' || action === 'end_play' || action === 'end_batch') feedback.endHost = true;
       return feedback;
     }
-    const loop = task.keywords['loop'];
     const items: Array<Record<string, unknown> | undefined> = [];
-    if (loop !== undefined) {
-      const list = bound.templateValue(loop);
-      if (!Array.isArray(list)) throw new PlaybookError(`Invalid data passed to 'loop', it requires a list`, task.location);
-      const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
-      const loopVar = String(control['loop_var'] ?? 'item');
-      list.forEach((item, i) => items.push({ [loopVar]: item, ...(control['index_var'] ? { [String(control['index_var'])]: i } : {}) }));
+    if (task.keywords['loop'] !== undefined) {
+      // loop: or with_<lookup>:, as a task's; a loop that cannot be had fails the include (an
+      // undefined variable in it only when the include's `when` holds).
+      let list: unknown[];
+      try {
+        list = loopItems(this.runContext, task, bound);
+      } catch (e) {
+        if (e instanceof TemplateError && e.kind === 'undefined' && !whenHolds()) {
+          return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+        }
+        return { status: 'failed', ignored: false, result: { failed: true, msg: e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e) } };
+      }
+      const control = loopControl(task, bound);
+      list.forEach((_item, i) => items.push(loopItemVars(control, list, i)));
     } else items.push(undefined);
     const included: TaskNode[] = [];
     const files: string[] = [];
     const lines: IncludedFile[] = [];
-    const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
-    const loopVar = String(control['loop_var'] ?? 'item');
+    const loopVar = String(loopControl(task, bound)['loop_var'] ?? 'item');
     for (const locals of items) {
       const itemLabel = locals ? { label: locals[loopVar] } : undefined;
       if (!whenHolds(locals)) continue;
@@ -89,7 +96,7 @@ export class IncludeHandler {
           return { status: 'failed', ignored: false, result: { failed: true, changed: false, msg: `Could not find or access '${name}'` } };
         }
         files.push(file);
-        wrapper.block = loader.loadTasksFile(file, task.role, wrapper, task.isHandler, vm.playbookDir);
+        wrapper.block = loader.loadTasksFile(file, task.role, wrapper, task.isHandler, vm.playbookDir, pc.play);
       } else {
         const name = pyStr(args['name'] ?? args['_raw_params'] ?? '');
         const role = loader.loadRoleForInclude({ role: name, ...vars }, task.location, vm.playbookDir, task.role, {
@@ -97,7 +104,7 @@ export class IncludeHandler {
           varsFrom: args['vars_from'] === undefined ? undefined : pyStr(args['vars_from']),
           defaultsFrom: args['defaults_from'] === undefined ? undefined : pyStr(args['defaults_from']),
           handlersFrom: args['handlers_from'] === undefined ? undefined : pyStr(args['handlers_from']),
-        });
+        }, pc.play);
         role.params = { ...role.params, ...vars };
         (pc.play.includedRoles ??= []).push(role);
         files.push(role.name);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Become, Connection } from '../connection/types.js';
 import type { ModuleContext } from '../modules/types.js';
 import { type Task, blockChain } from '../playbook/model.js';
-import { loadVarsFile } from '../playbook/roles.js';
+import { loadYamlFile } from '../playbook/yaml.js';
 import type { BoundTemplar } from '../template/index.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import type { RunContext } from './context.js';
@@ -62,7 +62,7 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
     verbosity: pc.verbosity,
     findFile: (kind, name) => findFile(searchPath, kind, name),
     playbookDir: runContext.vm.playbookDir,
-    loadVarsFile,
+    loadDataFile: loadYamlFile,
     // The template's own directory is searched first for includes and imports.
     renderTemplate: (source, options, extraVars) =>
       bound.renderTemplate(source, { file: options.file, line: 1, column: 1, searchPath: [path.dirname(options.file), ...searchPath], syntax: options.syntax ?? {}, keepPythonTypes: false }, extraVars),

@@ -1,7 +1,9 @@
 /**
  * module_defaults: arguments a play, role, block or task gives every task of a module. Each level
  * holds a mapping (or a list of mappings) from module names to arguments; the outer levels come
- * first and the inner ones override them, and the task's own arguments override them all. A key
+ * first and an inner level's entry for a module replaces the outer one's whole (`debug: {}` drops
+ * what an outer level gave, as Ansible's dict.update of the levels does), and the task's own
+ * arguments override them all. A key
  * applies to a task when it names the same module, in any spelling (`service`,
  * `ansible.builtin.service`, `ansible.legacy.service`). Action groups (`group/...`) are not
  * supported: none of our modules belongs to one.
@@ -34,10 +36,10 @@ export function hasModuleDefaults(task: Task, pc: PlayContext): boolean {
  * `resolve` maps a key to the module it names.
  */
 export function moduleDefaultsFor(task: Task, pc: PlayContext, module: Module, resolve: (name: string) => Module | undefined): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
+  let merged: Record<string, unknown> = {};
   for (const entry of defaultsChain(task, pc)) {
     for (const [key, args] of Object.entries(entry)) {
-      if (isDict(args) && !key.startsWith('group/') && resolve(key) === module) Object.assign(merged, args);
+      if (isDict(args) && !key.startsWith('group/') && resolve(key) === module) merged = { ...args };
     }
   }
   return merged;
@@ -46,9 +48,9 @@ export function moduleDefaultsFor(task: Task, pc: PlayContext, module: Module, r
 /** The defaults given under a plain name (such as `systemd` or `sysvinit` for service's backend). */
 export function moduleDefaultsNamed(task: Task, pc: PlayContext, name: string): Record<string, unknown> {
   const names = new Set([name, `ansible.builtin.${name}`, `ansible.legacy.${name}`]);
-  const merged: Record<string, unknown> = {};
+  let merged: Record<string, unknown> = {};
   for (const entry of defaultsChain(task, pc)) {
-    for (const [key, args] of Object.entries(entry)) if (isDict(args) && names.has(key)) Object.assign(merged, args);
+    for (const [key, args] of Object.entries(entry)) if (isDict(args) && names.has(key)) merged = { ...args };
   }
   return merged;
 }

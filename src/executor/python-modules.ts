@@ -3,13 +3,16 @@
  * each playbook, the library/ folders of the roles (the task's own role and those it came from
  * first, then the other roles loaded), ANSIBLE_LIBRARY / [defaults] library, and the collections
  * (the playbook's collections/ folder, the collections paths, the controller Ansible's
- * site-packages). Native modules are asked first, always; this is the long tail.
+ * site-packages). Native modules are asked first, always; this is the long tail. One exception, as
+ * in Ansible: an action_plugins/ folder's `<name>.py` takes the unqualified name over a module.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import type { ModuleRegistry } from '../modules/index.js';
 import { ansiblePythonCandidates } from '../modules/python/controller.js';
 import { type FoundModule, type ModuleSearchPath, findModuleFile, sitePackages } from '../modules/python/find.js';
+import { pythonActionPlugin } from '../modules/python/action.js';
 import { pythonModule } from '../modules/python/module.js';
 import type { Module } from '../modules/types.js';
 import { type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
@@ -47,6 +50,42 @@ export class PythonModules {
     };
   }
 
+  /** Action plugins by file; which names each action_plugins/ folder holds (read once). */
+  private readonly actions = new Map<string, Module>();
+  private readonly actionDirs = new Map<string, Set<string>>();
+
+  /**
+   * The action plugin an unqualified (or ansible.legacy.) name runs, when an action_plugins/
+   * folder beside a playbook or in a role (the task's own chain first, then the roles loaded) has
+   * `<name>.py`: Ansible prefers it to the built-in action and module of that name.
+   */
+  findAction(name: string, role: RoleInstance | undefined): Module | undefined {
+    const m = /^(?:ansible\.legacy\.)?(\w+)$/.exec(name);
+    if (!m) return undefined;
+    const short = m[1]!;
+    const chain: string[] = [];
+    for (let r = role; r; r = r.parentRole) chain.push(r.path);
+    for (const p of chain) if (!this.roles.includes(p)) this.roles.push(p);
+    const dirs = [...this.playbookDirs, ...chain, ...this.roles.filter((p) => !chain.includes(p))].map((d) => path.join(d, 'action_plugins'));
+    for (const dir of dirs) {
+      let names = this.actionDirs.get(dir);
+      if (!names) {
+        names = new Set(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => f.slice(0, -3)) : []);
+        this.actionDirs.set(dir, names);
+      }
+      if (!names.has(short)) continue;
+      const file = path.join(dir, `${short}.py`);
+      let module = this.actions.get(file);
+      if (!module) {
+        module = pythonActionPlugin(short, file, { collectionsPaths: this.collectionsPaths, cwd: this.playbookDirs[0] ?? process.cwd() });
+        this.actions.set(file, module);
+        this.fileOf.set(module, file);
+      }
+      return module;
+    }
+    return undefined;
+  }
+
   /** Whether two modules found here run the same file. */
   sameFile(a: Module, b: Module): boolean {
     const file = this.fileOf.get(a);
@@ -80,11 +119,11 @@ export class PythonModules {
 }
 
 /** The module a task runs: the native one of that name, else a module file found on the controller. */
-export function resolveModule(modules: ModuleRegistry, python: PythonModules | undefined, name: string, role: RoleInstance | undefined, collections: readonly string[] = []): Module | undefined {
-  return modules.get(name) ?? python?.find(name, role, collections);
+export function resolveModule(modules: ModuleRegistry, python: PythonModules | undefined, name: string, role: RoleInstance | undefined, collections: readonly string[] = [], builtin = false): Module | undefined {
+  return (builtin ? undefined : python?.findAction(name, role)) ?? modules.get(name) ?? python?.find(name, role, collections);
 }
 
 /** The module a task runs on a host of the play: native first, then a file, short names also in the `collections:` in scope. */
 export function moduleOfTask(modules: ModuleRegistry, python: PythonModules | undefined, task: Task, pc: PlayContext): Module | undefined {
-  return resolveModule(modules, python, task.action, task.role, collectionsInScope(task.keywords['collections'], task.parent, task.role, pc.play.keywords['collections']));
+  return resolveModule(modules, python, task.action, task.role, collectionsInScope(task.keywords['collections'], task.parent, task.role, pc.play.keywords['collections']), task.builtin);
 }

@@ -139,7 +139,7 @@ function byLocation(a: PlaybookError, b: PlaybookError): number {
  * Loads and checks the playbooks; throws what Ansible would refuse before running (and, when
  * strict, the deferred findings too), returns the rest as warnings.
  */
-export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string, options: { strict?: boolean } = {}): LoadedPlaybooks {
+export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: AnsibleConfig, cwd: string, options: { strict?: boolean; extraVars?: Record<string, unknown> } = {}): LoadedPlaybooks {
   const pythonModules = new PythonModules([...new Set(files.map((f) => path.dirname(path.resolve(cwd, f))))], config);
   const loader = new PlaybookLoader({
     // A file on the controller counts (library/, a collection): looked up on disk, nothing run.
@@ -147,6 +147,7 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
     moduleNames: () => modules.names(),
     rolesPath: config.rolesPath,
     bundledRoles: PACKAGE_ROLES,
+    ...(options.extraVars ? { extraVars: options.extraVars } : {}),
   });
   const templar = new Templar();
   const errors: PlaybookError[] = [];
@@ -173,7 +174,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const modules = createModuleRegistry(options.modules);
   const extraVars = parseExtraVars(options.extraVars ?? [], cwd);
   // The whole playbook is loaded and checked before any host is touched.
-  const { loader, playbooks, warnings, pythonModules } = loadPlaybooks(options.playbooks, modules, config, cwd, { strict: options.strict ?? false });
+  const { loader, playbooks, warnings, pythonModules } = loadPlaybooks(options.playbooks, modules, config, cwd, { strict: options.strict ?? false, extraVars });
   // Ansible fails these only when their task runs (a skipped or rescued one passes): said now, failed then.
   for (const w of warnings) emit({ type: 'warning', message: w.message });
   const sources = options.inventory?.length ? options.inventory : config.inventory;

@@ -18,12 +18,13 @@ import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
+import { loopControl, loopItemVars, loopItems } from './loop-items.js';
 import { moduleContext } from './module-context.js';
 import { moduleOfTask } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
-import { OMIT, type PlayContext, taskSearchPath } from './vars.js';
+import { OMIT, type PlayContext } from './vars.js';
 
 function dropOmitted(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);
@@ -82,7 +83,7 @@ export class TaskRunner {
     let loopError: TemplateError | undefined;
     if (loopValue !== undefined) {
       try {
-        items = this.loopItems(task, base);
+        items = loopItems(this.runContext, task, base);
       } catch (e) {
         if (!(e instanceof TemplateError && e.kind === 'undefined')) throw e;
         loopError = e;
@@ -109,7 +110,7 @@ export class TaskRunner {
       const delegate = this.delegateFor(task, base);
       return delegate && delegate !== host ? { ...done, ...this.delegation(pc, delegate) } : done;
     }
-    const control = isDict(task.keywords['loop_control']) ? task.keywords['loop_control'] : {};
+    const control = loopControl(task, base);
     const loopVar = String(control['loop_var'] ?? 'item');
     const indexVar = control['index_var'] === undefined ? undefined : String(control['index_var']);
     const pause = Number(control['pause'] ?? 0);
@@ -129,25 +130,14 @@ export class TaskRunner {
         ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
         ...delegation,
       });
+    const register = task.keywords['register'];
+    // Each item's result is registered as soon as it is had: the next item's `when`, arguments
+    // and label see it (TaskExecutor._run_loop).
+    let registeredItem: Record<string, unknown> = {};
     for (const [index, item] of items.entries()) {
       if (index > 0 && pause > 0) await sleep(pause * 1000);
-      const locals: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
-      if (indexVar) {
-        locals[indexVar] = index;
-        locals['ansible_index_var'] = indexVar;
-      }
-      if (control['extended']) {
-        locals['ansible_loop'] = {
-          index: index + 1, index0: index, revindex: items.length - index, revindex0: items.length - index - 1,
-          first: index === 0, last: index === items.length - 1, length: items.length,
-          // previtem/nextitem are absent (undefined for templates) at the ends.
-          ...(index > 0 ? { previtem: items[index - 1] } : {}),
-          ...(index < items.length - 1 ? { nextitem: items[index + 1] } : {}),
-          ...(control['extended_allitems'] === false ? {} : { allitems: items }),
-        };
-      }
+      const locals = { ...registeredItem, ...loopItemVars(control, items, index) };
       const bound = this.bound(pc, host, task, locals);
-      const label = control['label'] !== undefined ? bound.templateValue(control['label']) : item;
       const when = evaluateConditions(allWhen(task), bound, task.locations['when'] ?? task.location);
       let itemResult: Record<string, unknown>;
       let status: HostTaskResult['status'];
@@ -172,10 +162,27 @@ export class TaskRunner {
         itemResult = finished;
         status = isFailed(finished) ? 'failed' : finished['changed'] ? 'changed' : 'ok';
       }
+      if (typeof register === 'string') registeredItem = { [register]: itemResult };
       itemResult[loopVar] = item;
       itemResult['ansible_loop_var'] = loopVar;
-      if (indexVar) itemResult[indexVar] = index;
-      if (control['label'] !== undefined) itemResult['_ansible_item_label'] = label;
+      if (indexVar) {
+        itemResult[indexVar] = index;
+        itemResult['ansible_index_var'] = indexVar;
+      }
+      if (locals['ansible_loop'] !== undefined) itemResult['ansible_loop'] = locals['ansible_loop'];
+      // The label is templated last, seeing this item's registered result; an undefined name in it fails the item.
+      let label: unknown = item;
+      if (control['label'] !== undefined) {
+        try {
+          label = this.bound(pc, host, task, { ...locals, ...registeredItem }).templateValue(control['label']);
+          itemResult['_ansible_item_label'] = label;
+        } catch (e) {
+          if (!(e instanceof TemplateError && e.kind === 'undefined')) throw e;
+          itemResult['failed'] = true;
+          itemResult['msg'] = `Failed to template loop_control.label: ${e.detail}`;
+          status = 'failed';
+        }
+      }
       results.push(itemResult);
       const noLog = truthy(bound.templateValue(inherited(task, 'no_log', pc) ?? false));
       // A skipped item names no delegate (Ansible's callback shows none: the item never ran there).
@@ -215,33 +222,6 @@ export class TaskRunner {
     return this.finish(pc, task, host, aggregate as ModuleResult, undefined, true, settled);
   }
 
-  private loopItems(task: Task, bound: BoundTemplar): unknown[] {
-    const raw = task.keywords['loop'];
-    if (task.loopLookup) {
-      const terms = bound.templateValue(raw);
-      const lookup = this.runContext.templar.env.lookups.get(task.loopLookup);
-      if (!lookup) throw new Error(`Unexpected failure in finding the lookup named '${task.loopLookup}' in the available lookup plugins`);
-      // with_X: a list is the lookup's terms, anything else is its one term.
-      const termList = Array.isArray(terms) ? terms : [terms];
-      const ctx = {
-        callFilter: () => undefined,
-        callTest: () => false,
-        hasFilter: () => false,
-        hasTest: () => false,
-        variable: (name: string) => bound.variable(name),
-        variableNames: () => [],
-        render: (source: string) => bound.renderTemplate(source),
-        searchPath: taskSearchPath(task, this.runContext.vm.playbookDir),
-      };
-      return lookup.fn(ctx, termList, {});
-    }
-    const value = bound.templateValue(raw);
-    if (!Array.isArray(value)) {
-      throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${pyStr(value)}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.`);
-    }
-    return value;
-  }
-
   /** Whom the result names as the delegate: its name, and its ansible_host when set (as Ansible's _ansible_delegated_vars). */
   private delegation(pc: PlayContext, delegate: string | undefined): Pick<HostTaskResult, 'delegatedTo' | 'delegatedHost'> {
     if (delegate === undefined) return {};
@@ -262,7 +242,7 @@ export class TaskRunner {
     const { modules, pythonModules } = this.runContext;
     // A module_defaults key names the task's module when it resolves to it (a Python module: to its file).
     const resolve = (name: string): Module | undefined => {
-      const m = modules.get(name) ?? pythonModules?.find(name, task.role);
+      const m = pythonModules?.findAction(name, task.role) ?? modules.get(name) ?? pythonModules?.find(name, task.role);
       return m !== undefined && m !== module && pythonModules?.sameFile(m, module) ? module : m;
     };
     let args = { ...moduleDefaultsFor(task, pc, module, resolve), ...written };
@@ -494,7 +474,12 @@ export class TaskRunner {
     }
     // Ansible 2.19 gives every failed result an `exception` (its traceback, when it has one).
     if (out['failed'] && out['exception'] === undefined) out['exception'] = NO_TRACEBACK;
-    if (out['exception']) this.errorLines.set(out, errorLine(out, !moduleFailed ? 'action' : this.fromHost.has(result) ? 'module' : this.raised.has(result) ? 'raised' : 'action'));
+    if (out['exception']) {
+      const line = errorLine(out, !moduleFailed ? 'action' : this.fromHost.has(result) ? 'module' : this.raised.has(result) ? 'raised' : 'action');
+      this.errorLines.set(out, line);
+      // A failure that says nothing gets the message Ansible builds from the error chain ("... failed: Unknown error.").
+      if (out['failed'] && !('msg' in out)) out['msg'] = line;
+    }
     return out;
   }
 
@@ -576,6 +561,8 @@ function errorLine(result: Record<string, unknown>, kind: 'module' | 'action' | 
 function failureMessage(e: unknown): string {
   return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
 }
+
+/** What a failed result without a `msg` says (TaskExecutor._execute over AnsibleActionCapturedError). */
 
 /** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
 const NO_TRACEBACK = '(traceback unavailable)';

@@ -62,6 +62,21 @@ function roleChain(role: RoleInstance | undefined): RoleInstance[] {
   return chain;
 }
 
+/**
+ * ansible_parent_role_names/_paths: the roles whose tasks include_role or import_role brought this
+ * one in from, nearest first (IncludeRole.get_include_params, accumulated through nested includes).
+ * A role a play lists, or its dependencies, has none: the variables are undefined there. A
+ * dependency sees those of the role that depends on it (its blocks are that include's children).
+ */
+function parentRoleVars(role: RoleInstance): { ansible_parent_role_names: string[]; ansible_parent_role_paths: string[] } | Record<string, never> {
+  const parents: RoleInstance[] = [];
+  for (let r: RoleInstance | undefined = role; r; r = r.parentRole) {
+    if (r.viaInclude && r.parentRole) parents.push(r.parentRole);
+  }
+  if (!parents.length) return {};
+  return { ansible_parent_role_names: parents.map((p) => p.name), ansible_parent_role_paths: parents.map((p) => p.path) };
+}
+
 function allRoles(play: Play): RoleInstance[] {
   const out: RoleInstance[] = [];
   const visit = (r: RoleInstance): void => {
@@ -226,12 +241,14 @@ export class VariableManager {
       ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
       ansible_forks: 5,
       omit: OMIT,
+      // TaskExecutor sets it for every task it runs: where the task's files are looked up.
+      ...(task?.kind === 'task' ? { ansible_search_path: taskSearchPath(task, this.playbookDir) } : {}),
       ...(role
         ? {
             role_name: role.name,
             role_path: role.path,
             ansible_role_name: role.name,
-            ansible_parent_role_names: roleChain(role.parentRole).map((r) => r.name).reverse(),
+            ...parentRoleVars(role),
           }
         : {}),
       ...roleNames(ctx.play),

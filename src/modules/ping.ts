@@ -6,7 +6,8 @@ export default defineModule({
   supportsCheckMode: true,
   spec: { options: { data: { type: 'str', default: 'pong' } } },
   async run(args, ctx) {
-    if (args.data === 'crash') return { changed: false, failed: true, msg: 'boom' };
+    // Ansible's ping raises Exception('boom'); the controller reports the module's exception so.
+    if (args.data === 'crash') return { changed: false, failed: true, msg: 'Task failed: Module failed: boom' };
     const r = await ctx.conn.exec(['true'], { become: ctx.become });
     if (r.rc !== 0) return { changed: false, failed: true, msg: r.stderr || 'ping failed' };
     return { changed: false, ping: args.data };

@@ -7,3 +7,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PAYLOAD_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'modules', 'python', 'build_payload.py');
+
+/** Where run_action.py is (beside build_payload.py): it runs an action_plugins/ file with the controller's ansible-core. */
+export const ACTION_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_action.py');

@@ -62,8 +62,8 @@ export interface ModuleContext {
    * playbook's directory), for modules that write on the controller (fetch's dest).
    */
   readonly playbookDir: string;
-  /** A controller-side vars file (YAML or JSON mapping), as include_vars and vars_files read it. */
-  loadVarsFile(file: string): Record<string, unknown>;
+  /** A controller-side YAML or JSON file's data, as include_vars reads it (null when empty); throws when it does not parse. */
+  loadDataFile(file: string): unknown;
   /**
    * Renders template text with the task's variables and `extraVars` over them. Includes and
    * imports are looked up beside `options.file`, then in the role's and playbook's directories.

@@ -42,6 +42,11 @@ export type RunEvent =
       result: Record<string, unknown>;
       /** Set for one item of a loop. */
       item?: { label: unknown };
+      /**
+       * The end of a failed loop whose items were reported one by one: the result is the whole
+       * task's, and only whether its failure was ignored is shown (Ansible's `...ignoring`).
+       */
+      loopEnd?: boolean;
       ignored: boolean;
       delegatedTo?: string;
       /** The delegate's ansible_host, when it has one: `node2 -> node1(127.0.0.1)`, as Ansible's host_label. */
@@ -50,8 +55,6 @@ export type RunEvent =
       verbosity?: number;
       /** The `[ERROR]: Task failed: ...` line shown above the result (a result with an exception, failed or not). */
       error?: string;
-      /** A loop's whole result after its items were shown: only `...ignoring` is printed, when ignored. */
-      itemsShown?: boolean;
     }
   /** include_tasks/include_role: which hosts include which file (one line per file and item). */
   | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }

@@ -69,15 +69,20 @@ export class TextReporter implements Reporter {
 
   /** When each host last printed a progress line: at most one a second per host. */
   private readonly progressShown = new Map<string, number>();
+  /** Errors of loop items already shown (Ansible shows the same error once). */
+  private readonly shownErrors = new Set<string>();
 
   private c(color: keyof typeof COLORS, text: string): string {
     return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
   }
 
-  /** `[ERROR]: <message>` and the task's origin, as Ansible 2.19 shows an error. */
+  /** `[ERROR]: <message>` and the task's origin, as Ansible 2.19 shows an error; the same error once (Display deduplicates errors). */
   private errorLine(task: { file: string; line: number; column: number }, message: string): void {
+    const origin = `Origin: ${task.file}:${task.line}:${task.column}`;
+    if (this.shownErrors.has(`${message}\n${origin}`)) return;
+    this.shownErrors.add(`${message}\n${origin}`);
     this.line(this.c('error', `[ERROR]: ${message}`));
-    this.line(`Origin: ${task.file}:${task.line}:${task.column}`);
+    this.line(origin);
     this.line();
   }
 
@@ -158,6 +163,10 @@ export class TextReporter implements Reporter {
 
   private hostResult(e: Extract<RunEvent, { type: 'host_result' }>): void {
     const { result, task } = e;
+    if (e.loopEnd) {
+      if (e.ignored) this.line(this.c('ignored', '...ignoring'));
+      return;
+    }
     // Ansible's host_label: the delegate, and its address when that is not its name.
     const address = e.delegatedHost !== undefined && e.delegatedHost !== e.delegatedTo ? `(${e.delegatedHost})` : '';
     const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}${address}` : e.host;
@@ -169,7 +178,7 @@ export class TextReporter implements Reporter {
     }
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
     // Ansible 2.19 prints a result's exception, with the task's origin, above the result.
-    if (e.error !== undefined && !e.itemsShown) this.errorLine(task, e.error);
+    if (e.error !== undefined) this.errorLine(task, e.error);
     switch (e.status) {
       case 'ok':
       case 'changed': {
@@ -187,10 +196,6 @@ export class TextReporter implements Reporter {
         return;
       }
       case 'failed': {
-        if (e.itemsShown) {
-          if (e.ignored) this.line(this.c('ignored', '...ignoring'));
-          return;
-        }
         const json = this.dump(result, task.action, verboseAlways);
         if (!e.item && e.error === undefined) {
           // A failure the executor gave no error line (an include, a handler): its msg.

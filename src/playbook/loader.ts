@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { suggest } from '../python/suggest.js';
-import { isDict } from '../python/values.js';
+import { isDict, pyStr } from '../python/values.js';
+import { TemplateError, templateValue } from '../template/index.js';
 import { type Location, PlaybookError, PlaybookErrors } from './errors.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS } from './keywords.js';
 import { checkKeywordTypes } from './schema.js';
@@ -22,6 +23,8 @@ export interface LoadOptions {
   rolesPath?: readonly string[];
   /** The package's own roles/ directory (searched last). */
   bundledRoles?: string;
+  /** -e variables: a static import's templated name may use them. */
+  extraVars?: Record<string, unknown>;
 }
 
 interface LoaderState {
@@ -34,6 +37,8 @@ interface LoaderState {
   stack: string[];
   /** The `collections:` keyword of the play being read. */
   playCollections: unknown;
+  /** The play being read (or run, for files include_* load): its vars template static import names. */
+  play?: Play;
 }
 
 function ctxFor(state: LoaderState, file: string, role: RoleInstance | undefined, parent: Block | undefined, isHandler: boolean): NormalizeContext {
@@ -83,8 +88,9 @@ export class PlaybookLoader {
     return { playbook: { file: path.resolve(file), plays }, errors: this.state.errors.splice(0) };
   }
 
-  /** The tasks of a file named by include_tasks, as children of `parent`. */
-  loadTasksFile(file: string, role: RoleInstance | undefined, parent: Block | undefined, isHandler: boolean, baseDir: string): TaskNode[] {
+  /** The tasks of a file named by include_tasks, as children of `parent` (of `play`'s tasks). */
+  loadTasksFile(file: string, role: RoleInstance | undefined, parent: Block | undefined, isHandler: boolean, baseDir: string, play?: Play): TaskNode[] {
+    if (play) this.state.play = play;
     const data = loadYamlFile(file);
     const tasks = loadTaskList(data ?? [], file, role, parent, isHandler, this.state, baseDir);
     throwErrors(this.state);
@@ -92,10 +98,12 @@ export class PlaybookLoader {
   }
 
   /** A role named by include_role: its tasks (dependencies first) inside a block. */
-  loadRoleForInclude(entry: Record<string, unknown>, at: Location, baseDir: string, parentRole: RoleInstance | undefined, from: FromFiles): RoleInstance {
+  loadRoleForInclude(entry: Record<string, unknown>, at: Location, baseDir: string, parentRole: RoleInstance | undefined, from: FromFiles, play?: Play): RoleInstance {
+    if (play) this.state.play = play;
     const role = loadRole(entry, at, baseDir, parentRole, this.state, from);
     throwErrors(this.state);
     if (!role) throw new PlaybookError(`could not load role '${String(entry['role'] ?? entry['name'])}'`, at);
+    role.viaInclude = true;
     return role;
   }
 
@@ -196,6 +204,7 @@ function loadPlay(raw: Record<string, unknown>, file: string, baseDir: string, s
     location: where(raw, undefined, file),
   };
   state.importedRoles = play.importedRoles;
+  state.play = play;
   state.playCollections = keywords['collections'];
   play.preTasks = loadTaskList(raw['pre_tasks'], file, undefined, undefined, false, state, baseDir);
   for (const [i, spec] of toList(raw['roles']).entries()) {
@@ -310,12 +319,54 @@ export function resolveTaskFile(name: string, task: Task, baseDir: string): stri
   return candidates.find((c) => existsSync(c) && statSync(c).isFile());
 }
 
+/**
+ * The variables a static import's name is templated with while the playbook loads (Ansible's
+ * VariableManager.get_vars(play, task), without a host): role defaults, play vars, role vars,
+ * block and task vars, role params, extra vars, then the magic variables that need no host.
+ */
+function parseTimeVars(task: Task, role: RoleInstance | undefined, parent: Block | undefined, state: LoaderState, baseDir: string): Record<string, unknown> {
+  const roles: RoleInstance[] = [];
+  for (let r = role; r; r = r.parentRole) roles.unshift(r);
+  const blocks: Block[] = [];
+  for (let b = parent; b; b = b.parent) blocks.unshift(b);
+  const vars: Record<string, unknown> = {};
+  for (const r of roles) Object.assign(vars, r.defaults);
+  if (state.play) Object.assign(vars, state.play.vars);
+  for (const r of roles) Object.assign(vars, r.vars);
+  for (const b of blocks) if (isDict(b.keywords['vars'])) Object.assign(vars, b.keywords['vars']);
+  if (isDict(task.keywords['vars'])) Object.assign(vars, task.keywords['vars']);
+  for (const r of roles) Object.assign(vars, r.params);
+  Object.assign(vars, state.options.extraVars ?? {});
+  vars['playbook_dir'] = state.play?.baseDir ?? baseDir;
+  if (state.play) vars['ansible_play_name'] = state.play.name ?? '';
+  if (role) Object.assign(vars, { role_name: role.name, role_path: role.path, ansible_role_name: role.name });
+  return vars;
+}
+
+/**
+ * A static import's file or role name: a template is rendered with the variables known while the
+ * playbook loads; one that names anything else (facts, inventory variables) is Ansible's error.
+ */
+function importName(name: string, task: Task, role: RoleInstance | undefined, parent: Block | undefined, state: LoaderState, baseDir: string): string | undefined {
+  if (!name.includes('{{') && !name.includes('{%')) return name;
+  try {
+    const at = task.locations[task.args['file'] !== undefined ? 'args.file' : 'args._raw_params'] ?? task.location;
+    return pyStr(templateValue(name, parseTimeVars(task, role, parent, state, baseDir), { file: at.file, line: at.line, column: at.column }));
+  } catch (e) {
+    const detail = e instanceof TemplateError ? e.detail : e instanceof Error ? e.message : String(e);
+    state.errors.push(new PlaybookError(`Error when evaluating variable in import path '${name}': ${detail}`, task.location));
+    return undefined;
+  }
+}
+
 function expandImportTasks(task: Task, role: RoleInstance | undefined, parent: Block | undefined, isHandler: boolean, state: LoaderState, baseDir: string): TaskNode[] {
-  const name = task.args['file'] ?? task.args['_raw_params'];
-  if (typeof name !== 'string' || name.includes('{{')) {
-    state.errors.push(new PlaybookError('import_tasks needs a literal file name (use include_tasks for a templated one)', task.location));
+  const written = task.args['file'] ?? task.args['_raw_params'];
+  if (typeof written !== 'string') {
+    state.errors.push(new PlaybookError('import_tasks needs a file name', task.location));
     return [];
   }
+  const name = importName(written, task, role, parent, state, baseDir);
+  if (name === undefined) return [];
   const found = resolveTaskFile(name, task, baseDir);
   if (!found) {
     state.errors.push(new PlaybookError(`Could not find or access '${name}' for import_tasks`, task.location));
@@ -334,11 +385,13 @@ function expandImportTasks(task: Task, role: RoleInstance | undefined, parent: B
 }
 
 function expandImportRole(task: Task, baseDir: string, role: RoleInstance | undefined, parent: Block | undefined, state: LoaderState): Block | undefined {
-  const name = task.args['name'] ?? task.args['_raw_params'];
-  if (typeof name !== 'string') {
+  const written = task.args['name'] ?? task.args['_raw_params'];
+  if (typeof written !== 'string') {
     state.errors.push(new PlaybookError('import_role needs a role name', task.location));
     return undefined;
   }
+  const name = importName(written, task, role, parent, state, baseDir);
+  if (name === undefined) return undefined;
   const spec: Record<string, unknown> = { role: name };
   const loaded = loadRole(spec, task.location, baseDir, role, state, {
     tasksFrom: task.args['tasks_from'] as string | undefined,
@@ -347,6 +400,7 @@ function expandImportRole(task: Task, baseDir: string, role: RoleInstance | unde
     handlersFrom: task.args['handlers_from'] as string | undefined,
   });
   if (!loaded) return undefined;
+  loaded.viaInclude = true;
   // import_role's vars: stay block vars of the wrapper (below set_fact), unlike include_role's params.
   state.importedRoles.push(loaded);
   const block = wrapperBlock(task, parent, loaded, state);

@@ -32,6 +32,8 @@ export interface Task {
   name: string | undefined;
   /** The module, by its short name ('copy', 'include_tasks', 'meta'). */
   action: string;
+  /** Named as `ansible.builtin.<action>`: the built-in one, never an action_plugins/ file of that name. */
+  builtin?: boolean;
   /** As written: the module's arguments (free-form text under _raw_params). */
   args: Record<string, unknown>;
   /**
@@ -91,6 +93,8 @@ export interface RoleInstance {
   allowDuplicates: boolean;
   /** The roles that pulled this one in (for role_name/role_path and defaults precedence). */
   parentRole: RoleInstance | undefined;
+  /** Brought in by include_role or import_role (not a play's role, not a dependency). */
+  viaInclude?: boolean;
 }
 
 export interface VarsPrompt {

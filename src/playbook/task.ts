@@ -186,6 +186,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     id: ctx.nextId(),
     name: typeof keywords['name'] === 'string' ? keywords['name'] : keywords['name'] == null ? undefined : String(keywords['name']),
     action: short,
+    ...(action.startsWith('ansible.builtin.') ? { builtin: true } : {}),
     args,
     keywords,
     loopLookup,

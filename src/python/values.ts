@@ -51,6 +51,37 @@ export class NamedTuple extends PyTuple {
 }
 
 /**
+ * A value written as `!vault |` (Ansible's EncryptedString): its ciphertext, which only the vault
+ * filters and tests may look at. playbook holds no vault secrets, so any other use fails, as
+ * Ansible's does without them (UNDECRYPTABLE).
+ */
+export class VaultedValue {
+  /** How many were made in this process: templating looks for them in its results only once one exists. */
+  static made = 0;
+  constructor(
+    readonly ciphertext: string,
+    /** Made by the vault filter (wrap_object=True), whose secret is known; a `!vault` value's is not. */
+    readonly decryptable = false,
+  ) {
+    VaultedValue.made++;
+  }
+}
+
+/** Ansible's error for a vaulted value used without its secret. */
+export const UNDECRYPTABLE = 'Attempt to use undecryptable variable: Attempting to decrypt but no vault secrets found.';
+
+/** Whether `v` holds a VaultedValue, at any depth (cheap until one was ever made). */
+export function containsVaulted(v: unknown, seen = new Set<object>()): boolean {
+  if (VaultedValue.made === 0 || v === null || typeof v !== 'object') return false;
+  if (v instanceof VaultedValue) return true;
+  if (seen.has(v)) return false;
+  seen.add(v);
+  if (Array.isArray(v)) return v.some((x) => containsVaulted(x, seen));
+  if (isDict(v)) return dictKeys(v).some((k) => containsVaulted(v[k], seen));
+  return false;
+}
+
+/**
  * Ansible's strict undefined: usable only where `default`, `is defined` and friends look at it.
  * Attribute access on it yields another Undefined (so `a.b.c | default(x)` works), keeping the
  * message of the first missing name.
@@ -190,6 +221,7 @@ export function setKey(d: Record<string, unknown>, key: string, value: unknown):
 /** Python's str() of a value, as `{{ }}` prints it (None has already been finalized to ''). */
 export function pyStr(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (v instanceof VaultedValue) throw new PyError('runtime', UNDECRYPTABLE);
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : floatRepr(v);
@@ -200,6 +232,7 @@ export function pyStr(v: unknown): string {
 /** Python's repr(), used inside lists and dicts and by the repr-like filters. */
 export function pyRepr(v: unknown): string {
   if (typeof v === 'string') return strRepr(v);
+  if (v instanceof VaultedValue) throw new PyError('runtime', UNDECRYPTABLE);
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean' || typeof v === 'number' || v instanceof PyFloat) return pyStr(v);
   // Ansible 2.19 turns tuples into lists before printing, so they print as lists.
@@ -326,6 +359,7 @@ export function pyIter(v: unknown): unknown[] {
   if (typeof v === 'string') return Array.from(v);
   if (isDict(v)) return dictKeys(v);
   if (v instanceof Undefined) throw new PyError('undefined', v.message);
+  if (v instanceof VaultedValue) throw new PyError('runtime', UNDECRYPTABLE);
   throw typeError(`'${typeName(v)}' object is not iterable`);
 }
 

@@ -11,8 +11,8 @@ import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, LookupDef, TestDef } from './plugins.js';
 import { Evaluation, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
-import { TemplateSyntaxError } from './errors.js';
-import { dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
+import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError } from './errors.js';
+import { UNDECRYPTABLE, containsVaulted, dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
 
 export interface TemplateOptions extends CompileOptions {
   /** Directories for relative paths in lookups and includes (each also searched with templates/ or files/). */
@@ -82,6 +82,7 @@ export class Templar {
       throw new TemplateSyntaxError('expected a single expression', { file: compiled.file, line: compiled.lineOffset + 1, column: 1 });
     }
     const result = evaluation.renderNative(compiled);
+    refuseVaulted(result, { file: compiled.file, line: compiled.lineOffset + 1, column: options.column ?? 1 });
     return options.keepPythonTypes ? result : toPlain(result);
   }
 
@@ -115,6 +116,7 @@ export class Templar {
       return v;
     };
     const result = walk(value);
+    refuseVaulted(result, { file: options.file ?? '<template>', line: options.line ?? 1, column: options.column ?? 1 });
     return options.keepPythonTypes ? result : toPlain(result);
   }
 }
@@ -159,6 +161,11 @@ export class BoundTemplar {
       : base;
     return this.templar.renderTemplate(source, vars, { ...this.options, ...options });
   }
+}
+
+/** A vaulted value must not leave templating: without its secret, using it is Ansible's error. */
+function refuseVaulted(result: unknown, at: SourcePosition): void {
+  if (containsVaulted(result)) throw new TemplateRuntimeError('runtime', UNDECRYPTABLE, at);
 }
 
 let shared: Templar | undefined;

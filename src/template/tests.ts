@@ -7,7 +7,9 @@ import { bind, type TestDef, type TestRegistry } from './plugins.js';
 import { compareVersions } from './version.js';
 import {
   PyCallable,
+  UNDECRYPTABLE,
   Undefined,
+  VaultedValue,
   isDict,
   isFloat,
   isInt,
@@ -16,6 +18,7 @@ import {
   pyContains,
   pyEquals,
   pyIter,
+  pyRepr,
   pyStr,
   toNumber,
   truthy,
@@ -23,6 +26,9 @@ import {
 } from '../python/values.js';
 
 type Tests = Record<string, TestDef>;
+
+/** Ansible's other data tags (ansible._protomatter.tagged_with knows them); playbook does not keep them on values. */
+const UNTRACKED_TAGS = new Set(['Deprecated', 'Origin', 'SourceWasEncrypted', 'TrustedAsTemplate']);
 
 const BOOLEANS_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
 const BOOLEANS_FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f']);
@@ -168,11 +174,23 @@ export const TESTS: Tests = {
   all: { fn: (_c, v) => pyIter(v).every((x) => truthy(x)) },
   truthy: { fn: (_c, v, a, k) => truthy(truthy(bind('truthy', a, k, ['convert_bool'], { convert_bool: false })['convert_bool']) ? convertBool(v) : v) },
   falsy: { fn: (_c, v, a, k) => !truthy(truthy(bind('falsy', a, k, ['convert_bool'], { convert_bool: false })['convert_bool']) ? convertBool(v) : v) },
-  vault_encrypted: { fn: (_c, v) => typeof v === 'string' && v.startsWith('$ANSIBLE_VAULT;') },
+  vault_encrypted: { fn: (_c, v) => v instanceof VaultedValue || (typeof v === 'string' && v.startsWith('$ANSIBLE_VAULT;')) },
+  // ansible._protomatter.tagged_with: of Ansible's data tags, playbook's values carry VaultedValue only.
+  tagged_with: {
+    fn: (_c, v, a) => {
+      const tag = a[0];
+      // A test other than vault_encrypted cannot look at a value it cannot decrypt.
+      if (v instanceof VaultedValue && !v.decryptable) throw new PluginError('runtime', UNDECRYPTABLE);
+      if (tag === 'VaultedValue') return v instanceof VaultedValue;
+      if (typeof tag === 'string' && UNTRACKED_TAGS.has(tag)) throw new PluginError('runtime', `The data tag ${pyRepr(tag)} is not tracked by playbook.`);
+      throw new PluginError('runtime', `Unknown tag name ${pyRepr(tag)}.`);
+    },
+  },
   subset: { fn: (_c, v, a) => { const b = toSet(a[0]); return toSet(v).every((x) => b.some((y) => pyEquals(x, y))); } },
   superset: { fn: (_c, v, a) => { const s = toSet(v); return toSet(a[0]).every((x) => s.some((y) => pyEquals(x, y))); } },
   contains: { fn: (_c, v, a) => pyContains(v, a[0]) },
-  nan: { fn: (_c, v) => Number.isNaN(toNumber(v)) },
+  // math.isnan: numbers (and bools) only; anything else is not nan (TypeError caught)
+  nan: { fn: (_c, v) => isNumeric(v) && Number.isNaN(toNumber(v)) },
 
   uri: { fn: (_c, v, a, k) => isUri(v, bind('uri', a, k, ['schemes'], { schemes: null })['schemes']) },
   url: {
@@ -200,7 +218,7 @@ const ALIASES: Record<string, string> = {
   '==': 'eq', equalto: 'eq', '!=': 'ne', '<': 'lt', lessthan: 'lt', '<=': 'le', '>': 'gt', greaterthan: 'gt', '>=': 'ge',
   success: 'succeeded', successful: 'succeeded', failure: 'failed', change: 'changed', skip: 'skipped',
   version_compare: 'version', is_abs: 'abs', is_file: 'file', is_dir: 'directory', is_link: 'link', is_mount: 'mount', is_same_file: 'same_file',
-  issubset: 'subset', issuperset: 'superset', vaulted_file: 'vault_encrypted',
+  issubset: 'subset', issuperset: 'superset', isnan: 'nan', vaulted_file: 'vault_encrypted',
 };
 
 export function createTestRegistry(): TestRegistry {

@@ -4,7 +4,7 @@
  * Ansible reads playbooks, inventories and `from_yaml` this way.
  */
 import YAML, { type CollectionTag, isPair, isScalar, isSeq, isMap, type Node, type ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
-import { mkFloat } from '../python/values.js';
+import { VaultedValue, mkFloat } from '../python/values.js';
 
 const nullTag: ScalarTag = {
   tag: 'tag:yaml.org,2002:null',
@@ -54,7 +54,13 @@ const floatTag: ScalarTag = {
   },
 };
 
-export const PYYAML_TAGS: ScalarTag[] = [nullTag, boolTag, intTag, floatTag];
+/** Ansible's `!vault |`: an encrypted string (kept encrypted: playbook has no vault secrets). */
+const vaultTag: ScalarTag = {
+  tag: '!vault',
+  resolve: (text) => new VaultedValue(text),
+};
+
+export const PYYAML_TAGS: ScalarTag[] = [nullTag, boolTag, intTag, floatTag, vaultTag];
 
 /**
  * Text Ansible must not template (`!unsafe`), kept as a template that gives back exactly the text:

@@ -298,6 +298,36 @@ describe('runPlaybook', () => {
       'play=b,b,b dep= all=b names=b,b,b name=named',
     ]);
   });
+  test('ansible_parent_role_names/_paths: only under include_role or import_role from a role, nearest first, as ansible-playbook 2.19', async () => {
+    const show = '- debug: msg="{{ role_name }} names={{ ansible_parent_role_names | default(\'UNDEF\') }} paths={{ ansible_parent_role_paths | map(\'basename\') | list if ansible_parent_role_paths is defined else \'UNDEF\' }}"\n';
+    const dir = project({
+      'inventory.ini': LOCAL_INVENTORY,
+      'roles/a/tasks/main.yml': `${show}- include_role: name=b\n- import_role: name=c\n`,
+      'roles/a/meta/main.yml': 'dependencies: [d]\n',
+      'roles/b/tasks/main.yml': `${show}- include_role: name=c\n`,
+      'roles/b/meta/main.yml': 'dependencies: [e]\n',
+      ...Object.fromEntries(['c', 'd', 'e'].map((r) => [`roles/${r}/tasks/main.yml`, show])),
+      'pb.yml': `- hosts: node1
+  gather_facts: false
+  roles: [a]
+  tasks:
+    - include_role: name=c
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect([...r.output.matchAll(/"msg": "(.*)"/g)].map((m) => m[1])).toEqual([
+      'd names=UNDEF paths=UNDEF',
+      'a names=UNDEF paths=UNDEF',
+      // a dependency of an included role sees what the include gave
+      "e names=['a'] paths=['a']",
+      "b names=['a'] paths=['a']",
+      "c names=['b', 'a'] paths=['b', 'a']",
+      "c names=['a'] paths=['a']",
+      'c names=UNDEF paths=UNDEF',
+    ]);
+  });
+
   test('delay is a float, as ansible-playbook 2.19 reads it (a number or a numeric string; otherwise the task fails)', async () => {
     const retried = (delay: string): string => `    - command: "true"\n      register: r\n      until: r.rc == 1\n      retries: 2\n      delay: ${delay}\n      ignore_errors: true\n`;
     const dir = project({

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
 import { FactCache } from '../../src/facts/index.js';
 import type { Module, ModuleContext, ModuleResult } from '../../src/modules/types.js';
-import { loadVarsFile } from '../../src/playbook/roles.js';
+import { loadYamlFile } from '../../src/playbook/yaml.js';
 import { renderTemplate } from '../../src/template/index.js';
 
 /** The mode the host gives a new file or directory (0666/0777 minus the umask), as '0%03o'. */
@@ -56,7 +56,7 @@ export async function createSandbox(): Promise<Sandbox> {
     become: undefined,
     environment: {},
     verbosity: 0,
-    loadVarsFile,
+    loadDataFile: loadYamlFile,
     playbookDir: base,
     findFile(kind, name) {
       // Like the engine: the kind's directory first, then the name as given; a trailing slash stays.

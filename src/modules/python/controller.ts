@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pyJsonDumps } from '../../python/serialize.js';
-import { PAYLOAD_SCRIPT } from '../python-script.js';
+import { ACTION_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
 
 export interface ControllerAnsible {
   /** The Python that imports ansible. */
@@ -165,4 +165,33 @@ export async function buildPayload(ansible: ControllerAnsible, request: PayloadR
     throw new ControllerCommandError(`ansible-core could not build module ${request.module_name} (${request.module_path}): ${data.error ?? 'no payload'}`, command, r.rc, r.stdout, r.stderr);
   }
   return { style: data.style, shebang: data.shebang ?? null, payload: Buffer.from(data.payload, 'base64'), args: data.args ?? {} };
+}
+
+export interface ActionRequest {
+  plugin_path: string;
+  action: string;
+  args: Record<string, unknown>;
+  check_mode: boolean;
+  diff: boolean;
+  verbosity: number;
+  collections_paths: string[];
+}
+
+/** Runs an action_plugins/ file's ActionModule with ansible-core on the controller (run_action.py); its result. */
+export async function runActionPlugin(ansible: ControllerAnsible, request: ActionRequest, cwd: string): Promise<Record<string, unknown>> {
+  const command = [ansible.python, ACTION_SCRIPT];
+  const r = await run(ansible.python, [ACTION_SCRIPT], pyJsonDumps(request), cwd);
+  let data: { error?: string; result?: Record<string, unknown> };
+  try {
+    data = JSON.parse(r.stdout) as typeof data;
+  } catch {
+    throw new ControllerCommandError(
+      `running action plugin ${request.plugin_path} with ansible-core failed (${command.join(' ')}: exit ${String(r.rc)}): ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join('\n')}`,
+      command, r.rc, r.stdout, r.stderr,
+    );
+  }
+  if (data.error !== undefined || data.result === undefined) {
+    throw new ControllerCommandError(`ansible-core could not load action plugin ${request.plugin_path}: ${data.error ?? 'no result'}`, command, r.rc, r.stdout, r.stderr);
+  }
+  return data.result;
 }

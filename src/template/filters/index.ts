@@ -2,7 +2,8 @@
 import type { FilterRegistry } from '../plugins.js';
 import { ANSIBLE_FILTERS } from './ansible.js';
 import { JINJA_FILTERS } from './jinja.js';
+import { VAULT_FILTERS } from './vault.js';
 
 export function createFilterRegistry(): FilterRegistry {
-  return new Map(Object.entries({ ...JINJA_FILTERS, ...ANSIBLE_FILTERS }));
+  return new Map(Object.entries({ ...JINJA_FILTERS, ...ANSIBLE_FILTERS, ...VAULT_FILTERS }));
 }

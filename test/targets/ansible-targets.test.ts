@@ -6,12 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedTasks, targetPlaybook, targetsDir } from '../support/ansible-targets.js';
+import { ansibleVenv } from '../support/ansible.js';
 import { type ModuleLab, startModuleLab } from '../support/module-lab.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FAILING_TARGETS, NOT_RUNNABLE_TARGETS, RUNNABLE_TARGETS } from './targets.js';
 
 let lab: ModuleLab;
+/** As ansible-test runs them: the reference's bin/ on PATH (playbook finds there the ansible-core its Python modules need). */
+const ANSIBLE_ON_PATH = { PATH: `${path.join(ansibleVenv(), 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
 
 beforeAll(async () => {
   lab = await startModuleLab('targets');
@@ -29,8 +32,8 @@ describe("ansible-core's integration targets", () => {
   for (const target of RUNNABLE_TARGETS) {
     it(`${target}: passes with playbook as with ansible-playbook`, async () => {
       const [theirs, ours] = await Promise.all([
-        lab.runPlaybook(targetPlaybook(lab.work, target, 'node1'), { engine: 'ansible', timeoutMs: 900_000 }),
-        lab.runPlaybook(targetPlaybook(lab.work, target, 'node2'), { timeoutMs: 900_000 }),
+        lab.runPlaybook(targetPlaybook(lab.work, target, 'node1'), { engine: 'ansible', timeoutMs: 900_000, env: ANSIBLE_ON_PATH }),
+        lab.runPlaybook(targetPlaybook(lab.work, target, 'node2'), { timeoutMs: 900_000, env: ANSIBLE_ON_PATH }),
       ]);
       expect(theirs.code, `ansible-playbook no longer passes ${target} on a lab node:\n${failedTasks(theirs)}`).toBe(0);
       expect(ours.code, `playbook fails ${target}:\n${failedTasks(ours)}`).toBe(0);

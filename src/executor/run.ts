@@ -12,7 +12,7 @@ import type { Module } from '../modules/types.js';
 import type { HostStats, Reporter, RunEvent } from '../output/events.js';
 import { PlaybookLoader } from '../playbook/loader.js';
 import type { Playbook } from '../playbook/model.js';
-import { parseKv } from '../playbook/kv.js';
+import { parseKv } from '../python/kv.js';
 import { parseYaml } from '../playbook/yaml.js';
 import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import { validatePlaybook } from '../playbook/validate.js';

@@ -21,7 +21,7 @@ import { moduleOfTask } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo, taskTitle } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
-import { OMIT, type PlayContext, taskSearchPath } from './vars.js';
+import { OMIT, type PlayContext } from './vars.js';
 
 function dropOmitted(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);
@@ -72,7 +72,9 @@ export class TaskRunner {
       try {
         items = this.loopItems(task, base);
       } catch (e) {
-        if (!(e instanceof TemplateError && e.kind === 'undefined')) throw e;
+        // Ansible's TaskExecutor.run: a failure to get the items is a result with no `changed`.
+        // (failed_when and changed_when do not look at it).
+        if (!(e instanceof TemplateError && e.kind === 'undefined')) return this.finish(pc, task, host, { failed: true, msg: failureMessage(e) } as ModuleResult, undefined, true);
         loopError = e;
       }
     }
@@ -179,21 +181,8 @@ export class TaskRunner {
     const raw = task.keywords['loop'];
     if (task.loopLookup) {
       const terms = bound.templateValue(raw);
-      const lookup = this.runContext.templar.env.lookups.get(task.loopLookup);
-      if (!lookup) throw new Error(`Unexpected failure in finding the lookup named '${task.loopLookup}' in the available lookup plugins`);
       // with_X: a list is the lookup's terms, anything else is its one term.
-      const termList = Array.isArray(terms) ? terms : [terms];
-      const ctx = {
-        callFilter: () => undefined,
-        callTest: () => false,
-        hasFilter: () => false,
-        hasTest: () => false,
-        variable: (name: string) => bound.variable(name),
-        variableNames: () => [],
-        render: (source: string) => bound.renderTemplate(source),
-        searchPath: taskSearchPath(task, this.runContext.vm.playbookDir),
-      };
-      return lookup.fn(ctx, termList, {});
+      return bound.runLookup(task.loopLookup, Array.isArray(terms) ? terms : [terms]);
     }
     const value = bound.templateValue(raw);
     if (!Array.isArray(value)) {

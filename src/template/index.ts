@@ -6,9 +6,10 @@
  */
 import { type CompileOptions, type TemplateLoader, TemplateEnvironment } from './environment.js';
 import { createFilterRegistry } from './filters/index.js';
-import { createGlobals } from './globals.js';
+import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, LookupDef, TestDef } from './plugins.js';
+import { shortName } from './plugins.js';
 import { Evaluation, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { TemplateSyntaxError } from './errors.js';
@@ -137,6 +138,13 @@ export class BoundTemplar {
   /** A variable as a template sees it (an Undefined when missing). */
   variable(name: string): unknown {
     return this.evaluation.variable(name);
+  }
+
+  /** A task's `with_<lookup>`: the lookup run on these variables and search path, its failure as Ansible words it. */
+  runLookup(name: string, terms: unknown[]): unknown[] {
+    const def = this.templar.env.lookups.get(shortName(name));
+    if (!def) throw new Error(`Unexpected failure in finding the lookup named '${name}' in the available lookup plugins`);
+    return invokeLookup(this.evaluation, def, name, terms, {});
   }
 
   templateValue(value: unknown, options: TemplateOptions = {}): unknown {

@@ -1,5 +1,6 @@
 /** ansible.builtin lookups: env, file, fileglob, template, pipe, vars, first_found, items, ... */
 import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PluginError } from './errors.js';
@@ -7,8 +8,11 @@ import { PyRandom } from './filters/pyrandom.js';
 import { passwordHash } from './filters/crypt.js';
 import type { Syntax } from './lexer.js';
 import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
-import { Undefined, dictKeys, isDict, pyIter, pyRepr, pyStr, truthy } from '../python/values.js';
+import { Undefined, dictKeys, isDict, isFloat, isInt, pyIter, pyRepr, pyStr, toNumber, truthy, typeName } from '../python/values.js';
+import { percentFormat } from './arith.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
+import { parseKv } from '../python/kv.js';
+import { pyRegex } from '../python/regex.js';
 
 type Lookups = Record<string, LookupDef>;
 
@@ -36,18 +40,6 @@ function globFiles(pattern: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-/** `key=value key2="quoted value"` as Ansible's parse_kv splits them. */
-export function parseKv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /(\w+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S*)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    let value = m[2] ?? '';
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    out[m[1]!] = value;
-  }
-  return out;
-}
-
 const PY_STRING_CONSTANTS: Record<string, string> = {
   ascii_letters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
   ascii_lowercase: 'abcdefghijklmnopqrstuvwxyz',
@@ -60,46 +52,70 @@ const PY_STRING_CONSTANTS: Record<string, string> = {
 };
 PY_STRING_CONSTANTS['printable'] = PY_STRING_CONSTANTS['digits']! + PY_STRING_CONSTANTS['ascii_letters']! + PY_STRING_CONSTANTS['punctuation']! + PY_STRING_CONSTANTS['whitespace']!;
 
+/** A lookup option of type integer, converted as Ansible's config manager does (Decimal, no fraction). */
+function integerOption(plugin: string, name: string, value: unknown): number {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (isInt(value)) return value;
+  if (typeof value === 'string' || isFloat(value)) {
+    // Python's Decimal(): optional sign, digits with underscores, a fraction, an exponent.
+    const text = typeof value === 'string' ? value.trim().replace(/(?<=\d)_(?=\d)/g, '') : undefined;
+    const n = text === undefined ? toNumber(value) : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+    if (Number.isFinite(n) && Number.isInteger(n)) return n;
+  }
+  throw new PluginError('lookup', `Config '${name}' for '${plugin}' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': ${pyRepr(value)}`);
+}
+
+const SEQUENCE_FIELDS = ['start', 'end', 'stride', 'count', 'format'] as const;
+const SEQUENCE_SHORTCUT = /^((0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(\/(0?x?[0-9a-f]+))?(:(.+))?$/i;
+
+/** One term of the sequence lookup: its options over the keyword ones, checked as Ansible's sanity_check. */
 function sequenceTerm(term: unknown, kwargs: Record<string, unknown>): string[] {
-  let start = 1;
-  let end: number | undefined;
-  let count: number | undefined;
-  let stride = 1;
-  let format = '%d';
-  const text = pyStr(term).trim();
-  const num = (name: string, v: unknown): number => {
-    const n = typeof v === 'number' ? v : /^\s*[-+]?\d+\s*$/.test(pyStr(v)) ? Number(pyStr(v)) : undefined;
-    if (n === undefined) throw new PluginError('lookup', `can't parse ${name}=${pyStr(v)} as integer`);
-    return n;
+  const opts: Record<string, unknown> = { start: 1, stride: 1, format: '%d' };
+  const set = (name: string, value: unknown): void => {
+    if (value === null || value === undefined) return;
+    opts[name] = name === 'format' ? value : integerOption('sequence', name, value);
   };
-  const apply = (opts: Record<string, unknown>): void => {
-    if ('start' in opts) start = num('start', opts['start']);
-    if ('end' in opts) end = num('end', opts['end']);
-    if ('count' in opts) count = num('count', opts['count']);
-    if ('stride' in opts) stride = num('stride', opts['stride']);
-    if ('format' in opts) format = pyStr(opts['format']);
-  };
-  const short = /^(?:([-+]?\d+|0[xo][0-9a-f]+)-)?([-+]?\d+|0[xo][0-9a-f]+)(?:\/([-+]?\d+|0[xo][0-9a-f]+))?(?::(.+))?$/i.exec(text);
-  if (text.includes('=')) apply(parseKv(text));
-  else if (short) {
-    if (short[1] !== undefined) start = num('start', short[1]);
-    end = num('end', short[2]);
-    if (short[3] !== undefined) stride = num('stride', short[3]);
-    if (short[4] !== undefined) format = short[4];
-  } else if (text) throw new PluginError('lookup', `unknown sequence format: ${text}`);
-  apply(kwargs);
+  for (const name of Object.keys(kwargs)) set(name, kwargs[name]);
+  const text = pyStr(term);
+  const short = SEQUENCE_SHORTCUT.exec(text);
+  if (short) {
+    set('start', short[2]);
+    set('end', short[3]);
+    set('stride', short[5]);
+    set('format', short[7]);
+  } else {
+    const args = parseKv(text);
+    for (const name of SEQUENCE_FIELDS) {
+      set(name, args[name]);
+      delete args[name];
+    }
+    if (Object.keys(args).length) throw new PluginError('lookup', `unrecognized arguments to with_sequence: ${pyRepr(Object.keys(args))}`);
+  }
+  const start = opts['start'] as number;
+  const stride = opts['stride'] as number;
+  const count = opts['count'] as number | undefined;
+  let end = opts['end'] as number | undefined;
+  const format = pyStr(opts['format']);
+  if (count === undefined && end === undefined) throw new PluginError('lookup', 'must specify count or end in with_sequence');
   if (count !== undefined && end !== undefined) throw new PluginError('lookup', "can't specify both count and end in with_sequence");
-  if (count !== undefined) end = count === 0 ? start - stride : start + (count - 1) * stride;
-  if (end === undefined) throw new PluginError('lookup', "must specify count or end in with_sequence");
-  if (stride > 0 && end < start) throw new PluginError('lookup', 'to count backwards make stride negative');
-  if (stride < 0 && end > start) throw new PluginError('lookup', 'to count forward don\'t make stride negative');
+  if (count !== undefined) {
+    if (count === 0) return [];
+    end = start + count * stride - 1;
+  }
+  const last = end!;
+  if (stride > 0 && last < start) throw new PluginError('lookup', 'to count backwards make stride negative');
+  if (stride < 0 && last > start) throw new PluginError('lookup', "to count forward don't make stride negative");
+  if (stride === 0) return [];
+  if (format.split('%').length !== 2) throw new PluginError('lookup', `bad formatting string: ${format}`);
   const out: string[] = [];
-  if (stride === 0) return out;
-  for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) {
-    out.push(format.replace(/%(0?\d*)([dxXos])/, (_m, w: string, conv: string) => {
-      const body = conv === 'x' ? i.toString(16) : conv === 'X' ? i.toString(16).toUpperCase() : conv === 'o' ? i.toString(8) : String(i);
-      return w.startsWith('0') ? body.padStart(Number(w), '0') : body.padStart(Number(w || 0), ' ');
-    }));
+  // Python's range(start, end + 1, stride) (end - 1 when counting down).
+  const stop = last + (stride > 0 ? 1 : -1);
+  for (let i = start; stride > 0 ? i < stop : i > stop; i += stride) {
+    try {
+      out.push(percentFormat(format, i));
+    } catch {
+      throw new PluginError('lookup', `problem formatting ${pyRepr(i)} with ${pyRepr(format)}`);
+    }
   }
   return out;
 }
@@ -249,7 +265,8 @@ export const LOOKUPS: Lookups = {
       return dictKeys(t).map((key) => ({ key, value: t[key] }));
     }),
   },
-  sequence: { fn: (_c, terms, k) => (terms.length ? terms : ['']).flatMap((t) => sequenceTerm(t, k)) },
+  // Keyword arguments alone make one term; no arguments at all, no numbers.
+  sequence: { fn: (_c, terms, k) => (terms.length ? terms : Object.keys(k).length ? [''] : []).flatMap((t) => sequenceTerm(t, k)) },
   nested: {
     fn: (_c, terms) => {
       if (terms.length === 0) throw new PluginError('lookup', 'with_nested requires at least one element in the nested list');
@@ -306,8 +323,30 @@ export const LOOKUPS: Lookups = {
     }),
   },
   password: { fn: passwordLookup },
+  random_choice: { fn: (_c, terms) => (terms.length ? [terms[randomInt(terms.length)]] : terms) },
+  varnames: {
+    fn: (ctx, terms) => {
+      const names = ctx.variableNames();
+      return terms.flatMap((term) => {
+        if (typeof term !== 'string') throw new PluginError('lookup', `Invalid setting identifier, "${pyStr(term)}" is not a string, it is a <class '${typeName(term)}'>`);
+        let re: RegExp;
+        try {
+          re = pyRegex(term);
+        } catch (e) {
+          // Python's words for the pattern error ("nothing to repeat"), from the JavaScript ones.
+          const reason = (e as Error).message.replace(/^.*: /, '');
+          throw new PluginError('lookup', `Unable to use "${term}" as a search parameter: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+        }
+        return names.filter((name) => {
+          re.lastIndex = 0;
+          return re.test(name);
+        });
+      });
+    },
+  },
   together: {
     fn: (_c, terms) => {
+      if (terms.length === 0) throw new PluginError('lookup', 'with_together requires at least one element in each list');
       const lists = terms.map((t) => (Array.isArray(t) ? t : [t]));
       const n = Math.max(0, ...lists.map((l) => l.length));
       return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));

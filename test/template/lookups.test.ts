@@ -1,0 +1,59 @@
+/**
+ * Lookups' failures, in the words ansible-core 2.19 uses (its integration targets assert on them):
+ * each message below is the one `ansible-playbook` (ansible 12.3.0) printed for the same call.
+ */
+import { describe, expect, test } from 'vitest';
+import { evaluateExpression } from '../../src/index.js';
+
+function failure(expression: string, vars: Record<string, unknown> = {}): string {
+  try {
+    evaluateExpression(expression, vars);
+  } catch (e) {
+    return (e as Error).message.replace(/^<expression>:\d+:\d+: /, '');
+  }
+  throw new Error(`${expression} did not fail`);
+}
+
+describe('sequence', () => {
+  test.each([
+    ["query('sequence', 'start=0 junk=3')", "unrecognized arguments to with_sequence: ['junk']"],
+    ["query('sequence', 'foo')", "unrecognized arguments to with_sequence: ['_raw_params']"],
+    ["query('sequence', 'start=A end=3')", "Config 'start' for 'sequence' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': 'A'"],
+    ["query('sequence', '1-4/C')", "Config 'stride' for 'sequence' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': 'C'"],
+    ["query('sequence', 'start=1')", 'must specify count or end in with_sequence'],
+    ["query('sequence', 'start=1 end=4 count=2')", "can't specify both count and end in with_sequence"],
+    ["query('sequence', 'start=4 end=1 stride=2')", 'to count backwards make stride negative'],
+    ["query('sequence', 'start=1 end=4 stride=-2')", "to count forward don't make stride negative"],
+    ["query('sequence', 'start=1 end=4 format=d')", 'bad formatting string: d'],
+    ["query('sequence', 'end=3 format=%d%%')", 'bad formatting string: %d%%'],
+  ])('%s', (expression, message) => {
+    expect(failure(expression)).toBe(`The lookup plugin 'sequence' failed: ${message}`);
+  });
+
+  test('count=0 is an empty sequence whatever the stride; no arguments, no numbers', () => {
+    expect(evaluateExpression("query('sequence', 'count=0')")).toEqual([]);
+    expect(evaluateExpression("query('sequence', 'count=0 stride=-1')")).toEqual([]);
+    expect(evaluateExpression("query('sequence')")).toEqual([]);
+    expect(evaluateExpression("query('sequence', count=3, start=10)")).toEqual(['10', '11', '12']);
+  });
+});
+
+describe('varnames, random_choice, together', () => {
+  test('varnames: the variables whose names match any of the patterns', () => {
+    const vars = { qz_1: 'hello', qz_2: 'world', qa_1: 'x', qz_: 'y' };
+    expect((evaluateExpression("query('varnames', '^qz_.+')", vars) as string[]).sort()).toEqual(['qz_1', 'qz_2']);
+    expect((evaluateExpression("query('varnames', '^q.*_\\d')", vars) as string[]).sort()).toEqual(['qa_1', 'qz_1', 'qz_2']);
+    expect(failure("query('varnames', True)")).toBe(`The lookup plugin 'varnames' failed: Invalid setting identifier, "True" is not a string, it is a <class 'bool'>`);
+    expect(failure("query('varnames', '*')")).toMatch(/^The lookup plugin 'varnames' failed: Unable to use "\*" as a search parameter: nothing to repeat/);
+  });
+
+  test('random_choice: one of the terms, none of none', () => {
+    expect(['foo', 'bar']).toContain(evaluateExpression("lookup('random_choice', 'foo', 'bar')"));
+    expect(evaluateExpression("query('random_choice')")).toEqual([]);
+  });
+
+  test('together: needs a list', () => {
+    expect(failure("query('together')")).toBe("The lookup plugin 'together' failed: with_together requires at least one element in each list");
+    expect(evaluateExpression("query('together', [1, 2], ['a'])")).toEqual([[1, 'a'], [2, null]]);
+  });
+});

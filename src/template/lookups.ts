@@ -189,6 +189,56 @@ function passwordLookup(ctx: PluginContext, terms: unknown[], kwargs: Record<str
   return out;
 }
 
+/** subelements: (item, subitem) pairs, the list taken out of the item, with Ansible's checks and quirks. */
+function subelements(terms: unknown[]): unknown[] {
+  const termsError = (msg = ''): PluginError => new PluginError('lookup', `subelements lookup expects a list of two or three items,${msg ? ` ${msg}` : ''}`);
+  if (terms.length < 2 || terms.length > 3) throw termsError();
+  const [items, key] = terms;
+  if (!(Array.isArray(items) || isDict(items)) || typeof key !== 'string') throw termsError('first a dict or a list, second a string pointing to the subkey');
+  const subkeys = key.split('.');
+  let elements: unknown[];
+  if (isDict(items)) {
+    // A registered result that was skipped as a whole.
+    if ((items['skipped'] ?? false) !== false) return [];
+    elements = dictKeys(items).map((k) => items[k]);
+  } else elements = items;
+  const flags = terms.length === 3 ? terms[2] : {};
+  if (!isDict(flags) && !pyIter(flags).every((f) => f === 'skip_missing')) throw termsError('the optional third item must be a dict with flags skip_missing');
+  const skipMissing = isDict(flags) && truthy(flags['skip_missing'] ?? false);
+  const out: unknown[] = [];
+  for (const element of elements) {
+    if (!isDict(element)) throw new PluginError('lookup', `subelements lookup expects a dictionary, got '${pyStr(element)}'`);
+    if ((element['skipped'] ?? false) !== false) continue;
+    // Ansible pops the list out of the item it returns: copy the dicts down to it instead.
+    const item: Record<string, unknown> = { ...element };
+    let holder = item;
+    let sublist: unknown[] = [];
+    let last = false;
+    for (const subkey of subkeys) {
+      if (subkey === subkeys[subkeys.length - 1]) last = true;
+      if (!Object.prototype.hasOwnProperty.call(holder, subkey)) {
+        if (skipMissing) continue;
+        throw new PluginError('lookup', `could not find '${subkey}' key in iterated item '${pyStr(holder)}'`);
+      }
+      const value = holder[subkey];
+      if (!last) {
+        if (!isDict(value)) {
+          if (skipMissing) continue;
+          throw new PluginError('lookup', `the key ${subkey} should point to a dictionary, got '${pyStr(value)}'`);
+        }
+        holder[subkey] = { ...value };
+        holder = holder[subkey] as Record<string, unknown>;
+      } else {
+        if (!Array.isArray(value)) throw new PluginError('lookup', `the key ${subkey} should point to a list, got '${pyStr(value)}'`);
+        sublist = value;
+        delete holder[subkey];
+      }
+    }
+    for (const v of sublist) out.push([item, v]);
+  }
+  return out;
+}
+
 export const LOOKUPS: Lookups = {
   env: {
     fn: (_c, terms, k) => terms.map((t) => {
@@ -275,43 +325,7 @@ export const LOOKUPS: Lookups = {
       return result;
     },
   },
-  subelements: {
-    fn: (_c, terms) => {
-      const [items, key, flags] = terms;
-      const skipMissing = isDict(flags) && truthy(flags['skip_missing'] ?? false);
-      const elements = isDict(items) ? dictKeys(items).map((x) => items[x]) : pyIter(items);
-      const out: unknown[] = [];
-      for (const element of elements) {
-        if (!isDict(element)) throw new PluginError('lookup', 'subelements lookup expects a list of dictionaries');
-        // Ansible pops the list out of the item it returns: copy the path down to it instead.
-        const path = pyStr(key).split('.');
-        const item: Record<string, unknown> = { ...element };
-        let holder: Record<string, unknown> = item;
-        let values: unknown;
-        for (const [i, part] of path.entries()) {
-          if (!Object.prototype.hasOwnProperty.call(holder, part)) {
-            if (skipMissing) {
-              values = [];
-              break;
-            }
-            throw new PluginError('lookup', `could not find '${part}' key in iterated item '${pyStr(element)}'`);
-          }
-          if (i === path.length - 1) {
-            values = holder[part];
-            if (!Array.isArray(values)) throw new PluginError('lookup', `the key ${pyStr(key)} should point to a list, got '${pyStr(values)}'`);
-            delete holder[part];
-          } else {
-            const next = holder[part];
-            if (!isDict(next)) throw new PluginError('lookup', `the key ${part} should point to a dictionary, got '${pyStr(next)}'`);
-            holder[part] = { ...next };
-            holder = holder[part] as Record<string, unknown>;
-          }
-        }
-        for (const v of values as unknown[]) out.push([item, v]);
-      }
-      return out;
-    },
-  },
+  subelements: { fn: (_c, terms) => subelements(terms) },
   lines: {
     fn: (ctx, terms) => terms.flatMap((t) => {
       try {

@@ -57,3 +57,23 @@ describe('varnames, random_choice, together', () => {
     expect(evaluateExpression("query('together', [1, 2], ['a'])")).toEqual([[1, 'a'], [2, null]]);
   });
 });
+
+describe('subelements', () => {
+  const users = [{ name: 'a', the: { sub: 'x' } }];
+  test.each([
+    ["query('subelements', [])", 'subelements lookup expects a list of two or three items,'],
+    ["query('subelements', 'x', 'k')", 'subelements lookup expects a list of two or three items, first a dict or a list, second a string pointing to the subkey'],
+    ["query('subelements', [{'k': 1}], 'k', 'abc')", 'subelements lookup expects a list of two or three items, the optional third item must be a dict with flags skip_missing'],
+    ["query('subelements', [1], 'k')", "subelements lookup expects a dictionary, got '1'"],
+    ["query('subelements', [{'a': 1}], 'k')", "could not find 'k' key in iterated item '{'a': 1}'"],
+    ["query('subelements', users, 'name')", "the key name should point to a list, got 'a'"],
+    ["query('subelements', users, 'the.sub.list')", "the key sub should point to a dictionary, got 'x'"],
+  ])('%s', (expression, message) => {
+    expect(failure(expression, { users })).toBe(`The lookup plugin 'subelements' failed: ${message}`);
+  });
+
+  test('skip_missing skips an item without the key, or whose path is not dictionaries', () => {
+    const items = [{ id: 1, the: { sub: { list: ['p'] } } }, { id: 2, the: { sub: 'x' } }, { id: 3 }];
+    expect(evaluateExpression("query('subelements', items, 'the.sub.list', {'skip_missing': True})", { items })).toEqual([[{ id: 1, the: { sub: {} } }, 'p']]);
+  });
+});

@@ -188,7 +188,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   try {
     for (const playbook of playbooks) {
       emit({ type: 'playbook_start', file: playbook.file });
-      const vm = new VariableManager(inventory, templar, path.dirname(playbook.file));
+      const connectionDefaults = { ...configConnectionDefaults(config), ...options.connectionDefaults };
+      const vm = new VariableManager(inventory, templar, path.dirname(playbook.file), connectionDefaults);
       const runContext: RunContext = {
         vm,
         templar,
@@ -199,7 +200,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         loader,
         options: {
           forks: options.forks ?? config.forks,
-          connectionDefaults: { ...configConnectionDefaults(config), ...options.connectionDefaults },
+          connectionDefaults,
           ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
         },
         emit,

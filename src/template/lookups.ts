@@ -296,13 +296,12 @@ export const LOOKUPS: Lookups = {
   },
   vars: {
     fn: (ctx, terms, k) => terms.map((t) => {
-      const name = pyStr(t);
-      const value = ctx.variable(name);
-      if (value instanceof Undefined) {
-        if (k['default'] !== undefined) return k['default'];
-        throw new PluginError('undefined', `No variable named '${name}' was found`);
-      }
-      return value;
+      if (typeof t !== 'string') throw new PluginError('type', `Variable name must be 'str' not '${typeName(t)}'.`);
+      const value = ctx.variable(t);
+      if (!(value instanceof Undefined)) return value;
+      // A missing variable is an undefined value (`| default` takes it), unless a default is given.
+      const fallback = k['default'];
+      return fallback === undefined || fallback === null ? new Undefined(t, `No variable named '${t}' was found.`) : fallback;
     }),
   },
   first_found: { fn: firstFound },

@@ -41,3 +41,35 @@ describe('with_<lookup> loops', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('lookup vars', () => {
+  test("a task sees the connection's variables as Ansible sets them: address, pipelining, timeout, shell (not in vars, nor in hostvars)", async () => {
+    const dir = project({
+      'inventory.ini': 'web ansible_connection=local\ndb ansible_connection=local ansible_host=127.0.0.2\n',
+      'pb.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    # Ansible adds them to what the task's arguments are templated with (not to an action's own
+    # conditions: there, only ansible_host), so they are looked at through set_fact.
+    - set_fact:
+        seen:
+          - "{{ lookup('vars', 'ansible_host') }}"
+          - "{{ ansible_ssh_host }}"
+          - "{{ query('vars', 'ansible_host', 'ansible_connection') }}"
+          - "{{ [ansible_timeout, ansible_ssh_timeout, ansible_pipelining, ansible_shell_executable] }}"
+          - "{{ 'ansible_host' in hostvars[inventory_hostname] }}"
+          - "{{ 'ansible_ssh_host' in vars }}"
+          - "{{ lookup('vars', 'ansible_user', default='none') }}"
+    - assert:
+        that:
+          - "seen == [expected, expected, [expected, 'local'], [10, 10, false, '/bin/sh'], inventory_hostname == 'db', false, 'none']"
+      vars:
+        expected: "{{ '127.0.0.2' if inventory_hostname == 'db' else inventory_hostname }}"
+`,
+    });
+    const r = await run(dir);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.exitCode).toBe(0);
+  });
+});

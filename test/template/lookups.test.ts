@@ -77,3 +77,12 @@ describe('subelements', () => {
     expect(evaluateExpression("query('subelements', items, 'the.sub.list', {'skip_missing': True})", { items })).toEqual([[{ id: 1, the: { sub: {} } }, 'p']]);
   });
 });
+
+describe('vars', () => {
+  test('a missing variable is undefined (a default takes it); a name that is not a string fails', () => {
+    expect(evaluateExpression("lookup('vars', 'nope') | default('x')")).toBe('x');
+    expect(failure("lookup('vars', 'nope')")).toBe("No variable named 'nope' was found.");
+    expect(failure("lookup('vars', 42)")).toBe("The lookup plugin 'vars' failed: Variable name must be 'str' not 'int'.");
+    expect(evaluateExpression("lookup('vars', 'nope', default='d')")).toBe('d');
+  });
+});

@@ -10,6 +10,7 @@ import type { Syntax } from './lexer.js';
 import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
 import { Undefined, dictKeys, isDict, isFloat, isInt, pyIter, pyRepr, pyStr, toNumber, truthy, typeName } from '../python/values.js';
 import { percentFormat } from './arith.js';
+import { ansibleTemplateVars } from './template-vars.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
 import { parseKv } from '../python/kv.js';
 import { pyRegex } from '../python/regex.js';
@@ -274,12 +275,14 @@ export const LOOKUPS: Lookups = {
     fn: (ctx, terms, k) => terms.map((t) => {
       const found = findInSearchPath(ctx, 'templates', pyStr(t));
       if (!found) throw new PluginError('lookup', `the template file ${pyStr(t)} could not be found for the lookup`);
-      const extra = isDict(k['template_vars']) ? k['template_vars'] : undefined;
+      const managed = ctx.variable('ansible_managed');
+      const extra = { ...ansibleTemplateVars(found, { templatePath: pyStr(t), withManaged: managed instanceof Undefined }), ...(isDict(k['template_vars']) ? k['template_vars'] : {}) };
       const syntax: Partial<Syntax> = {};
       if (k['variable_start_string'] !== undefined) syntax.variableStart = pyStr(k['variable_start_string']);
       if (k['variable_end_string'] !== undefined) syntax.variableEnd = pyStr(k['variable_end_string']);
       if (k['comment_start_string'] !== undefined) syntax.commentStart = pyStr(k['comment_start_string']);
       if (k['comment_end_string'] !== undefined) syntax.commentEnd = pyStr(k['comment_end_string']);
+      if (k['trim_blocks'] !== undefined) syntax.trimBlocks = truthy(k['trim_blocks']);
       return ctx.render(readFileSync(found, 'utf8'), found, extra, syntax);
     }),
   },

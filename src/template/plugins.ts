@@ -12,8 +12,12 @@ export interface PluginContext {
   variable(name: string): unknown;
   /** All variable names visible to the template (for the `vars` lookup and `varnames`). */
   variableNames(): string[];
-  /** Renders another template in the same variables (the `template` lookup). */
-  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string;
+  /**
+   * Renders another template in the same variables, `extraVars` on top, to its native value as
+   * Ansible's template lookup does: one expression keeps its type, no output is None, the
+   * source's trailing newlines are kept.
+   */
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): unknown;
   /** Directories searched for relative paths: files/, templates/, the playbook dir... */
   readonly searchPath: readonly string[];
 }

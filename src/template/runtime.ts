@@ -117,16 +117,16 @@ export class Evaluation implements PluginContext {
    * Ansible's native rendering: one output chunk keeps its type ("{{ pkgs }}" is a list), several
    * are joined as text; trailing newlines of the source are kept on text results.
    */
-  renderNative(compiled: CompiledTemplate): unknown {
+  renderNative(compiled: CompiledTemplate, frame?: Frame): unknown {
     if (compiled.constant !== undefined) return compiled.constant;
     return this.withTemplate(compiled, () => {
       let result: unknown;
       const single = compiled.single;
       if (single) {
-        result = this.finalizeNative(this.eval(single, new Frame(null)), single.pos);
+        result = this.finalizeNative(this.eval(single, frame ?? new Frame(null)), single.pos);
       } else {
         const out: unknown[] = [];
-        this.execBody(compiled.body, new Frame(null), out);
+        this.execBody(compiled.body, frame ?? new Frame(null), out);
         if (out.length === 0) result = null;
         else if (out.length === 1) {
           const only = out[0];
@@ -229,11 +229,11 @@ export class Evaluation implements PluginContext {
     return [...this.source.keys()];
   }
 
-  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string {
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): unknown {
     const compiled = this.env.compile(source, syntax ? { file, syntax } : { file });
     const frame = new Frame(null);
     if (extraVars) for (const k of Object.keys(extraVars)) frame.vars.set(k, extraVars[k]);
-    return this.renderCompiled(compiled, frame);
+    return this.renderNative(compiled, frame);
   }
 
   /** Templates a variable's value (a string, or strings inside lists and dicts). */

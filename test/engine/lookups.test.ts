@@ -73,3 +73,28 @@ describe('lookup vars', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('template lookup', () => {
+  test("in a role, it finds the role's templates/, and an include beside the template", async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'roles/r/templates/hello.txt': "Hello {% include 'world.txt' %}!\n",
+      'roles/r/templates/world.txt': 'world\n',
+      'roles/r/tasks/main.yml': `
+- set_fact:
+    hello: "{{ lookup('template', 'hello.txt') }}"
+- assert:
+    that:
+      - hello == 'Hello world!\\n'
+`,
+      'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  roles: [r]
+`,
+    });
+    const r = await run(dir);
+    expect(r.output).toContain('All assertions passed');
+    expect(r.exitCode).toBe(0);
+  });
+});

@@ -240,6 +240,95 @@ function subelements(terms: unknown[]): unknown[] {
   return out;
 }
 
+/** Python's csv.reader with the excel dialect (not strict) and a one-character delimiter: the rows of `text`. */
+function csvRows(text: string, delimiter: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split(/\r\n|\n|\r/)) {
+    if (line === '') {
+      rows.push([]);
+      continue;
+    }
+    const row: string[] = [];
+    let field = '';
+    let quoted = false;
+    let atStart = true;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i]!;
+      if (quoted) {
+        if (ch === '"') {
+          if (line[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else quoted = false;
+        } else field += ch;
+      } else if (ch === delimiter) {
+        row.push(field);
+        field = '';
+        atStart = true;
+        continue;
+      } else if (ch === '"' && atStart) quoted = true;
+      else field += ch;
+      atStart = false;
+    }
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const CSVFILE_OPTIONS = ['col', 'keycol', 'default', 'delimiter', 'file', 'encoding'];
+
+/** csvfile: the `col` column of the row whose `keycol` column is the key, in a file of files/. */
+function csvfile(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
+  const params: Record<string, unknown> = { col: 1, keycol: 0, default: null, delimiter: 'TAB', file: 'ansible.csv', encoding: 'utf-8' };
+  const set = (name: string, value: unknown): void => {
+    params[name] = name === 'col' || name === 'keycol' ? integerOption('csvfile', name, value) : value;
+  };
+  // Keyword arguments it has no option for are ignored, as Ansible does.
+  for (const name of Object.keys(kwargs)) if (CSVFILE_OPTIONS.includes(name)) set(name, kwargs[name]);
+  if (terms.length === 0) throw new PluginError('lookup', 'Search key is required but was not found');
+  const out: unknown[] = [];
+  for (const term of terms) {
+    const kv = parseKv(pyStr(term));
+    if (!('_raw_params' in kv)) throw new PluginError('lookup', 'Search key is required but was not found');
+    const key = pyStr(kv['_raw_params']);
+    // Options given inline (deprecated) stay set for the terms after.
+    for (const name of Object.keys(kv)) {
+      if (name === '_raw_params') continue;
+      if (!CSVFILE_OPTIONS.includes(name)) throw new PluginError('lookup', `'${name}' is not a valid option`);
+      set(name, kv[name]);
+    }
+    const delimiter = pyStr(params['delimiter']) === 'TAB' ? '\t' : pyStr(params['delimiter']);
+    if (Array.from(delimiter).length !== 1) throw new PluginError('lookup', `"delimiter" must be a 1-character string`);
+    const file = findInSearchPath(ctx, 'files', pyStr(params['file']));
+    if (!file) throw new PluginError('lookup', 'expected str, bytes or os.PathLike object, not NoneType');
+    let text: string;
+    try {
+      text = new TextDecoder(pyStr(params['encoding']), { fatal: true }).decode(readFileSync(file));
+    } catch (e) {
+      throw new PluginError('lookup', (e as Error).message);
+    }
+    const col = params['col'] as number;
+    const keycol = params['keycol'] as number;
+    const at = (row: string[], i: number): string => {
+      const v = row[i < 0 ? row.length + i : i];
+      if (v === undefined) throw new PluginError('lookup', 'list index out of range');
+      return v;
+    };
+    let value: unknown = params['default'];
+    for (const row of csvRows(text, delimiter)) {
+      if (row.length && at(row, keycol) === key) {
+        value = at(row, col);
+        break;
+      }
+    }
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) out.push(...(value as unknown[]));
+    else out.push(value);
+  }
+  return out;
+}
+
 export const LOOKUPS: Lookups = {
   env: {
     fn: (_c, terms, k) => terms.map((t) => {
@@ -307,6 +396,7 @@ export const LOOKUPS: Lookups = {
       return fallback === undefined || fallback === null ? new Undefined(t, `No variable named '${t}' was found.`) : fallback;
     }),
   },
+  csvfile: { fn: csvfile },
   first_found: { fn: firstFound },
   items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])) },
   indexed_items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((x, i) => [i, x]) },

@@ -2,6 +2,8 @@
  * Lookups' failures, in the words ansible-core 2.19 uses (its integration targets assert on them):
  * each message below is the one `ansible-playbook` (ansible 12.3.0) printed for the same call.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { evaluateExpression } from '../../src/index.js';
 
@@ -84,5 +86,28 @@ describe('vars', () => {
     expect(failure("lookup('vars', 'nope')")).toBe("No variable named 'nope' was found.");
     expect(failure("lookup('vars', 42)")).toBe("The lookup plugin 'vars' failed: Variable name must be 'str' not 'int'.");
     expect(evaluateExpression("lookup('vars', 'nope', default='d')")).toBe('d');
+  });
+});
+
+describe('csvfile', () => {
+  const searchPath = [path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lookup')];
+  const fails = (expression: string): string => {
+    try {
+      evaluateExpression(expression, {}, { searchPath });
+    } catch (e) {
+      return (e as Error).message.replace(/^<expression>:\d+:\d+: /, '');
+    }
+    throw new Error(`${expression} did not fail`);
+  };
+  test.each([
+    ["lookup('csvfile', file='people.csv')", 'Search key is required but was not found'],
+    ["lookup('csvfile', 'file=people.csv, delimiter=, col=1')", 'Search key is required but was not found'],
+    ["lookup('csvfile', 'Smith file=people.csv thisarg=1')", "'thisarg' is not a valid option"],
+    ["lookup('csvfile', 'Smith', file='nope.csv')", 'expected str, bytes or os.PathLike object, not NoneType'],
+    ["lookup('csvfile', 'Smith', file='people.csv', delimiter=',', col=9)", 'list index out of range'],
+    ["lookup('csvfile', 'Smith', file='people.csv', delimiter=',,')", '"delimiter" must be a 1-character string'],
+    ["lookup('csvfile', 'Smith file=people.csv delimiter=, col=2,')", "Config 'col' for 'csvfile' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': '2,'"],
+  ])('%s', (expression, message) => {
+    expect(fails(expression)).toBe(`The lookup plugin 'csvfile' failed: ${message}`);
   });
 });

@@ -53,8 +53,8 @@ const PY_STRING_CONSTANTS: Record<string, string> = {
 };
 PY_STRING_CONSTANTS['printable'] = PY_STRING_CONSTANTS['digits']! + PY_STRING_CONSTANTS['ascii_letters']! + PY_STRING_CONSTANTS['punctuation']! + PY_STRING_CONSTANTS['whitespace']!;
 
-/** A lookup option of type integer, converted as Ansible's config manager does (Decimal, no fraction). */
-function integerOption(plugin: string, name: string, value: unknown): number {
+/** A lookup option of type integer (`int` as its documentation spells it), converted as Ansible's config manager does (Decimal, no fraction). */
+function integerOption(plugin: string, name: string, value: unknown, spelled = 'integer'): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (isInt(value)) return value;
   if (typeof value === 'string' || isFloat(value)) {
@@ -63,7 +63,7 @@ function integerOption(plugin: string, name: string, value: unknown): number {
     const n = text === undefined ? toNumber(value) : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
     if (Number.isFinite(n) && Number.isInteger(n)) return n;
   }
-  throw new PluginError('lookup', `Config '${name}' for '${plugin}' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': ${pyRepr(value)}`);
+  throw new PluginError('lookup', `Config '${name}' for '${plugin}' lookup plugin from 'Direct' has an invalid value: Invalid value provided for '${spelled}': ${pyRepr(value)}`);
 }
 
 const SEQUENCE_FIELDS = ['start', 'end', 'stride', 'count', 'format'] as const;
@@ -282,7 +282,7 @@ const CSVFILE_OPTIONS = ['col', 'keycol', 'default', 'delimiter', 'file', 'encod
 function csvfile(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
   const params: Record<string, unknown> = { col: 1, keycol: 0, default: null, delimiter: 'TAB', file: 'ansible.csv', encoding: 'utf-8' };
   const set = (name: string, value: unknown): void => {
-    params[name] = name === 'col' || name === 'keycol' ? integerOption('csvfile', name, value) : value;
+    params[name] = name === 'col' || name === 'keycol' ? integerOption('csvfile', name, value, 'int') : value;
   };
   // Keyword arguments it has no option for are ignored, as Ansible does.
   for (const name of Object.keys(kwargs)) if (CSVFILE_OPTIONS.includes(name)) set(name, kwargs[name]);

@@ -106,7 +106,7 @@ describe('csvfile', () => {
     ["lookup('csvfile', 'Smith', file='nope.csv')", 'expected str, bytes or os.PathLike object, not NoneType'],
     ["lookup('csvfile', 'Smith', file='people.csv', delimiter=',', col=9)", 'list index out of range'],
     ["lookup('csvfile', 'Smith', file='people.csv', delimiter=',,')", '"delimiter" must be a 1-character string'],
-    ["lookup('csvfile', 'Smith file=people.csv delimiter=, col=2,')", "Config 'col' for 'csvfile' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'integer': '2,'"],
+    ["lookup('csvfile', 'Smith file=people.csv delimiter=, col=2,')", "Config 'col' for 'csvfile' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'int': '2,'"],
   ])('%s', (expression, message) => {
     expect(fails(expression)).toBe(`The lookup plugin 'csvfile' failed: ${message}`);
   });

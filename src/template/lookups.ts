@@ -152,40 +152,87 @@ function firstFound(ctx: PluginContext, terms: unknown[], kwargs: Record<string,
   throw new PluginError('lookup', 'No file was found when using first_found.');
 }
 
+const PASSWORD_PARAMS = ['length', 'encrypt', 'chars', 'ident', 'seed'];
+/** Salt size and implicit ident of the hash schemes, as Ansible's BaseHash.algorithms. */
+const PASSWORD_SCHEMES: Record<string, { saltSize: number; ident?: string }> = {
+  md5_crypt: { saltSize: 8 },
+  bcrypt: { saltSize: 22, ident: '2b' },
+  sha256_crypt: { saltSize: 16 },
+  sha512_crypt: { saltSize: 16 },
+};
+
+function randomChars(length: number, chars: string, seed: unknown = null): string {
+  const rng = new PyRandom(seed === null ? undefined : seed);
+  const pool = Array.from(chars);
+  return Array.from({ length }, () => rng.choice(pool)).join('');
+}
+
+/**
+ * password: the password stored in a file, generated (and stored) when the file is absent; with
+ * `encrypt`, its hash, the salt (and a bcrypt ident) stored after it for the next run.
+ */
 function passwordLookup(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
   const out: unknown[] = [];
   for (const term of terms) {
     const text = pyStr(term);
     const space = text.indexOf(' ');
-    const relpath = space < 0 ? text : text.slice(0, space);
-    const params: Record<string, unknown> = { length: 20, chars: ['ascii_letters', 'digits', '.,:-_'], seed: null, encrypt: null, ...kwargs };
+    let relpath = space < 0 ? text : text.slice(0, space);
+    const params: Record<string, unknown> = { length: 20, chars: ['ascii_letters', 'digits', '.,:-_'], seed: null, encrypt: null, ident: null, ...kwargs };
     if (space >= 0) {
       const kv = parseKv(text.slice(space + 1));
-      const invalid = Object.keys(kv).filter((k) => !['length', 'encrypt', 'chars', 'ident', 'seed'].includes(k));
+      if ('_raw_params' in kv) {
+        relpath = `${relpath} ${pyStr(kv['_raw_params'])}`;
+        delete kv['_raw_params'];
+        if (!text.startsWith(relpath)) throw new PluginError('lookup', 'Unrecognized value after key=value parameters given to password lookup');
+      }
+      const invalid = Object.keys(kv).filter((k) => !PASSWORD_PARAMS.includes(k));
       if (invalid.length) throw new PluginError('lookup', `Unrecognized parameter(s) given to password lookup: ${invalid.join(', ')}`);
       Object.assign(params, kv);
     }
     let chars = params['chars'];
     if (typeof chars === 'string') chars = (chars.includes(',,') ? [','] : []).concat(chars.replace(',,', ',').split(',').filter(Boolean));
     const candidateChars = pyIter(chars).map((spec) => PY_STRING_CONSTANTS[pyStr(spec)] ?? pyStr(spec)).join('').replace(/["']/g, '');
+    const length = integerOption('password', 'length', params['length']);
+    const encrypt = params['encrypt'] === null || params['encrypt'] === undefined || params['encrypt'] === '' ? undefined : pyStr(params['encrypt']);
+    const wantedIdent = params['ident'] === null || params['ident'] === undefined ? undefined : pyStr(params['ident']);
     const file = path.isAbsolute(relpath) ? relpath : path.join(ctx.searchPath[0] ?? process.cwd(), relpath);
+    const devNull = file === '/dev/null';
     let password: string;
     let salt: string | undefined;
-    if (file !== '/dev/null' && existsSync(file)) {
+    let ident: string | undefined;
+    let changed = false;
+    if (!devNull && existsSync(file)) {
+      // "<password> salt=<salt> ident=<ident>", as Ansible's _parse_content reads it.
       const content = readFileSync(file, 'utf8').replace(/\s+$/, '');
       const saltAt = content.lastIndexOf(' salt=');
       password = saltAt < 0 ? content : content.slice(0, saltAt);
-      if (saltAt >= 0) salt = content.slice(saltAt + 6).split(' ident=')[0];
-    } else {
-      const rng = new PyRandom(params['seed'] === null ? undefined : params['seed']);
-      const length = Number(params['length']);
-      password = Array.from({ length }, () => rng.choice(Array.from(candidateChars))).join('');
-      if (file !== '/dev/null') {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        writeFileSync(file, password + '\n', { mode: 0o600 });
+      const rest = saltAt < 0 ? '' : content.slice(saltAt + 6);
+      if (rest) {
+        const identAt = rest.lastIndexOf(' ident=');
+        salt = identAt < 0 ? rest : rest.slice(0, identAt);
+        if (identAt >= 0) ident = rest.slice(identAt + 7);
       }
+    } else {
+      password = randomChars(length, candidateChars, params['seed']);
+      changed = true;
     }
-    out.push(params['encrypt'] ? passwordHash(password, pyStr(params['encrypt']).replace('_crypt', ''), salt) : password);
+    const scheme = encrypt === undefined ? undefined : PASSWORD_SCHEMES[encrypt];
+    if (encrypt !== undefined && !salt) {
+      changed = true;
+      salt = randomChars(scheme?.saltSize ?? 8, PY_STRING_CONSTANTS['ascii_letters']! + PY_STRING_CONSTANTS['digits']! + './');
+    }
+    if (!ident) ident = wantedIdent;
+    else if (wantedIdent && ident !== wantedIdent) throw new PluginError('lookup', `The ident parameter provided (${ident}) does not match the stored one (${wantedIdent}).`);
+    if (encrypt !== undefined && !ident && scheme?.ident) {
+      ident = scheme.ident;
+      changed = true;
+    }
+    if (changed && !devNull) {
+      const content = encrypt === undefined && !salt ? password : ident ? `${password} salt=${salt} ident=${ident}` : `${password} salt=${salt}`;
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, content + '\n', { mode: 0o600 });
+    }
+    out.push(encrypt === undefined ? password : passwordHash(password, encrypt, salt));
   }
   return out;
 }

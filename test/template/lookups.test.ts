@@ -2,6 +2,8 @@
  * Lookups' failures, in the words ansible-core 2.19 uses (its integration targets assert on them):
  * each message below is the one `ansible-playbook` (ansible 12.3.0) printed for the same call.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -109,5 +111,25 @@ describe('csvfile', () => {
     ["lookup('csvfile', 'Smith file=people.csv delimiter=, col=2,')", "Config 'col' for 'csvfile' lookup plugin from 'Direct' has an invalid value: Invalid value provided for 'int': '2,'"],
   ])('%s', (expression, message) => {
     expect(fails(expression)).toBe(`The lookup plugin 'csvfile' failed: ${message}`);
+  });
+});
+
+describe('password', () => {
+  test('with encrypt, the salt is stored after the password and used again: the same hash each run', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pw-'));
+    writeFileSync(path.join(dir, 'salted'), 'secret salt=abcdefgh12345678\n');
+    // ansible-playbook 2.19 gives this hash for this file.
+    expect(evaluateExpression(`lookup('password', '${dir}/salted encrypt=sha256_crypt')`)).toBe('$5$rounds=535000$abcdefgh12345678$8EFtbp0IiKWgdVtXQmO8yI2USWfiJbAF36rO.Iy6UW8');
+    expect(evaluateExpression(`lookup('password', '${dir}/salted')`)).toBe('secret');
+    const first = evaluateExpression(`lookup('password', '${dir}/new encrypt=md5_crypt')`);
+    const stored = readFileSync(path.join(dir, 'new'), 'utf8');
+    expect(stored).toMatch(/^[A-Za-z0-9.,:_-]{20} salt=[A-Za-z0-9./]{8}\n$/);
+    expect(evaluateExpression(`lookup('password', '${dir}/new encrypt=md5_crypt')`)).toBe(first);
+    expect(evaluateExpression(`lookup('password', '${dir}/new')`)).toBe(stored.split(' ')[0]);
+  });
+
+  test('a seed gives the same password; bad parameters fail as Ansible words it', () => {
+    expect(evaluateExpression("lookup('password', '/dev/null seed=foo length=8 chars=digits')")).toBe('74532397');
+    expect(failure("lookup('password', '/dev/null bogus=1')")).toBe("The lookup plugin 'password' failed: Unrecognized parameter(s) given to password lookup: bogus");
   });
 });

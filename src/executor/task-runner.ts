@@ -180,9 +180,7 @@ export class TaskRunner {
   private loopItems(task: Task, bound: BoundTemplar): unknown[] {
     const raw = task.keywords['loop'];
     if (task.loopLookup) {
-      const terms = bound.templateValue(raw);
-      // with_X: a list is the lookup's terms, anything else is its one term.
-      return bound.runLookup(task.loopLookup, Array.isArray(terms) ? terms : [terms]);
+      return bound.runLookup(task.loopLookup, raw, task.action);
     }
     const value = bound.templateValue(raw);
     if (!Array.isArray(value)) {

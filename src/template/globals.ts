@@ -2,7 +2,7 @@
 import { PluginError } from './errors.js';
 import { PyError } from '../python/errors.js';
 import { suggest } from '../python/suggest.js';
-import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
+import type { LookupDef, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
 import { strftime } from './strftime.js';
 import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
@@ -52,9 +52,9 @@ class Cycler extends PyObject {
 }
 
 /** Runs a lookup; its failure reads as Ansible's "The lookup plugin 'x' failed: ..." (an undefined variable stays one). */
-export function invokeLookup(ctx: PluginContext, def: LookupDef, name: string, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
+export function invokeLookup(ctx: PluginContext, def: LookupDef, name: string, terms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation): unknown[] {
   try {
-    return def.fn(ctx, terms, kwargs);
+    return def.fn(ctx, terms, kwargs, loop);
   } catch (e) {
     if (e instanceof PyError && e.kind === 'undefined') throw e;
     const message = e instanceof Error ? e.message : String(e);

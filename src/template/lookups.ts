@@ -7,8 +7,8 @@ import { PluginError } from './errors.js';
 import { PyRandom } from './filters/pyrandom.js';
 import { passwordHash } from './filters/crypt.js';
 import type { Syntax } from './lexer.js';
-import type { LookupDef, LookupRegistry, PluginContext } from './plugins.js';
-import { Undefined, dictKeys, isDict, isFloat, isInt, pyIter, pyRepr, pyStr, toNumber, truthy, typeName } from '../python/values.js';
+import type { LookupDef, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
+import { Undefined, dictKeys, isDict, isFloat, isInt, newDict, pyIter, pyRepr, pyStr, setKey, toNumber, truthy, typeName } from '../python/values.js';
 import { percentFormat } from './arith.js';
 import { ansibleTemplateVars } from './template-vars.js';
 import { fnmatchRegExp } from '../python/fnmatch.js';
@@ -121,34 +121,83 @@ function sequenceTerm(term: unknown, kwargs: Record<string, unknown>): string[] 
   return out;
 }
 
-function firstFound(ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>): unknown[] {
-  const files: string[] = [];
-  const paths: string[] = [];
-  let skip = truthy(kwargs['skip'] ?? false);
-  const splitList = (v: unknown): string[] => (Array.isArray(v) ? v.map(pyStr) : pyStr(v).split(/[,;:]/)).filter(Boolean);
-  if (kwargs['files'] !== undefined) files.push(...splitList(kwargs['files']));
-  if (kwargs['paths'] !== undefined) paths.push(...splitList(kwargs['paths']));
-  const addTerm = (term: unknown): void => {
-    if (isDict(term)) {
-      if (term['files'] !== undefined) files.push(...splitList(term['files']));
-      if (term['paths'] !== undefined) paths.push(...splitList(term['paths']));
-      if (term['skip'] !== undefined) skip = truthy(term['skip']);
-    } else if (Array.isArray(term)) term.forEach(addTerm);
-    else files.push(pyStr(term));
+/** Ansible's _split_on: a string split on any of `splitters` (a deprecated form), a list's items each split. */
+function splitOn(value: unknown, splitters: RegExp): string[] {
+  if (typeof value === 'string') return value.split(splitters);
+  return pyIter(value).flatMap((v) => splitOn(v, splitters));
+}
+
+/** An option of type list given as a string: Ansible's ensure_type splits it on commas and strips the items. */
+function listOption(value: unknown): unknown[] {
+  if (typeof value === 'string') return value.split(',').map((x) => x.trim());
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Ansible's _recurse_terms for a `with_` loop: undefined items of lists and dicts dropped. */
+function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => !(v instanceof Undefined)).map(dropUndefined);
+  if (isDict(value)) {
+    const out = newDict();
+    for (const k of dictKeys(value)) if (!(value[k] instanceof Undefined)) setKey(out, k, dropUndefined(value[k]));
+    return out;
+  }
+  return value;
+}
+
+/**
+ * first_found: the first of the files (each in each of the paths) that exists, searched in the
+ * task's search path; as `with_first_found`, in the folder its action names (templates/, vars/,
+ * files/) of each search path first.
+ */
+function firstFound(ctx: PluginContext, rawTerms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation): unknown[] {
+  let subdir: string | undefined;
+  let terms = rawTerms;
+  if (loop) {
+    terms = dropUndefined(rawTerms) as unknown[];
+    subdir = `${['template', 'var', 'file'].find((s) => loop.action.includes(s)) ?? 'file'}s`;
+  }
+  // Options: the keyword ones, then each dict term's own (they stay for the terms after it).
+  const options: Record<string, unknown> = { files: [], paths: [], skip: false };
+  const setOptions = (from: Record<string, unknown>): void => {
+    for (const name of ['files', 'paths', 'skip']) if (from[name] !== undefined) options[name] = name === 'skip' ? truthy(from[name]) : listOption(from[name]);
   };
-  terms.forEach(addTerm);
-  const candidates = paths.length ? files.flatMap((f) => (path.isAbsolute(f) ? [f] : paths.map((p) => path.join(p, f)))) : files;
-  for (const candidate of candidates) {
-    if (path.isAbsolute(candidate)) {
-      if (existsSync(candidate)) return [candidate];
+  setOptions(kwargs);
+  if (terms.length === 0) terms = options['files'] as unknown[];
+  const search: string[] = [];
+  const processTerms = (list: unknown[]): void => {
+    for (const term of list) {
+      let files: unknown;
+      if (isDict(term)) {
+        setOptions(term);
+        files = options['files'];
+      } else if (typeof term === 'string') files = [term];
+      else if (Array.isArray(term)) {
+        processTerms(term);
+        continue;
+      } else {
+        throw new PluginError('lookup', `Invalid term supplied. A string, dict or list is required, not '${typeName(term)}').`);
+      }
+      const fileList = splitOn(files, /[,;]/);
+      const pathList = splitOn(options['paths'], /[,:;]/);
+      if (pathList.length) for (const dir of pathList) for (const f of fileList) search.push(path.join(dir, f));
+      else search.push(...fileList);
+    }
+  };
+  processTerms(terms);
+  const dirs = ctx.searchPath.length ? ctx.searchPath : [process.cwd()];
+  for (const candidate of search) {
+    if (candidate.startsWith('~') || path.isAbsolute(candidate)) {
+      const full = candidate.startsWith('~') ? path.join(process.env['HOME'] ?? '', candidate.slice(1)) : candidate;
+      if (existsSync(full)) return [path.normalize(full)];
       continue;
     }
-    for (const dir of ctx.searchPath.length ? ctx.searchPath : [process.cwd()]) {
-      const full = path.join(dir, candidate);
-      if (existsSync(full)) return [full];
+    for (const dir of dirs) {
+      const tries = subdir && candidate.split('/')[0] !== subdir ? [path.join(dir, subdir, candidate), path.join(dir, candidate)] : [path.join(dir, candidate)];
+      for (const full of tries) if (existsSync(full)) return [full];
     }
   }
-  if (skip) return [];
+  if (options['skip']) return [];
   throw new PluginError('lookup', 'No file was found when using first_found.');
 }
 
@@ -444,7 +493,7 @@ export const LOOKUPS: Lookups = {
     }),
   },
   csvfile: { fn: csvfile },
-  first_found: { fn: firstFound },
+  first_found: { fn: firstFound, lazyUndefined: true },
   items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])) },
   indexed_items: { fn: (_c, terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((x, i) => [i, x]) },
   list: { fn: (_c, terms) => terms },

@@ -33,9 +33,16 @@ export interface TestDef {
   acceptsUndefined?: boolean;
 }
 
+/** A lookup run by a task's `with_<lookup>`: the task's action (first_found picks its folder by it). */
+export interface LoopInvocation {
+  action: string;
+}
+
 /** A lookup returns a list; `lookup()` joins it with commas unless wantlist=True, `query()` does not. */
 export interface LookupDef {
-  fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>) => unknown[];
+  fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation) => unknown[];
+  /** As a `with_` loop, its terms may hold undefined items (Ansible's lazy markers), which it drops. */
+  lazyUndefined?: boolean;
 }
 
 export type FilterRegistry = Map<string, FilterDef>;

@@ -98,3 +98,45 @@ describe('template lookup', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('with_first_found', () => {
+  test("searches the folder its action names (vars/ for include_vars, files/ otherwise), skips undefined names, rejects a number", async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'roles/r/vars/main.yml': '{}\n',
+      'roles/r/vars/itworks.yml': 'from_vars: yes\n',
+      'roles/r/files/findme.txt': 'x\n',
+      'roles/r/vars/findme.txt': 'x\n',
+      'roles/r/tasks/main.yml': `
+- include_vars: "{{ item }}"
+  with_first_found:
+    - files:
+        - "{{ no_such_fact }}-{{ nor_this }}.yml"
+        - itworks.yml
+- debug: var=item
+  with_first_found:
+    - "{{ missing_var }}findme.txt"
+    - findme.txt
+  register: found
+- debug: var=item
+  with_first_found:
+    - 1
+  register: bad
+  ignore_errors: true
+- assert:
+    that:
+      - from_vars
+      - found.results[0].item.endswith('/r/files/findme.txt')
+      - "bad.msg == \\"The lookup plugin 'first_found' failed: Invalid term supplied. A string, dict or list is required, not 'int').\\""
+`,
+      'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  roles: [r]
+`,
+    });
+    const r = await run(dir);
+    expect(r.output).toContain('All assertions passed');
+    expect(r.exitCode).toBe(0);
+  });
+});

@@ -41,7 +41,8 @@ interface Layer {
 /**
  * The connection variables Ansible adds to a task's variables where none is set (the connection's
  * update_vars): the address, pipelining and timeout under both of their names, the shell and the
- * module compression; a pair set under one name gets it under the other too.
+ * module compression; a pair set under one name gets it under the other too. (The user is left
+ * out: Ansible's comes from the remote_user keyword, which variables do not see.)
  */
 function connectionVars(host: string, isSet: (name: string) => boolean, defaults: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -52,7 +53,6 @@ function connectionVars(host: string, isSet: (name: string) => boolean, defaults
     else if (value !== undefined && value !== null) out[short] = out[ssh] = value;
   };
   pair('ansible_host', 'ansible_ssh_host', host);
-  pair('ansible_user', 'ansible_ssh_user', defaults['ansible_user']);
   pair('ansible_pipelining', 'ansible_ssh_pipelining', false);
   pair('ansible_timeout', 'ansible_ssh_timeout', defaults['ansible_timeout'] ?? 10);
   if (!isSet('ansible_shell_executable')) out['ansible_shell_executable'] = '/bin/sh';
@@ -212,6 +212,15 @@ export class VariableManager {
       layers.unshift({ vars: connectionVars(host, isSet, this.connectionDefaults), trusted: true, connection: true });
     }
     return layers;
+  }
+
+  /**
+   * The names only the connection's variables give `task` on `host` (not set anywhere else): the
+   * connection itself is chosen without them, as in Ansible, where they are added after.
+   */
+  connectionOnlyNames(ctx: PlayContext, host: string, task: Task): Set<string> {
+    const layers = this.layers(ctx, host, task);
+    return new Set(layers.filter((l) => l.connection).flatMap((l) => Object.keys(l.vars)));
   }
 
   /** A templar over `host`'s variables for `task` (the play's when undefined), `locals` on top. */

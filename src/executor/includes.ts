@@ -54,7 +54,7 @@ export class IncludeHandler {
       // undefined variable in it only when the include's `when` holds).
       let list: unknown[];
       try {
-        list = loopItems(this.runContext, task, bound);
+        list = loopItems(task, bound);
       } catch (e) {
         if (e instanceof TemplateError && e.kind === 'undefined' && !whenHolds()) {
           return { status: 'skipped', ignored: false, result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };

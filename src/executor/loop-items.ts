@@ -2,30 +2,12 @@
 import type { Task } from '../playbook/model.js';
 import type { BoundTemplar } from '../template/index.js';
 import { isDict, typeName } from '../python/values.js';
-import type { RunContext } from './context.js';
-import { taskSearchPath } from './vars.js';
 
 /** The items of a task that has a loop: a with_X lookup's result, or the templated `loop:` list. */
-export function loopItems(runContext: RunContext, task: Task, bound: BoundTemplar): unknown[] {
+export function loopItems(task: Task, bound: BoundTemplar): unknown[] {
   const raw = task.keywords['loop'];
-  if (task.loopLookup) {
-    const terms = bound.templateValue(raw);
-    const lookup = runContext.templar.env.lookups.get(task.loopLookup);
-    if (!lookup) throw new Error(`Unexpected failure in finding the lookup named '${task.loopLookup}' in the available lookup plugins`);
-    // with_X: a list is the lookup's terms, anything else is its one term.
-    const termList = Array.isArray(terms) ? terms : [terms];
-    const ctx = {
-      callFilter: () => undefined,
-      callTest: () => false,
-      hasFilter: () => false,
-      hasTest: () => false,
-      variable: (name: string) => bound.variable(name),
-      variableNames: () => [],
-      render: (source: string) => bound.renderTemplate(source),
-      searchPath: taskSearchPath(task, runContext.vm.playbookDir),
-    };
-    return lookup.fn(ctx, termList, {});
-  }
+  // with_X: the lookup runs on the task's template context (a list is its terms, anything else its one term).
+  if (task.loopLookup) return bound.runLookup(task.loopLookup, raw, task.action);
   const value = bound.templateValue(raw);
   if (!Array.isArray(value)) {
     throw new Error(`The \`loop\` value must resolve to a 'list', not '${typeName(value)}'.`);

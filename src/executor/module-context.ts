@@ -78,7 +78,10 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
  */
 function connectionVariables(runContext: RunContext, call: ModuleCall): (name: string) => unknown {
   const { pc, task, host, target, bound } = call;
-  const targetVar = (name: string): unknown => (target === host ? bound.variable(name) : runContext.vm.bind(pc, target, undefined, undefined, { keepPythonTypes: true }).variable(name));
+  // The variables the connection adds to a task's (ansible_host, ...) do not choose it.
+  const connectionOnly = target === host ? runContext.vm.connectionOnlyNames(pc, host, task) : new Set<string>();
+  const targetVar = (name: string): unknown =>
+    connectionOnly.has(name) ? undefined : target === host ? bound.variable(name) : runContext.vm.bind(pc, target, undefined, undefined, { keepPythonTypes: true }).variable(name);
   const connectionKw = inherited(task, 'connection', pc);
   const keywordFor: Record<string, string> = { ansible_user: 'remote_user', ansible_port: 'port' };
   return (name) => {

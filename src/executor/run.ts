@@ -12,7 +12,7 @@ import type { Module } from '../modules/types.js';
 import type { HostStats, Reporter, RunEvent } from '../output/events.js';
 import { PlaybookLoader } from '../playbook/loader.js';
 import type { Playbook } from '../playbook/model.js';
-import { parseKv } from '../playbook/kv.js';
+import { parseKv } from '../python/kv.js';
 import { parseYaml } from '../playbook/yaml.js';
 import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
 import { validatePlaybook } from '../playbook/validate.js';
@@ -189,7 +189,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   try {
     for (const playbook of playbooks) {
       emit({ type: 'playbook_start', file: playbook.file });
-      const vm = new VariableManager(inventory, templar, path.dirname(playbook.file));
+      const connectionDefaults = { ...configConnectionDefaults(config), ...options.connectionDefaults };
+      const vm = new VariableManager(inventory, templar, path.dirname(playbook.file), connectionDefaults);
       const runContext: RunContext = {
         vm,
         templar,
@@ -200,7 +201,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         loader,
         options: {
           forks: options.forks ?? config.forks,
-          connectionDefaults: { ...configConnectionDefaults(config), ...options.connectionDefaults },
+          connectionDefaults,
           ...(options.becomePassword !== undefined ? { becomePassword: options.becomePassword } : {}),
         },
         emit,

@@ -83,9 +83,11 @@ export class TaskRunner {
     let loopError: TemplateError | undefined;
     if (loopValue !== undefined) {
       try {
-        items = loopItems(this.runContext, task, base);
+        items = loopItems(task, base);
       } catch (e) {
-        if (!(e instanceof TemplateError && e.kind === 'undefined')) throw e;
+        // Ansible's TaskExecutor.run: a failure to get the items is a result with no `changed`.
+        // (failed_when and changed_when do not look at it).
+        if (!(e instanceof TemplateError && e.kind === 'undefined')) return this.finish(pc, task, host, { failed: true, msg: failureMessage(e) } as ModuleResult, undefined, true);
         loopError = e;
       }
     }

@@ -37,6 +37,30 @@ export class HostState {
 interface Layer {
   vars: Record<string, unknown>;
   trusted: boolean;
+  /** The connection's variables a task sees (not in `vars`, nor in hostvars). */
+  connection?: boolean;
+}
+
+/**
+ * The connection variables Ansible adds to a task's variables where none is set (the connection's
+ * update_vars): the address, pipelining and timeout under both of their names, the shell and the
+ * module compression; a pair set under one name gets it under the other too. (The user is left
+ * out: Ansible's comes from the remote_user keyword, which variables do not see.)
+ */
+function connectionVars(host: string, isSet: (name: string) => boolean, defaults: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const pair = (short: string, ssh: string, value: unknown): void => {
+    if (isSet(short) && isSet(ssh)) return;
+    if (isSet(short)) out[ssh] = `{{ ${short} }}`;
+    else if (isSet(ssh)) out[short] = `{{ ${ssh} }}`;
+    else if (value !== undefined && value !== null) out[short] = out[ssh] = value;
+  };
+  pair('ansible_host', 'ansible_ssh_host', host);
+  pair('ansible_pipelining', 'ansible_ssh_pipelining', false);
+  pair('ansible_timeout', 'ansible_ssh_timeout', defaults['ansible_timeout'] ?? 10);
+  if (!isSet('ansible_shell_executable')) out['ansible_shell_executable'] = '/bin/sh';
+  if (!isSet('ansible_module_compression')) out['ansible_module_compression'] = 'ZIP_DEFLATED';
+  return out;
 }
 
 export interface PlayContext {
@@ -151,6 +175,8 @@ export class VariableManager {
     readonly inventory: InventoryView,
     readonly templar: Templar,
     readonly playbookDir: string,
+    /** ansible.cfg's and the command line's connection settings, as variables (ansible_timeout, ansible_user). */
+    private readonly connectionDefaults: Record<string, unknown> = {},
   ) {}
 
   state(host: string): HostState {
@@ -199,7 +225,20 @@ export class VariableManager {
     trusted(ctx.extraVars);
     layers.push({ vars: this.magicVars(ctx, host, task), trusted: false });
     if (locals) layers.push({ vars: locals, trusted: false });
+    if (task?.kind === 'task') {
+      const isSet = (name: string): boolean => layers.some((l) => Object.prototype.hasOwnProperty.call(l.vars, name));
+      layers.unshift({ vars: connectionVars(host, isSet, this.connectionDefaults), trusted: true, connection: true });
+    }
     return layers;
+  }
+
+  /**
+   * The names only the connection's variables give `task` on `host` (not set anywhere else): the
+   * connection itself is chosen without them, as in Ansible, where they are added after.
+   */
+  connectionOnlyNames(ctx: PlayContext, host: string, task: Task): Set<string> {
+    const layers = this.layers(ctx, host, task);
+    return new Set(layers.filter((l) => l.connection).flatMap((l) => Object.keys(l.vars)));
   }
 
   /** A templar over `host`'s variables for `task` (the play's when undefined), `locals` on top. */
@@ -276,14 +315,15 @@ export class VariableManager {
           const layer = layers[i]!;
           if (Object.prototype.hasOwnProperty.call(layer.vars, name)) return layer.trusted;
         }
-        return true;
+        // `vars` templates each value when read: never walked whole (hostvars in it has vars again, without end).
+        return name !== 'vars';
       },
     };
   }
 
   /** `vars`: every variable of the current host, lazily templated. */
   private varsProxy(layers: Layer[]): Record<string, unknown> {
-    const source = this.source(layers);
+    const source = this.source(layers.filter((l) => !l.connection));
     const bound = this.templar.bind(source, { keepPythonTypes: true });
     return lazyDict(() => [...source.keys()], (name) => bound.variable(name));
   }

@@ -7,7 +7,7 @@ import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
-import { parseKv } from './kv.js';
+import { parseKv } from '../python/kv.js';
 import { type Block, type RoleInstance, type Task, collectionsInScope } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
 

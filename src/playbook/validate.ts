@@ -2,11 +2,11 @@
  * Checks a loaded playbook before any host is touched: module arguments (names, required ones),
  * every template (syntax, unknown filters and tests). Every problem is reported with file:line:column, all at once.
  *
- * Ansible refuses a playbook before running only what it cannot parse (YAML, an unknown module or
- * keyword). Templates are not among that in 2.19: a template's syntax error, an unknown filter or
- * test, or a module's bad arguments fail the task when (and only if) it runs, so a skipped or
- * rescued task passes. Those findings are `deferred`: the caller reports them as warnings and
- * runs (or, under validate and --strict, refuses).
+ * Ansible refuses a playbook before running only what it cannot parse (its YAML, its structure).
+ * A template's syntax error, an unknown filter or test, a module's bad arguments fail the task when
+ * (and only if) it runs (ansible-core 2.19 templates lazily), so a skipped or rescued task passes.
+ * Those findings are `deferred`: the caller reports them as warnings and runs (or, under validate
+ * and --strict, refuses).
  * Nothing is evaluated here: templates are compiled, never rendered, so no lookup runs.
  */
 import { ArgumentError } from '../modules/args.js';

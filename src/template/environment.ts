@@ -127,7 +127,10 @@ export class TemplateEnvironment {
 
   private parse(text: string, syntax: Syntax, file: string, lineOffset: number, columnOffset: number): ParsedTemplate {
     if (!this.containsTag(text, syntax)) {
-      return { body: text ? [{ kind: 'data', text, pos: { line: 1, column: 1 } }] : [], single: undefined, constant: text };
+      // Rendered as a template (an include, the template lookup), Jinja drops the final newline as
+      // for any template; the native value (`constant`) keeps it, as Ansible's does.
+      const data = syntax.keepTrailingNewline ? text : text.replace(/(?:\r\n|\r|\n)$/, '');
+      return { body: data ? [{ kind: 'data', text: data, pos: { line: 1, column: 1 } }] : [], single: undefined, constant: text };
     }
     const shift = (pos: Pos): { file: string; line: number; column: number } => ({
       file,

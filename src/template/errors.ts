@@ -85,7 +85,7 @@ export class UnknownPluginError extends TemplateError {
  * calls a filter or test it does not know a syntax error in the template, and suggests nothing.
  */
 export function taskFailureMessage(e: TemplateError): string {
-  const detail = e instanceof UnknownPluginError ? e.taskDetail : e.detail;
+  const detail = e instanceof UnknownPluginError ? e.taskDetail : e instanceof TemplateSyntaxError ? `Syntax error in template: ${e.detail}` : e.detail;
   return `Task failed: ${e.file}:${e.line}:${e.column}: ${detail}`;
 }
 

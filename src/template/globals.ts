@@ -2,7 +2,7 @@
 import { PluginError } from './errors.js';
 import { PyError } from '../python/errors.js';
 import { suggest } from '../python/suggest.js';
-import type { LookupRegistry, PluginContext } from './plugins.js';
+import type { LookupDef, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
 import { strftime } from './strftime.js';
 import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
@@ -51,6 +51,17 @@ class Cycler extends PyObject {
   }
 }
 
+/** Runs a lookup; its failure reads as Ansible's "The lookup plugin 'x' failed: ..." (an undefined variable stays one). */
+export function invokeLookup(ctx: PluginContext, def: LookupDef, name: string, terms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation): unknown[] {
+  try {
+    return def.fn(ctx, terms, kwargs, loop);
+  } catch (e) {
+    if (e instanceof PyError && e.kind === 'undefined') throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
+  }
+}
+
 function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs, forceList: boolean): unknown {
   const [nameArg, ...terms] = call.args;
   const name = pyStr(nameArg);
@@ -64,13 +75,11 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs,
   for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);
   let result: unknown[];
   try {
-    result = def.fn(ctx, terms, kwargs);
+    result = invokeLookup(ctx, def, name, terms, kwargs);
   } catch (e) {
     const mode = pyStr(errors ?? 'strict');
     if (mode === 'ignore' || mode === 'warn') return list ? [] : null;
-    if (e instanceof PyError && e.kind === 'undefined') throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
+    throw e;
   }
   if (list || result.length === 0) return result;
   if (result.length === 1) return result[0];

@@ -6,13 +6,14 @@
  */
 import { type CompileOptions, type TemplateLoader, TemplateEnvironment } from './environment.js';
 import { createFilterRegistry } from './filters/index.js';
-import { createGlobals } from './globals.js';
+import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, LookupDef, TestDef } from './plugins.js';
+import { shortName } from './plugins.js';
 import { Evaluation, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
-import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError } from './errors.js';
-import { UNDECRYPTABLE, containsVaulted, dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
+import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError, UndefinedVariableError } from './errors.js';
+import { UNDECRYPTABLE, Undefined, containsVaulted, dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
 
 export interface TemplateOptions extends CompileOptions {
   /** Directories for relative paths in lookups and includes (each also searched with templates/ or files/). */
@@ -22,6 +23,8 @@ export interface TemplateOptions extends CompileOptions {
    * again with Python semantics). The public functions return plain JavaScript values.
    */
   keepPythonTypes?: boolean;
+  /** Undefined items of lists and dicts stay as Undefined values (see EvaluationOptions). */
+  lazyUndefined?: boolean;
 }
 
 export type TemplateVariables = Record<string, unknown> | VariableSource;
@@ -102,20 +105,26 @@ export class Templar {
   /** @internal */
   templateValueWith(evaluation: Evaluation, value: unknown, options: TemplateOptions): unknown {
     const syntax = { ...options.syntax, escapeBackslashes: true };
-    const walk = (v: unknown): unknown => {
+    const walk = (v: unknown, nested: boolean): unknown => {
       if (typeof v === 'string') {
         if (!this.env.needsTemplating(v)) return v;
-        return evaluation.renderNative(this.env.compile(v, { ...options, syntax }));
+        if (!(nested && options.lazyUndefined)) return evaluation.renderNative(this.env.compile(v, { ...options, syntax }));
+        try {
+          return evaluation.renderNative(this.env.compile(v, { ...options, syntax }));
+        } catch (e) {
+          if (!(e instanceof UndefinedVariableError)) throw e;
+          return new Undefined(e.variable, e.detail);
+        }
       }
-      if (Array.isArray(v)) return v.map(walk);
+      if (Array.isArray(v)) return v.map((x) => walk(x, true));
       if (isDict(v)) {
         const out = newDict();
-        for (const k of dictKeys(v)) setKey(out, k, walk(v[k]));
+        for (const k of dictKeys(v)) setKey(out, k, walk(v[k], true));
         return out;
       }
       return v;
     };
-    const result = walk(value);
+    const result = walk(value, false);
     refuseVaulted(result, { file: options.file ?? '<template>', line: options.line ?? 1, column: options.column ?? 1 });
     return options.keepPythonTypes ? result : toPlain(result);
   }
@@ -139,6 +148,21 @@ export class BoundTemplar {
   /** A variable as a template sees it (an Undefined when missing). */
   variable(name: string): unknown {
     return this.evaluation.variable(name);
+  }
+
+  /**
+   * A task's `with_<lookup>`: its terms templated (undefined items kept as Undefined for a lookup
+   * that drops them), the lookup run on these variables and search path, told the task's action;
+   * its failure as Ansible words it.
+   */
+  runLookup(name: string, raw: unknown, action: string): unknown[] {
+    const def = this.templar.env.lookups.get(shortName(name));
+    if (!def) throw new Error(`Unexpected failure in finding the lookup named '${name}' in the available lookup plugins`);
+    const terms = def.lazyUndefined
+      ? this.templar.templateValueWith(new Evaluation(this.templar.env, this.vars, { ...this.options, lazyUndefined: true }), raw, { ...this.options, lazyUndefined: true })
+      : this.templateValue(raw);
+    // with_X: a list is the lookup's terms, anything else is its one term.
+    return invokeLookup(this.evaluation, def, name, Array.isArray(terms) ? terms : [terms], {}, { action });
   }
 
   templateValue(value: unknown, options: TemplateOptions = {}): unknown {

@@ -82,25 +82,26 @@ export class Parser {
   private expectOp(value: string): Token {
     const t = this.cur;
     if (value === 'variable_begin' ? t.type !== 'variable_begin' : !this.isOp(value)) {
-      throw this.error(`expected '${value}', got '${this.describe(t)}'`);
+      throw this.error(`expected token '${value}', got '${this.describe(t)}'`);
     }
     return this.next();
   }
 
   private expectType(type: Token['type'], what: string): Token {
     const t = this.cur;
-    if (t.type !== type) throw this.error(`expected ${what}, got '${this.describe(t)}'`);
+    if (t.type !== type) throw this.error(`expected token '${what}', got '${this.describe(t)}'`);
     return this.next();
   }
 
   private expectName(what = 'name'): Token {
     const t = this.cur;
-    if (t.type !== 'name') throw this.error(`expected ${what}, got '${this.describe(t)}'`);
+    // Jinja's words: "expected token 'name'", its own words where it names what the name is for.
+    if (t.type !== 'name') throw this.error(what === 'name' ? `expected token 'name', got '${this.describe(t)}'` : `expected ${what}, got '${this.describe(t)}'`);
     return this.next();
   }
 
   private expectKeyword(word: string): Token {
-    if (!this.isName(word)) throw this.error(`expected '${word}', got '${this.describe(this.cur)}'`);
+    if (!this.isName(word)) throw this.error(`expected token '${word}', got '${this.describe(this.cur)}'`);
     return this.next();
   }
 

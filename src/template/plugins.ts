@@ -12,8 +12,12 @@ export interface PluginContext {
   variable(name: string): unknown;
   /** All variable names visible to the template (for the `vars` lookup and `varnames`). */
   variableNames(): string[];
-  /** Renders another template in the same variables (the `template` lookup). */
-  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string;
+  /**
+   * Renders another template in the same variables, `extraVars` on top, to its native value as
+   * Ansible's template lookup does: one expression keeps its type, no output is None, the
+   * source's trailing newlines are kept.
+   */
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): unknown;
   /** Directories searched for relative paths: files/, templates/, the playbook dir... */
   readonly searchPath: readonly string[];
 }
@@ -29,9 +33,16 @@ export interface TestDef {
   acceptsUndefined?: boolean;
 }
 
+/** A lookup run by a task's `with_<lookup>`: the task's action (first_found picks its folder by it). */
+export interface LoopInvocation {
+  action: string;
+}
+
 /** A lookup returns a list; `lookup()` joins it with commas unless wantlist=True, `query()` does not. */
 export interface LookupDef {
-  fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>) => unknown[];
+  fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation) => unknown[];
+  /** As a `with_` loop, its terms may hold undefined items (Ansible's lazy markers), which it drops. */
+  lazyUndefined?: boolean;
 }
 
 export type FilterRegistry = Map<string, FilterDef>;

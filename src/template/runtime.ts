@@ -83,12 +83,23 @@ class Frame {
 
 export interface EvaluationOptions {
   searchPath?: readonly string[];
+  /**
+   * Undefined values inside lists and dicts stay in the result as Undefined (Ansible's lazy
+   * markers), for the lookups that drop them (with_first_found); a whole result still fails.
+   */
+  lazyUndefined?: boolean;
+}
+
+/** Whether an error is an undefined variable's, however wrapped. */
+function isUndefinedError(e: unknown): e is TemplateError | PyError {
+  return (e instanceof TemplateError || e instanceof PyError) && e.kind === 'undefined';
 }
 
 export class Evaluation implements PluginContext {
   private readonly resolved = new Map<string, unknown>();
   private readonly resolving: string[] = [];
   readonly searchPath: readonly string[];
+  private readonly lazyUndefined: boolean;
   /** The template being evaluated, for positions in errors. */
   private file = '<template>';
   private lineOffset = 0;
@@ -100,6 +111,19 @@ export class Evaluation implements PluginContext {
     options: EvaluationOptions = {},
   ) {
     this.searchPath = options.searchPath ?? [];
+    this.lazyUndefined = options.lazyUndefined ?? false;
+  }
+
+  /** Under lazyUndefined: an item whose templating meets an undefined variable becomes that Undefined. */
+  private lazily(fn: () => unknown): unknown {
+    if (!this.lazyUndefined) return fn();
+    try {
+      return fn();
+    } catch (e) {
+      if (!isUndefinedError(e)) throw e;
+      const variable = (e as { variable?: string }).variable ?? '';
+      return new Undefined(variable, e instanceof TemplateError ? e.detail : e.message);
+    }
   }
 
   // ---------------------------------------------------------------- entry points
@@ -117,16 +141,16 @@ export class Evaluation implements PluginContext {
    * Ansible's native rendering: one output chunk keeps its type ("{{ pkgs }}" is a list), several
    * are joined as text; trailing newlines of the source are kept on text results.
    */
-  renderNative(compiled: CompiledTemplate): unknown {
+  renderNative(compiled: CompiledTemplate, frame?: Frame): unknown {
     if (compiled.constant !== undefined) return compiled.constant;
     return this.withTemplate(compiled, () => {
       let result: unknown;
       const single = compiled.single;
       if (single) {
-        result = this.finalizeNative(this.eval(single, new Frame(null)), single.pos);
+        result = this.finalizeNative(this.eval(single, frame ?? new Frame(null)), single.pos);
       } else {
         const out: unknown[] = [];
-        this.execBody(compiled.body, new Frame(null), out);
+        this.execBody(compiled.body, frame ?? new Frame(null), out);
         if (out.length === 0) result = null;
         else if (out.length === 1) {
           const only = out[0];
@@ -229,11 +253,11 @@ export class Evaluation implements PluginContext {
     return [...this.source.keys()];
   }
 
-  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): string {
+  render(source: string, file: string, extraVars?: Record<string, unknown>, syntax?: Partial<Syntax>): unknown {
     const compiled = this.env.compile(source, syntax ? { file, syntax } : { file });
     const frame = new Frame(null);
     if (extraVars) for (const k of Object.keys(extraVars)) frame.vars.set(k, extraVars[k]);
-    return this.renderCompiled(compiled, frame);
+    return this.renderNative(compiled, frame);
   }
 
   /** Templates a variable's value (a string, or strings inside lists and dicts). */
@@ -257,12 +281,12 @@ export class Evaluation implements PluginContext {
     }
     if (Array.isArray(value)) {
       if (!value.some((v) => this.env.needsTemplating(v))) return value;
-      return value.map((v) => this.templateDeep(v, name));
+      return value.map((v) => this.lazily(() => this.templateDeep(v, name)));
     }
     if (isDict(value)) {
       if (!this.env.needsTemplating(value)) return value;
       const out = newDict();
-      for (const k of dictKeys(value)) setKey(out, k, this.templateDeep(value[k], name));
+      for (const k of dictKeys(value)) setKey(out, k, this.lazily(() => this.templateDeep(value[k], name)));
       return out;
     }
     return value;
@@ -500,18 +524,21 @@ export class Evaluation implements PluginContext {
   }
 
   /** The native result of `{{ expr }}`: no undefined inside, tuples become lists. */
-  private finalizeNative(value: unknown, pos: Pos): unknown {
-    if (value instanceof Undefined) throw this.undefinedError(value, pos);
+  private finalizeNative(value: unknown, pos: Pos, nested = false): unknown {
+    if (value instanceof Undefined) {
+      if (nested && this.lazyUndefined) return value;
+      throw this.undefinedError(value, pos);
+    }
     if (value instanceof PyRange) throw new TemplateTypeError("Type 'range' is unsupported for variable storage.", this.position(pos));
     if (Array.isArray(value)) {
-      const out = value.map((v) => this.finalizeNative(v, pos));
+      const out = value.map((v) => this.finalizeNative(v, pos, true));
       return out;
     }
     if (isDict(value)) {
       let changed = false;
       const out = newDict();
       for (const k of dictKeys(value)) {
-        const v = this.finalizeNative(value[k], pos);
+        const v = this.finalizeNative(value[k], pos, true);
         if (v !== value[k]) changed = true;
         setKey(out, k, v);
       }

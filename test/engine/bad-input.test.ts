@@ -51,10 +51,10 @@ describe('the run stops before touching any host when the playbook does not vali
     ]);
   });
 
-  test('under --strict, template syntax errors point into the value (a plain run, as Ansible 2.19, meets them when the task runs)', async () => {
-    const playbook = '- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | }}"\n      when: nodes is defnied\n';
-    await expect(loadErrors(playbook)).rejects.toThrow('expected the playbook to be refused');
-    expect(await loadErrors(playbook, {}, true)).toEqual([expect.stringMatching(/^pb\.yml:4:\d+: expected name/), "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?"]);
+  test('under --strict: template syntax errors point into the value', async () => {
+    // A plain run only warns: ansible-core 2.19 fails the task on them when it runs.
+    const errors = await loadErrors('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ nodes | }}"\n      when: nodes is defnied\n', {}, true);
+    expect(errors).toEqual([expect.stringMatching(/^pb\.yml:4:\d+: expected token 'name'/), "pb.yml:5:22: No test named 'defnied'. Did you mean 'defined'?"]);
   });
 
   test('under --strict: unknown filters and tests point into the value', async () => {

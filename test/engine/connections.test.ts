@@ -79,3 +79,19 @@ test('a transport nobody added leaves the host unreachable, naming the ones ther
   expect(ran.output).toContain("fatal: [node1]: UNREACHABLE! => {\"changed\": false, \"msg\": \"the connection plugin 'nowhere' is not available (known: local, ssh, paramiko, smart, docker, recorder)\", \"unreachable\": true}");
   expect(recapLine(ran.output, 'node1')).toMatch(/ok=0 +changed=0 +unreachable=1 +failed=0/);
 });
+
+test("the variables the connection adds to a task's (ansible_host, ...) do not choose the connection: a transport sees only those set", async () => {
+  const seen: unknown[] = [];
+  const recorder: ConnectionFactory = (host, vars) => {
+    seen.push([vars('ansible_host'), vars('ansible_docker_host'), vars('ansible_timeout')]);
+    return new RecorderConnection(host);
+  };
+  const dir = project({
+    'inventory.ini': 'node1 ansible_connection=recorder ansible_docker_host=box\n',
+    'pb.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo "{{ ansible_host }}"\n      register: r\n    - assert: {that: [r.stdout == "node1"]}\n',
+  });
+  const ran = await run(dir, 'pb.yml', { connections: { recorder } });
+  expect(ran.exitCode).toBe(0);
+  // ansible_timeout comes from ansible.cfg's default (10), not from the task's variables.
+  expect(seen).toEqual([[undefined, 'box', 10]]);
+});

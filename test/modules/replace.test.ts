@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import replace from '../../src/modules/replace.js';
 import { replaceText } from '../../src/modules/support/replace-text.js';
-import { parseKv } from '../../src/playbook/kv.js';
+import { parseKv } from '../../src/python/kv.js';
 import { type Sandbox, createSandbox, readText } from '../support/module-context.js';
 
 const PANGRAMS = [

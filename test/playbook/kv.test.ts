@@ -1,6 +1,6 @@
 /** Free-form arguments (`shell: cmd`, `copy: src=a dest=b`) split as Ansible's parse_kv splits them. */
 import { describe, expect, test } from 'vitest';
-import { parseKv } from '../../src/playbook/kv.js';
+import { parseKv } from '../../src/python/kv.js';
 
 const COMMAND_OPTIONS = new Set(['chdir', 'creates', 'removes', 'executable']);
 

@@ -355,6 +355,7 @@ export class TaskRunner {
   private async runItem(pc: PlayContext, written: Task, host: string, locals: Record<string, unknown> | undefined, bound: BoundTemplar): Promise<ModuleResult> {
     // `action: "{{ ansible_facts.pkg_mgr }}"`: the module is named at run time, by the host's variables.
     const task = written.action.includes('{{') ? { ...written, action: pyStr(bound.templateValue(written.action, written.location)) } : written;
+    if (task.rawParamsError !== undefined) return { failed: true, changed: false, msg: `Task failed: ${task.rawParamsError}` };
     const module = moduleOfTask(this.runContext.modules, this.runContext.pythonModules, task, pc);
     if (!module) return { failed: true, changed: false, msg: isAnsibleBuiltinModule(task.action) ? notCarriedMessage(task.action) : `couldn't resolve module/action '${task.action}'` };
     let args: Record<string, unknown>;

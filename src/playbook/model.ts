@@ -41,6 +41,8 @@ export interface Task {
    * resolving to a mapping when the task runs; lowest priority first, `args` over them all.
    */
   argTemplates?: string[];
+  /** Free-form words a module that takes only key=value arguments was given: the task fails with this when it runs. */
+  rawParamsError?: string;
   /** The task's own keywords (when, loop, register, ...), untemplated. */
   keywords: Record<string, unknown>;
   /** `with_items: x` becomes loop 'items' with x as terms. */

@@ -123,7 +123,8 @@ export const TASK: Schema = {
     until: condition,
     retries: int,
     delay: { anyOf: [{ type: 'number' }, str] },
-    args: mappingOrTemplate,
+    // `args:` with nothing after it is no arguments (Ansible reads None as {}).
+    args: { anyOf: [mapping, str, { type: 'null' }] },
     async: int,
     poll: int,
   },

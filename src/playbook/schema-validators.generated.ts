@@ -2915,7 +2915,7 @@ return errors === 0;
 }
 
 export const task = validate12;
-const schema13 = {"type":"object","properties":{"name":{"type":["string","number"]},"when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"tags":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"vars":{"type":"object"},"environment":{"anyOf":[{"type":"object"},{"type":"string"},{"type":"array"}]},"become":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"become_user":{"type":"string"},"become_method":{"type":"string"},"ignore_errors":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"ignore_unreachable":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"check_mode":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"diff":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"no_log":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"any_errors_fatal":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"run_once":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"delegate_to":{"type":"string"},"delegate_facts":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"connection":{"type":"string"},"remote_user":{"type":"string"},"port":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"throttle":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"timeout":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"loop":{"anyOf":[{"type":"array"},{"type":"string","pattern":"\\{\\{"}]},"loop_control":{"type":"object","properties":{"loop_var":{"type":"string"},"index_var":{"type":"string"},"pause":{"anyOf":[{"type":"number"},{"type":"string"}]},"extended":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"extended_allitems":{"anyOf":[{"type":"boolean"},{"type":"string"}]}}},"register":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"notify":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"listen":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"changed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"failed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"until":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"retries":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"delay":{"anyOf":[{"type":"number"},{"type":"string"}]},"args":{"anyOf":[{"type":"object"},{"type":"string"}]},"async":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"poll":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]}}};
+const schema13 = {"type":"object","properties":{"name":{"type":["string","number"]},"when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"tags":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"vars":{"type":"object"},"environment":{"anyOf":[{"type":"object"},{"type":"string"},{"type":"array"}]},"become":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"become_user":{"type":"string"},"become_method":{"type":"string"},"ignore_errors":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"ignore_unreachable":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"check_mode":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"diff":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"no_log":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"any_errors_fatal":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"run_once":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"delegate_to":{"type":"string"},"delegate_facts":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"connection":{"type":"string"},"remote_user":{"type":"string"},"port":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"throttle":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"timeout":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"loop":{"anyOf":[{"type":"array"},{"type":"string","pattern":"\\{\\{"}]},"loop_control":{"type":"object","properties":{"loop_var":{"type":"string"},"index_var":{"type":"string"},"pause":{"anyOf":[{"type":"number"},{"type":"string"}]},"extended":{"anyOf":[{"type":"boolean"},{"type":"string"}]},"extended_allitems":{"anyOf":[{"type":"boolean"},{"type":"string"}]}}},"register":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"notify":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"listen":{"anyOf":[{"type":["string","number"]},{"type":"array","items":{"type":["string","number"]}}]},"changed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"failed_when":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"until":{"anyOf":[{"type":["string","boolean"]},{"type":"array","items":{"type":["string","boolean"]}}]},"retries":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"delay":{"anyOf":[{"type":"number"},{"type":"string"}]},"args":{"anyOf":[{"type":"object"},{"type":"string"},{"type":"null"}]},"async":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]},"poll":{"anyOf":[{"type":"integer"},{"type":"string","pattern":"\\{\\{"}]}}};
 const pattern10 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4694,14 +4694,29 @@ errors++;
 }
 var _valid26 = _errs199 === errors;
 valid42 = valid42 || _valid26;
-}
 if(!valid42){
-const err105 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs201 = errors;
+if(data44 !== null){
+const err105 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err105];
 }
 else {
 vErrors.push(err105);
+}
+errors++;
+}
+var _valid26 = _errs201 === errors;
+valid42 = valid42 || _valid26;
+}
+}
+if(!valid42){
+const err106 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
 }
 errors++;
 }
@@ -4719,26 +4734,11 @@ vErrors = null;
 }
 if(data.async !== undefined){
 let data45 = data.async;
-const _errs202 = errors;
+const _errs204 = errors;
 let valid43 = false;
-const _errs203 = errors;
-if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
-const err106 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-var _valid27 = _errs203 === errors;
-valid43 = valid43 || _valid27;
-if(!valid43){
 const _errs205 = errors;
-if(typeof data45 === "string"){
-if(!pattern0.test(data45)){
-const err107 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
+const err107 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -4747,9 +4747,13 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid27 = _errs205 === errors;
+valid43 = valid43 || _valid27;
+if(!valid43){
+const _errs207 = errors;
+if(typeof data45 === "string"){
+if(!pattern0.test(data45)){
+const err108 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -4758,11 +4762,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-var _valid27 = _errs205 === errors;
-valid43 = valid43 || _valid27;
 }
-if(!valid43){
-const err109 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+else {
+const err109 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -4771,11 +4773,24 @@ vErrors.push(err109);
 }
 errors++;
 }
+var _valid27 = _errs207 === errors;
+valid43 = valid43 || _valid27;
+}
+if(!valid43){
+const err110 = {instancePath:instancePath+"/async",schemaPath:"#/properties/async/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err110];
+}
 else {
-errors = _errs202;
+vErrors.push(err110);
+}
+errors++;
+}
+else {
+errors = _errs204;
 if(vErrors !== null){
-if(_errs202){
-vErrors.length = _errs202;
+if(_errs204){
+vErrors.length = _errs204;
 }
 else {
 vErrors = null;
@@ -4785,26 +4800,11 @@ vErrors = null;
 }
 if(data.poll !== undefined){
 let data46 = data.poll;
-const _errs208 = errors;
+const _errs210 = errors;
 let valid44 = false;
-const _errs209 = errors;
-if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
-const err110 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-var _valid28 = _errs209 === errors;
-valid44 = valid44 || _valid28;
-if(!valid44){
 const _errs211 = errors;
-if(typeof data46 === "string"){
-if(!pattern0.test(data46)){
-const err111 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
+if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
+const err111 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -4813,9 +4813,13 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-else {
-const err112 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid28 = _errs211 === errors;
+valid44 = valid44 || _valid28;
+if(!valid44){
+const _errs213 = errors;
+if(typeof data46 === "string"){
+if(!pattern0.test(data46)){
+const err112 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/pattern",keyword:"pattern",params:{pattern: "\\{\\{"},message:"must match pattern \""+"\\{\\{"+"\""};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -4824,11 +4828,9 @@ vErrors.push(err112);
 }
 errors++;
 }
-var _valid28 = _errs211 === errors;
-valid44 = valid44 || _valid28;
 }
-if(!valid44){
-const err113 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+else {
+const err113 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -4837,11 +4839,24 @@ vErrors.push(err113);
 }
 errors++;
 }
+var _valid28 = _errs213 === errors;
+valid44 = valid44 || _valid28;
+}
+if(!valid44){
+const err114 = {instancePath:instancePath+"/poll",schemaPath:"#/properties/poll/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err114];
+}
 else {
-errors = _errs208;
+vErrors.push(err114);
+}
+errors++;
+}
+else {
+errors = _errs210;
 if(vErrors !== null){
-if(_errs208){
-vErrors.length = _errs208;
+if(_errs210){
+vErrors.length = _errs210;
 }
 else {
 vErrors = null;
@@ -4851,12 +4866,12 @@ vErrors = null;
 }
 }
 else {
-const err114 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err115 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err114];
+vErrors = [err115];
 }
 else {
-vErrors.push(err114);
+vErrors.push(err115);
 }
 errors++;
 }

@@ -154,7 +154,9 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   let args = moduleArgs(short, actionValue);
   const argTemplates: string[] = [];
   if (keywords['args'] !== undefined) {
-    if (isDict(keywords['args'])) args = { ...keywords['args'], ...args };
+    if (keywords['args'] === null) {
+      // `args:` alone: no arguments, as in Ansible.
+    } else if (isDict(keywords['args'])) args = { ...keywords['args'], ...args };
     else if (isAllTemplate(keywords['args'])) argTemplates.push(keywords['args']);
     else ctx.errors.push(new PlaybookError("the 'args' keyword must be a dictionary", at(ctx, raw, 'args')));
     delete keywords['args'];
@@ -164,10 +166,13 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     argTemplates.push(freeForm);
     delete args['_raw_params'];
   }
+  // Words that are not key=value for a module that takes none: Ansible 2.19 fails the task when it
+  // runs (a skipped or rescued one passes); the up-front check warns.
+  let rawParamsError: string | undefined;
   if (!RAW_PARAM_MODULES.has(short) && '_raw_params' in args && !COMMAND_MODULES.has(short)) {
-    ctx.errors.push(
-      new PlaybookError(`this module (${short}) does not take free-form arguments: '${String(args['_raw_params'])}' is not a key=value pair`, at(ctx, raw, action)),
-    );
+    const named = action.includes('.') ? action : isAnsibleBuiltinModule(short) ? `ansible.builtin.${short}` : `ansible.legacy.${short}`;
+    rawParamsError = `Action '${named}' does not support raw params.`;
+    delete args['_raw_params'];
   }
   const listen = keywords['listen'];
   delete keywords['listen'];
@@ -198,6 +203,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     listen: listen === undefined ? [] : Array.isArray(listen) ? listen.map(String) : [String(listen)],
     isHandler: ctx.isHandler,
     ...(argTemplates.length ? { argTemplates } : {}),
+    ...(rawParamsError !== undefined ? { rawParamsError } : {}),
   };
   return task;
 }

@@ -93,6 +93,7 @@ export function validatePlaybook(playbook: Playbook, options: ValidateOptions): 
     }
     for (const key of TEMPLATED_KEYWORDS) if (task.keywords[key] !== undefined) compile(task.keywords[key], where(key), false);
     for (const [key, value] of Object.entries(task.args)) compile(value, where(`args.${key}`), false);
+    if (task.rawParamsError !== undefined && !handled && !failureHandled(task.keywords)) deferred.push(new PlaybookError(task.rawParamsError, task.location));
     const module = options.module(task.action);
     if (!module || UNCHECKED_ACTIONS.has(task.action) || task.argTemplates || handled || failureHandled(task.keywords) || defaultsAbove(task)) return;
     // Argument names and required arguments are known before templating (unless the arguments come whole from a template); types and choices are not.

@@ -499,7 +499,8 @@ export const LOOKUPS: Lookups = {
   list: { fn: (_c, terms) => terms },
   dict: {
     fn: (_c, terms) => terms.flatMap((t) => {
-      if (!isDict(t)) throw new PluginError('lookup', `with_dict expects a dict, got ${pyStr(t)}`);
+      // Ansible's wording, stray parenthesis included.
+      if (!isDict(t)) throw new PluginError('lookup', `the 'dict' lookup plugin expects a dictionary, got '${pyStr(t)}' of type <class '${typeName(t)}'>)`);
       return dictKeys(t).map((key) => ({ key, value: t[key] }));
     }),
   },

@@ -142,4 +142,28 @@ describe('run-time semantics of the integration targets', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(messages(r.stdout)).toEqual([`"b{{nottemplate}} ['b{{nottemplate}}', 'c', 3] {'a': 'b{% if 1 %}x{% endif %}', 'n': 1} b{{nottemplate}} 16 4"`, '"b{{nottemplate}}"']);
   }, 60_000);
+
+  test('words that are not key=value fail the task when it runs (a skipped one passes); `args:` alone is no arguments', async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'pb.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: msg=hi junk
+      when: false
+    - debug:
+      args:
+    - ping: data=x junk
+      ignore_errors: true
+    - debug: msg=hi junk
+`,
+    });
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`[WARNING]: ${path.join(dir, 'pb.yml')}:10:7: Action 'ansible.builtin.debug' does not support raw params.`);
+    expect(messages(r.stdout)).toEqual(['"Hello world!"']);
+    expect(r.stdout).toContain(`[ERROR]: Task failed: Action 'ansible.builtin.ping' does not support raw params.\nOrigin: ${path.join(dir, 'pb.yml')}:8:7\n`);
+    expect(r.stdout).toContain(`fatal: [localhost]: FAILED! => {"msg": "Task failed: Action 'ansible.builtin.debug' does not support raw params."}`);
+    expect(r.stdout).toMatch(RECAP('ok=2 changed=0 unreachable=0 failed=1 skipped=1 rescued=0 ignored=1'));
+  }, 60_000);
 });

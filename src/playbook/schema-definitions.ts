@@ -13,7 +13,6 @@ const int = { anyOf: [{ type: 'integer' }, template] };
 const strOrList = { anyOf: [{ type: ['string', 'number'] }, { type: 'array', items: { type: ['string', 'number'] } }] };
 const condition = { anyOf: [{ type: ['string', 'boolean'] }, { type: 'array', items: { type: ['string', 'boolean'] } }] };
 const mapping = { type: 'object' };
-const mappingOrTemplate = { anyOf: [mapping, str] };
 const list = { anyOf: [{ type: 'array' }, template] };
 const nullableList = { anyOf: [{ type: 'array' }, { type: 'null' }] };
 

@@ -8,11 +8,11 @@ import { ArgumentError } from '../modules/args.js';
 import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
-import { Undefined, isDict, pyRepr, pyStr, truthy, typeName } from '../python/values.js';
-import { invalidGroupNameWarning } from '../inventory/model.js';
-import { pythonClass } from '../modules/add-host.js';
+import { type BoundTemplar, TemplateError } from '../template/index.js';
+import { Undefined, isDict, pyStr, truthy, typeName } from '../python/values.js';
 import { RunError } from '../playbook/errors.js';
+import { INVENTORY_ACTIONS, InventoryChanges, hasInventoryChange } from './inventory-changes.js';
+import { NO_TRACEBACK, dropOmitted, errorLine, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -22,25 +22,11 @@ import { loopControl, loopItemVars, loopItems } from './loop-items.js';
 import { moduleContext } from './module-context.js';
 import { moduleOfTask } from './python-modules.js';
 import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
-import { taskInfo, taskTitle } from './task-title.js';
+import { taskInfo } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
-import { OMIT, type PlayContext } from './vars.js';
-
-function dropOmitted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);
-  if (isDict(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== OMIT) out[k] = dropOmitted(v);
-    return out;
-  }
-  return value;
-}
+import type { PlayContext } from './vars.js';
 
 export class TaskRunner {
-  /** Ansible's warning about a group_by group name that is not a variable name, given once. */
-  private warnedGroupName = false;
-  /** Names found to be both a host and a group, warned about once. */
-  private readonly warnedSameName = new Set<string>();
   /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
   private readonly judged = new WeakSet<object>();
   /** Failed results a module running on the host returned (Ansible's "Module failed", not "Action failed"). */
@@ -50,7 +36,11 @@ export class TaskRunner {
   /** The `[ERROR]: ...` line of a judged result that carries an exception. */
   private readonly errorLines = new WeakMap<object, string>();
 
-  constructor(private readonly runContext: RunContext) {}
+  private readonly inventory: InventoryChanges;
+
+  constructor(private readonly runContext: RunContext) {
+    this.inventory = new InventoryChanges(runContext);
+  }
 
   private bound(pc: PlayContext, host: string, task: Task, locals?: Record<string, unknown>): BoundTemplar {
     return this.runContext.vm.bind(pc, host, task, locals, { keepPythonTypes: true, file: task.location.file, line: task.location.line, column: task.location.column });
@@ -286,66 +276,10 @@ export class TaskRunner {
 
   /** One result's inventory change, then changed_when/failed_when again (seeing the new `changed`). */
   private settleItem(pc: PlayContext, task: Task, host: string, result: Record<string, unknown>, locals: Record<string, unknown> | undefined): Record<string, unknown> {
-    const changed = this.applyInventory(host, result);
+    const changed = this.inventory.apply(host, result);
     const judged = this.applyResultKeywords(pc, task, host, { ...result, changed } as ModuleResult, locals, true);
     this.judged.add(judged);
     return judged;
-  }
-
-  /**
-   * The inventory change a result asks for, as InventoryManager.add_dynamic_host (add_host) and
-   * add_dynamic_group (group_by) make it; true when the inventory changed. What Ansible's
-   * inventory refuses (a host name that is not a string or is empty, an empty group name) ends
-   * the run, as it does in Ansible.
-   */
-  private applyInventory(host: string, result: Record<string, unknown>): boolean {
-    const vm = this.runContext.vm;
-    const inventory = vm.inventory;
-    let changed: boolean;
-    if ('add_host' in result) {
-      if (!inventory.addDynamicHost) return Boolean(result['changed']);
-      const info = isDict(result['add_host']) ? result['add_host'] : {};
-      const name = info['host_name'];
-      if (typeof name !== 'string') throw new RunError(`Invalid host name supplied, expected a string but got ${pythonClass(name)} for ${pyStr(name)}`);
-      if (!name) throw new RunError('Invalid empty host name provided:');
-      const groups = Array.isArray(info['groups']) ? info['groups'].map((g) => pyStr(g)) : [];
-      if (groups.includes('')) throw new RunError('Invalid empty/false group name provided:');
-      this.warnAboutGroupNames(groups);
-      changed = inventory.addDynamicHost(name, groups, isDict(info['host_vars']) ? info['host_vars'] : {});
-      if (changed) this.warnAboutSameNames([name], groups);
-    } else {
-      if (!inventory.addDynamicGroup) return Boolean(result['changed']);
-      const group = pyStr(result['add_group']);
-      const parents = Array.isArray(result['parent_groups']) ? result['parent_groups'].map((p) => pyStr(p)) : [];
-      this.warnAboutGroupNames([group, ...parents]);
-      changed = inventory.addDynamicGroup(host, group, parents);
-      if (changed) this.warnAboutSameNames([], [group, ...parents]);
-    }
-    if (changed) vm.groupsChanged();
-    return changed;
-  }
-
-  /**
-   * Ansible's reconcile_inventory warns (once per name) about a name that is both a host and a
-   * group; those the inventory had were warned about when it loaded.
-   */
-  private warnAboutSameNames(hosts: readonly string[], groups: readonly string[]): void {
-    const inventory = this.runContext.vm.inventory;
-    const both = [...hosts.filter((h) => inventory.hasGroup?.(h)), ...groups.filter((g) => inventory.hasHost(g))];
-    for (const name of both) {
-      if (this.warnedSameName.has(name)) continue;
-      this.warnedSameName.add(name);
-      this.runContext.emit({ type: 'warning', message: `Found both group and host with same name: ${name}` });
-    }
-  }
-
-  /** Ansible warns (once) when it makes a group whose name is not a variable name. */
-  private warnAboutGroupNames(names: readonly string[]): void {
-    if (this.warnedGroupName) return;
-    const inventory = this.runContext.vm.inventory;
-    if (!names.some((n) => !inventory.hasGroup?.(n) && invalidGroupNameWarning(n) !== undefined)) return;
-    this.warnedGroupName = true;
-    this.runContext.emit({ type: 'warning', message: 'Invalid characters were found in group names but not replaced, use -vvvv to see details' });
   }
 
   /**
@@ -524,79 +458,8 @@ export class TaskRunner {
   }
 }
 
-/** Ansible's inventory tasks: their results change the inventory (C._ACTION_INVENTORY_TASKS). */
-const INVENTORY_ACTIONS: ReadonlySet<string> = new Set(['add_host', 'group_by']);
-
 /** What the inventory change of an add_host or group_by result decided for the task. */
 interface Settled {
   status?: 'ok' | 'changed';
   notifies?: boolean;
-}
-
-/** Whether a result asks for an inventory change (Ansible's strategy looks for these keys). */
-function hasInventoryChange(result: Record<string, unknown>): boolean {
-  return 'add_host' in result || 'add_group' in result;
-}
-
-/**
- * Whether the strategy counts a result as failed (TaskResult.is_failed): a failed_when_result, in
- * the result or any loop item's, decides over `failed` (a retried task out of attempts is marked
- * failed, yet a failed_when that held it not failed wins).
- */
-function isFailed(result: Record<string, unknown>, isLoop = false): boolean {
-  const items = isLoop && Array.isArray(result['results']) ? result['results'].filter(isDict) : [];
-  const key = 'failed_when_result' in result || items.some((r) => 'failed_when_result' in r) ? 'failed_when_result' : 'failed';
-  return key in result ? Boolean(result[key]) : items.some((r) => Boolean(r[key]));
-}
-
-/**
- * The line Ansible prints above a result with an exception: an error raised while running the task
- * as it is, else the result's msg as a module's (it failed on the host) or an action's failure.
- */
-function errorLine(result: Record<string, unknown>, kind: 'module' | 'action' | 'raised'): string {
-  const msg = 'msg' in result ? pyStr(result['msg']) : 'Unknown error.';
-  if (msg.startsWith('Task failed')) return msg;
-  if (kind === 'raised') return `Task failed: ${msg}`;
-  return `Task failed: ${kind === 'module' ? 'Module' : 'Action'} failed${msg ? `: ${msg}` : '.'}`;
-}
-
-/** What a failed result says of an error thrown while the task ran. */
-function failureMessage(e: unknown): string {
-  return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
-}
-
-/** What a failed result without a `msg` says (TaskExecutor._execute over AnsibleActionCapturedError). */
-
-/** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
-const NO_TRACEBACK = '(traceback unavailable)';
-
-/** What `register` keeps: the result without a module's `invocation` (Ansible's strategy drops it; the output shows it at -vvv). */
-function registered(result: Record<string, unknown>): Record<string, unknown> {
-  if (!('invocation' in result)) return result;
-  const { invocation: _dropped, ...rest } = result;
-  return rest;
-}
-
-/**
- * How Ansible's retry line names the task (TaskResult.task_name): its name templated with the
- * item's variables, without the role; an unnamed task as `role : action`.
- */
-function retryLabel(task: Task, bound: BoundTemplar): string {
-  if (task.name === undefined) return taskTitle(task);
-  if (!task.name.includes('{{')) return task.name;
-  try {
-    return pyStr(bound.templateValue(task.name));
-  } catch {
-    return task.name;
-  }
-}
-
-/** The delay keyword: a float (FieldAttribute isa='float'), as Python's float() reads it. */
-function taskDelay(value: unknown): number | string {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'boolean') return Number(value);
-  const text = typeof value === 'string' ? value.trim() : undefined;
-  if (text !== undefined && /^[-+]?(\d+(_\d+)*\.?(\d+(_\d+)*)?|\.\d+(_\d+)*)([eE][-+]?\d+)?$/.test(text)) return Number(text.replace(/_/g, ''));
-  if (text !== undefined && /^[-+]?(inf(inity)?|nan)$/i.test(text)) return text.toLowerCase().startsWith('-') ? -Infinity : /nan/i.test(text) ? 0 : Infinity;
-  return `Task failed: Error processing keyword 'delay': The value ${pyRepr(value)} could not be converted to 'float'.`;
 }

@@ -1,0 +1,82 @@
+/**
+ * What the task runner says of a result: whether the strategy counts it failed, the error line
+ * above it, its message for a thrown error, what `register` keeps, the retry line's label, and the
+ * delay keyword read as Python's float() reads it.
+ */
+import type { Task } from '../playbook/model.js';
+import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
+import { isDict, pyRepr, pyStr } from '../python/values.js';
+import { taskTitle } from './task-title.js';
+import { OMIT } from './vars.js';
+
+/** Arguments with `omit` removed (in lists and mappings too). */
+export function dropOmitted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(dropOmitted);
+  if (isDict(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== OMIT) out[k] = dropOmitted(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Whether the strategy counts a result as failed (TaskResult.is_failed): a failed_when_result, in
+ * the result or any loop item's, decides over `failed` (a retried task out of attempts is marked
+ * failed, yet a failed_when that held it not failed wins).
+ */
+export function isFailed(result: Record<string, unknown>, isLoop = false): boolean {
+  const items = isLoop && Array.isArray(result['results']) ? result['results'].filter(isDict) : [];
+  const key = 'failed_when_result' in result || items.some((r) => 'failed_when_result' in r) ? 'failed_when_result' : 'failed';
+  return key in result ? Boolean(result[key]) : items.some((r) => Boolean(r[key]));
+}
+
+/**
+ * The line Ansible prints above a result with an exception: an error raised while running the task
+ * as it is, else the result's msg as a module's (it failed on the host) or an action's failure.
+ */
+export function errorLine(result: Record<string, unknown>, kind: 'module' | 'action' | 'raised'): string {
+  const msg = 'msg' in result ? pyStr(result['msg']) : 'Unknown error.';
+  if (msg.startsWith('Task failed')) return msg;
+  if (kind === 'raised') return `Task failed: ${msg}`;
+  return `Task failed: ${kind === 'module' ? 'Module' : 'Action'} failed${msg ? `: ${msg}` : '.'}`;
+}
+
+/** What a failed result says of an error thrown while the task ran. */
+export function failureMessage(e: unknown): string {
+  return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
+}
+
+/** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
+export const NO_TRACEBACK = '(traceback unavailable)';
+
+/** What `register` keeps: the result without a module's `invocation` (Ansible's strategy drops it; the output shows it at -vvv). */
+export function registered(result: Record<string, unknown>): Record<string, unknown> {
+  if (!('invocation' in result)) return result;
+  const { invocation: _dropped, ...rest } = result;
+  return rest;
+}
+
+/**
+ * How Ansible's retry line names the task (TaskResult.task_name): its name templated with the
+ * item's variables, without the role; an unnamed task as `role : action`.
+ */
+export function retryLabel(task: Task, bound: BoundTemplar): string {
+  if (task.name === undefined) return taskTitle(task);
+  if (!task.name.includes('{{')) return task.name;
+  try {
+    return pyStr(bound.templateValue(task.name));
+  } catch {
+    return task.name;
+  }
+}
+
+/** The delay keyword: a float (FieldAttribute isa='float'), as Python's float() reads it. */
+export function taskDelay(value: unknown): number | string {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return Number(value);
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text !== undefined && /^[-+]?(\d+(_\d+)*\.?(\d+(_\d+)*)?|\.\d+(_\d+)*)([eE][-+]?\d+)?$/.test(text)) return Number(text.replace(/_/g, ''));
+  if (text !== undefined && /^[-+]?(inf(inity)?|nan)$/i.test(text)) return text.toLowerCase().startsWith('-') ? -Infinity : /nan/i.test(text) ? 0 : Infinity;
+  return `Task failed: Error processing keyword 'delay': The value ${pyRepr(value)} could not be converted to 'float'.`;
+}

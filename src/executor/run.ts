@@ -144,6 +144,7 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
   const loader = new PlaybookLoader({
     // A file on the controller counts (library/, a collection): looked up on disk, nothing run.
     isModule: (name, role, collections) => resolveModule(modules, pythonModules, name, role, collections) !== undefined,
+    takesRawParams: (name, role, collections) => resolveModule(modules, pythonModules, name, role, collections)?.takesRawParams === true,
     moduleNames: () => modules.names(),
     rolesPath: config.rolesPath,
     bundledRoles: PACKAGE_ROLES,

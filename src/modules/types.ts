@@ -116,6 +116,11 @@ interface ModuleTraits {
    */
   readonly refusesAsync?: boolean;
   /**
+   * Free-form words are its `_raw_params` (an action plugin with `supports_raw_params = True`), as
+   * for command and shell; for other modules they are an error when the task runs.
+   */
+  readonly takesRawParams?: boolean;
+  /**
    * Ansible's action plugin bypasses the host loop (BYPASS_HOST_LOOP: add_host): under the linear
    * strategy the task runs once, for the first host at it, as under run_once (its result is that
    * host's only); the free strategy refuses it.

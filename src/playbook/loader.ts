@@ -19,6 +19,8 @@ import { loadYamlFile, locationOf, locationOfKey } from './yaml.js';
 export interface LoadOptions {
   /** Whether a module has the name, for a task of `role` (a native module, or a file in a library/ folder or collection; short names also in `collections`). */
   isModule(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
+  /** Whether that module takes free-form words as its raw params (an action plugin that says so). */
+  takesRawParams?(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
   moduleNames(): string[];
   rolesPath?: readonly string[];
   /** The package's own roles/ directory (searched last). */
@@ -48,6 +50,7 @@ function ctxFor(state: LoaderState, file: string, role: RoleInstance | undefined
     parent,
     isHandler,
     isModule: state.options.isModule,
+    ...(state.options.takesRawParams ? { takesRawParams: state.options.takesRawParams } : {}),
     playCollections: state.playCollections,
     moduleNames: state.options.moduleNames,
     nextId: () => state.nextId++,

@@ -18,6 +18,8 @@ export interface NormalizeContext {
   isHandler: boolean;
   /** Whether a module has the name, for a task of `role` (whose library/ may provide it), with the `collections:` list in scope. */
   isModule(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
+  /** Whether that module takes free-form words as its raw params (an action plugin that says so). */
+  takesRawParams?(name: string, role: RoleInstance | undefined, collections: readonly string[]): boolean;
   /** The play's `collections:` keyword (tasks outside roles search it). */
   playCollections: unknown;
   moduleNames(): string[];
@@ -61,6 +63,12 @@ export function moduleArgs(action: string, value: unknown): Record<string, unkno
   return { _raw_params: value };
 }
 
+/** `name k=v ...` as the module's name and the rest; a templated name (`{{ pkg_mgr }}`) is one word, whatever its spaces. */
+function splitModuleString(text: string): [string, string] {
+  const [first = ''] = /^\{\{.*?\}\}\S*/.exec(text.trim()) ?? text.trim().split(/\s+/);
+  return [first, text.trim().slice(first.length).trim()];
+}
+
 /** Ansible's is_possibly_all_template: text that starts and ends as one template. */
 function isAllTemplate(value: unknown): value is string {
   if (typeof value !== 'string') return false;
@@ -81,6 +89,8 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   let action: string | undefined;
   let actionValue: unknown;
   let loopLookup: string | undefined;
+  let moduleKv = '';
+  let actionArgs: unknown;
   const candidates: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
     const withLoop = /^with_(\w+)$/.exec(key);
@@ -93,14 +103,14 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     if (key === 'action' || key === 'local_action') {
       if (key === 'local_action') keywords['delegate_to'] = 'localhost';
       if (isDict(value)) {
-        const { module, ...rest } = value;
-        action = typeof module === 'string' ? module : undefined;
+        // action: {module: "name k=v", args: ..., other: ...}: Ansible's (deprecated) precedence is
+        // action.args, then the module string's k=v, then the other keys, then the task's args.
+        const { module, args: inner, ...rest } = value;
+        if (typeof module === 'string') [action, moduleKv] = splitModuleString(module);
         actionValue = rest;
+        actionArgs = inner;
       } else if (typeof value === 'string') {
-        // A templated module name (`action: "{{ ansible_facts.pkg_mgr }}"`) is one word, whatever its spaces.
-        const [first = ''] = /^\{\{.*?\}\}\S*/.exec(value.trim()) ?? value.trim().split(/\s+/);
-        action = first;
-        actionValue = value.trim().slice(first.length).trim();
+        [action, actionValue] = splitModuleString(value);
       }
       continue;
     }
@@ -152,6 +162,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   }
   const short = shortModuleName(action);
   let args = moduleArgs(short, actionValue);
+  if (moduleKv) args = { ...args, ...moduleArgs(short, moduleKv) };
   const argTemplates: string[] = [];
   if (keywords['args'] !== undefined) {
     if (keywords['args'] === null) {
@@ -161,19 +172,24 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     else ctx.errors.push(new PlaybookError("the 'args' keyword must be a dictionary", at(ctx, raw, 'args')));
     delete keywords['args'];
   }
+  if (isDict(actionArgs)) args = { ...args, ...actionArgs };
+  else if (isAllTemplate(actionArgs)) argTemplates.push(actionArgs);
+  const rawParams = RAW_PARAM_MODULES.has(short) || COMMAND_MODULES.has(short) || ctx.takesRawParams?.(action, ctx.role, collections) === true;
   const freeForm = args['_raw_params'];
-  if (!RAW_PARAM_MODULES.has(short) && !COMMAND_MODULES.has(short) && isAllTemplate(freeForm)) {
+  if (!rawParams && isAllTemplate(freeForm)) {
     argTemplates.push(freeForm);
     delete args['_raw_params'];
   }
   // Words that are not key=value for a module that takes none: Ansible 2.19 fails the task when it
   // runs (a skipped or rescued one passes); the up-front check warns.
   let rawParamsError: string | undefined;
-  if (!RAW_PARAM_MODULES.has(short) && '_raw_params' in args && !COMMAND_MODULES.has(short)) {
-    const named = action.includes('.') ? action : isAnsibleBuiltinModule(short) ? `ansible.builtin.${short}` : `ansible.legacy.${short}`;
+  if (!rawParams && '_raw_params' in args) {
+    const named = action.includes('.') || !isAnsibleBuiltinModule(short) ? action : `ansible.builtin.${short}`;
     rawParamsError = `Action '${named}' does not support raw params.`;
     delete args['_raw_params'];
   }
+  // The raw params come first, as ansible-core hands the arguments on.
+  if ('_raw_params' in args) args = { _raw_params: args['_raw_params'], ...args };
   const listen = keywords['listen'];
   delete keywords['listen'];
   const locations: Record<string, Location> = {};

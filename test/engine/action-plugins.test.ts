@@ -90,3 +90,54 @@ test("a role's action plugin takes the unqualified name; ansible.builtin.<name> 
   expect(ran.output).toContain('fatal: [node1]: FAILED! => {"changed": false, "msg": "boom from the plugin"}\n...ignoring');
   expect(recapLine(ran.output, 'node1')).toMatch(/ok=7 .*changed=1 .*failed=0 .*ignored=1/);
 });
+
+const ECHO = `from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    def run(self, tmp=None, task_vars=None):
+        return dict(action_args=self._task.args)
+`;
+
+test('arguments as ansible-core parses them: an action plugin that supports raw params keeps its free-form words; the action-as-dict precedence', async () => {
+  const dir = project({
+    'inventory.ini': LOCAL_INVENTORY,
+    'action_plugins/echo.py': ECHO,
+    'action_plugins/echo_raw.py': ECHO.replace('class ActionModule(ActionBase):\n', 'class ActionModule(ActionBase):\n    supports_raw_params = True\n\n'),
+    'pb.yml': `- hosts: node1
+  gather_facts: false
+  tasks:
+    - echo_raw: '{{ "vp_scalar" }} chdir={{ "from_kv" }} warn={{ omit }}'
+      args: { a: from args, chdir: masked, warn: masked by omit }
+      register: raw
+    - action:
+        args: { a: from_action_args }
+        module: echo {{ vp }} a=masked b=from_action_module_kv
+        a: masked
+        b: masked
+        c: from_discrete_args
+      args: { a: masked, b: masked, c: masked, d: from_task_args }
+      vars:
+        vp: { a: masked, b: masked, c: masked, d: masked, e: from_vp }
+      register: dict_form
+    - action:
+        module: "{{ 'echo' }}"
+        args: "{{ echo_args }}"
+      vars:
+        echo_args: { a: 1 }
+      register: templated
+    - echo: a=1 junk
+      ignore_errors: true
+      register: junk
+    - debug: { msg: "{{ raw.action_args | to_json }} | {{ dict_form.action_args | to_json }} | {{ templated.action_args | to_json }} | {{ junk.msg }}" }
+`,
+  });
+  const r = await run(dir);
+  // ansible-playbook 2.19 prints the same message for this playbook.
+  expect(r.output).toContain(
+    `"msg": "{\\"_raw_params\\": \\"vp_scalar\\", \\"a\\": \\"from args\\", \\"chdir\\": \\"from_kv\\"} | {\\"a\\": \\"from_action_args\\", \\"b\\": \\"from_action_module_kv\\", \\"c\\": \\"from_discrete_args\\", \\"d\\": \\"from_task_args\\", \\"e\\": \\"from_vp\\"} | {\\"a\\": 1} | Task failed: Action 'echo' does not support raw params."`,
+  );
+  expect(recapLine(r.output, 'node1')).toMatch(/ok=5 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
+}, 60_000);

@@ -4,6 +4,7 @@
  * the controller with ansible-core (run_action.py), after module_defaults and templating; what it
  * returns is the task's result.
  */
+import { readFileSync } from 'node:fs';
 import type { Module, ModuleResult } from '../types.js';
 import { ansiblePythonCandidates, controllerAnsible, runActionPlugin } from './controller.js';
 
@@ -13,10 +14,20 @@ export interface ActionPluginOptions {
   readonly cwd: string;
 }
 
+/** Whether the plugin's ActionModule says `supports_raw_params = True` (read from its source, nothing run). */
+function declaresRawParams(file: string): boolean {
+  try {
+    return /^\s+supports_raw_params\s*=\s*True\b/m.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export function pythonActionPlugin(name: string, file: string, options: ActionPluginOptions): Module {
   return {
     name,
     controllerOnly: true,
+    takesRawParams: declaresRawParams(file),
     // The plugin answers check mode itself (ActionBase skips what does not support it).
     supportsCheckMode: true,
     spec: { options: {} },

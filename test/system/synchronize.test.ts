@@ -45,7 +45,10 @@ describe('synchronize', () => {
     expect(first.recap('node2')).toMatchObject({ changed: 2, failed: 0 });
     expect(await sh('node2', 'cd /srv/sync && find . -type f | sort && cat into/sub/b.txt tree/a.txt')).toBe('./into/a.txt\n./into/sub/b.txt\n./tree/a.txt\n./tree/sub/b.txt\nbeta\nalpha\n');
     const r = first.registered('node2');
-    expect([...(r['contents']['stdout_lines'] as string[])].sort()).toEqual(['*deleting   extra', '<f+++++++++ a.txt', '<f+++++++++ sub/b.txt', 'cd+++++++++ sub/']);
+    // rsync also itemizes the destination folder itself (`.d..t...... ./`) when its time differs
+    // from the source's at that moment, which depends on the clock, not on the module.
+    const itemized = (r['contents']['stdout_lines'] as string[]).filter((l) => !/^\.d\.\.t\.+ \.\/$/.test(l));
+    expect(itemized.sort()).toEqual(['*deleting   extra', '<f+++++++++ a.txt', '<f+++++++++ sub/b.txt', 'cd+++++++++ sub/']);
     expect(r['contents']['cmd']).toMatch(/--rsync-path='sudo -u root rsync'.*playbook@127\.0\.0\.1:\/srv\/sync\/into$/);
     expect(r['contents']['rc']).toBe(0);
     const again = await lab.play(tasks, { hosts: 'node2', dump: ['contents'] });

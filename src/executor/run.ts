@@ -215,7 +215,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         tags: { only: options.tags ?? [], skip: options.skipTags ?? [] },
         limit: options.limit,
         startAtTask: options.startAtTask,
-        inventorySources: sources,
+        inventorySources: [...inventory.sources],
         forceHandlers: options.forceHandlers ?? false,
       });
       for (const play of playbook.plays) {

@@ -340,7 +340,9 @@ export class VariableManager {
           const layers = this.layers(ctx, host, undefined);
           const source = this.source(layers);
           const bound = this.templar.bind(source, { keepPythonTypes: true });
-          view = lazyDict(() => [...source.keys()], (name) => bound.variable(name));
+          // Without `hostvars` itself, as Ansible's HostVarsVars (get_vars with include_hostvars=False):
+          // so the whole of a host's variables can be shown.
+          view = lazyDict(() => [...source.keys()].filter((k) => k !== 'hostvars'), (name) => (name === 'hostvars' ? MISSING : bound.variable(name)));
           perHost.set(host, view);
         }
         return view;

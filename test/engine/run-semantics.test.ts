@@ -166,4 +166,21 @@ describe('run-time semantics of the integration targets', () => {
     expect(r.stdout).toContain(`fatal: [localhost]: FAILED! => {"msg": "Task failed: Action 'ansible.builtin.debug' does not support raw params."}`);
     expect(r.stdout).toMatch(RECAP('ok=2 changed=0 unreachable=0 failed=1 skipped=1 rescued=0 ignored=1'));
   }, 60_000);
+
+  test("a host's whole hostvars can be shown (without hostvars itself, as Ansible's); inventory sources are absolute", async () => {
+    const dir = project({
+      'inventory.ini': 'a ansible_connection=local\nb ansible_connection=local colour=blue\n',
+      'pb.yml': `- hosts: a
+  gather_facts: false
+  tasks:
+    - debug: var=hostvars.b
+    - debug: { msg: "{{ hostvars.b.colour }} {{ 'hostvars' in hostvars.b }} {{ ansible_inventory_sources }}" }
+`,
+    });
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"hostvars\.b": \{\n(?: {8}.*\n)*? {8}"colour": "blue",\n(?: {8}.*\n)*? {8}"inventory_hostname": "b",\n/);
+    expect(r.stdout).not.toMatch(/^ {8}"hostvars": /m);
+    expect(messages(r.stdout)).toEqual([`"blue False ['${path.join(dir, 'inventory.ini')}']"`]);
+  }, 60_000);
 });

@@ -23,9 +23,18 @@ export interface WaitStrategy {
 
 /** Polls `probe` with a growing pause (25 ms up to 500 ms) until it is true or the deadline passes. */
 async function poll(target: WaitTarget, deadline: number, description: string, probe: () => Promise<boolean>): Promise<void> {
+  const exited = async (): Promise<Error> => new Error(`container ${target.name} exited while waiting for ${description}; its log:\n${await target.logs(40)}`);
   for (let attempt = 0; ; attempt++) {
-    if (await probe()) return;
-    if (!(await target.isRunning())) throw new Error(`container ${target.name} exited while waiting for ${description}; its log:\n${await target.logs(40)}`);
+    let ready: boolean;
+    try {
+      ready = await probe();
+    } catch (e) {
+      // A container that exited at once has no address to probe: say that it exited, with its log.
+      if (!(await target.isRunning())) throw await exited();
+      throw e;
+    }
+    if (ready) return;
+    if (!(await target.isRunning())) throw await exited();
     if (Date.now() >= deadline) throw new Error(`container ${target.name}: still waiting for ${description} at the startup deadline; its log:\n${await target.logs(40)}`);
     await new Promise((r) => setTimeout(r, Math.min(500, 25 * 2 ** attempt, Math.max(0, deadline - Date.now()))));
   }

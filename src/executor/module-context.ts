@@ -15,6 +15,7 @@ import type { RunContext } from './context.js';
 import { inherited } from './keywords.js';
 import { moduleOfTask } from './python-modules.js';
 import { type PlayContext, taskSearchPath } from './vars.js';
+import { evaluateConditional } from './conditionals.js';
 
 /** One module call: the task, the host it is for, and the host it runs on (the delegate, or the same). */
 export interface ModuleCall {
@@ -68,6 +69,7 @@ export async function moduleContext(runContext: RunContext, call: ModuleCall): P
       bound.renderTemplate(source, { file: options.file, line: 1, column: 1, searchPath: [path.dirname(options.file), ...searchPath], syntax: options.syntax ?? {}, keepPythonTypes: false }, extraVars),
     variable: (name) => bound.variable(name),
     evaluate: (expression) => bound.evaluateExpression(expression, { escapeBackslashes: false }),
+    evaluateConditional: (condition, deprecate) => evaluateConditional(condition, bound, task.locations['args.that'] ?? task.location, deprecate),
   };
 }
 

@@ -24,6 +24,7 @@ import { ConnectionPool } from './connection-pool.js';
 import type { RunContext } from './context.js';
 import { PythonModules, resolveModule } from './python-modules.js';
 import { PlayRunner } from './play-runner.js';
+import { trustLoaded } from '../python/trust.js';
 import { RecapCounters } from './recap.js';
 import { VariableManager } from './vars.js';
 
@@ -106,7 +107,7 @@ export function parseExtraVars(values: Array<string | Record<string, unknown>>, 
       if (!isDict(data)) throw new Error('Invalid extra vars: expected a mapping');
       Object.assign(out, data);
     } else {
-      Object.assign(out, parseKv(text));
+      Object.assign(out, trustLoaded(parseKv(text)));
     }
   }
   return out;

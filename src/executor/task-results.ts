@@ -5,7 +5,7 @@
  */
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
-import { isDict, pyRepr, pyStr } from '../python/values.js';
+import { isDict, newDict, pyRepr, pyStr, setKey } from '../python/values.js';
 import { taskTitle } from './task-title.js';
 import { OMIT } from './vars.js';
 
@@ -50,11 +50,35 @@ export function failureMessage(e: unknown): string {
 /** The traceback Ansible records when it has none (a module's own failure, a failed_when). */
 export const NO_TRACEBACK = '(traceback unavailable)';
 
-/** What `register` keeps: the result without a module's `invocation` (Ansible's strategy drops it; the output shows it at -vvv). */
+/**
+ * What `register` keeps: the result without a module's `invocation` (the output shows it at -vvv)
+ * and without the internal `_ansible_*` keys, at any depth (Ansible's strip_internal_keys).
+ */
 export function registered(result: Record<string, unknown>): Record<string, unknown> {
-  if (!('invocation' in result)) return result;
   const { invocation: _dropped, ...rest } = result;
-  return rest;
+  return withoutInternalKeys(rest) as Record<string, unknown>;
+}
+
+/** The value without `_ansible_*` keys in its mappings; unchanged parts are not copied. */
+function withoutInternalKeys(value: unknown, depth = 0): unknown {
+  if (depth > 32) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => withoutInternalKeys(v, depth + 1));
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
+  if (!isDict(value)) return value;
+  let changed = false;
+  const out = newDict();
+  for (const [k, v] of Object.entries(value)) {
+    if (k.startsWith('_ansible_')) {
+      changed = true;
+      continue;
+    }
+    const clean = withoutInternalKeys(v, depth + 1);
+    if (clean !== v) changed = true;
+    setKey(out, k, clean);
+  }
+  return changed ? out : value;
 }
 
 /**

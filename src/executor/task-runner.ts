@@ -14,7 +14,7 @@ import { RunError } from '../playbook/errors.js';
 import { INVENTORY_ACTIONS, InventoryChanges, hasInventoryChange } from './inventory-changes.js';
 import { NO_TRACEBACK, dropOmitted, errorLine, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
 import { asyncSettings, callAsync } from './async-task.js';
-import { conditionList, evaluateConditions } from './conditionals.js';
+import { conditionArgument, conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
@@ -301,7 +301,7 @@ export class TaskRunner {
         const at = task.locations[`args.${key}`] ?? task.location;
         // set_fact's variable names may be templates too ("seen_{{ idx }}").
         const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, { file: at.file, line: at.line, column: at.column })) : key;
-        templated[name] = bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
+        templated[name] = module.conditionArgs?.includes(key) ? conditionArgument(value, bound, at) : bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
       }
       args = dropOmitted(templated) as Record<string, unknown>;
       // The action plugin refuses async before it looks at its arguments.

@@ -5,6 +5,7 @@
  */
 import YAML, { LineCounter, isAlias, isMap, isScalar, type Node, type ScalarTag } from 'yaml';
 import { PyFloat, floatRepr, mkFloat, pyStr, setKey } from '../python/values.js';
+import { trustLoaded } from '../python/trust.js';
 import { PYYAML_OPTIONS, UNSAFE_TAGS } from '../yaml/pyyaml.js';
 import { InventoryError } from './errors.js';
 
@@ -81,7 +82,8 @@ export function parseDataText(text: string, file: string): DataFile {
     const detail = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
     throw new InventoryError(`YAML syntax error: ${detail}`, { file, line: start?.line, column: start?.col });
   }
-  const value = toPlainData(document.toJS({ maxAliasCount: -1, mapAsMap: true }));
+  // What the user wrote is trusted as a template (Ansible's TrustedAsTemplate).
+  const value = trustLoaded(toPlainData(document.toJS({ maxAliasCount: -1, mapAsMap: true })));
   const nodeAt = (keys: readonly string[]): { node: unknown; position: Position | undefined; keyPosition: Position | undefined } => {
     let node: unknown = document.contents;
     let position = positionOf(node, lineCounter);

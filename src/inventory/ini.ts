@@ -6,6 +6,7 @@
  * `[g:vars]` as well as on host lines. Comments start with `#` or `;`.
  */
 import { pyLiteralEval } from '../python/literal.js';
+import { trustLoaded } from '../python/trust.js';
 import { InventoryError, didYouMean } from './errors.js';
 import { expandHostPattern } from './hostrange.js';
 import { invalidGroupNameWarning, type InventoryData } from './model.js';
@@ -159,5 +160,6 @@ function expandIniHostPattern(pattern: string, fail: (message: string) => never)
 /** An INI value: what literal_eval makes of it, or the text itself. */
 export function parseIniValue(text: string): unknown {
   const literal = pyLiteralEval(text);
-  return literal.ok ? literal.value : text;
+  // What the user wrote is trusted as a template (Ansible's TrustedAsTemplate).
+  return trustLoaded(literal.ok ? literal.value : text);
 }

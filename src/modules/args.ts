@@ -11,6 +11,8 @@ export type ArgType = 'str' | 'bool' | 'int' | 'float' | 'list' | 'dict' | 'path
 export interface ArgumentOption {
   type?: ArgType;
   required?: boolean;
+  /** A required option given as null counts as given, as Ansible's check_required_arguments looks at keys (assert's `that:`). */
+  nullIsGiven?: boolean;
   default?: unknown;
   choices?: readonly unknown[];
   aliases?: readonly string[];
@@ -201,7 +203,7 @@ export function validateArgs<S extends ArgumentSpec>(module: string, spec: S, ar
     if (present.length > 0 && present.length < group.length) throw new ArgumentError(`parameters are required together: ${group.join(', ')}`);
   }
   const missing = Object.entries(spec.options)
-    .filter(([name, opt]) => opt.required && (!given.has(name) || out[name] === null || out[name] === undefined))
+    .filter(([name, opt]) => opt.required && (!given.has(name) || ((out[name] === null || out[name] === undefined) && !opt.nullIsGiven)))
     .map(([name]) => name);
   if (missing.length) throw new ArgumentError(`missing required arguments: ${missing.sort().join(', ')}`);
   for (const [name, opt] of Object.entries(spec.options)) {

@@ -73,6 +73,11 @@ export interface ModuleContext {
   variable(name: string): unknown;
   /** Templates an expression with the task's variables (assert that:, debug var=). */
   evaluate(expression: string): unknown;
+  /**
+   * One conditional as Ansible 2.19 evaluates it (see executor/conditionals.ts): true or false, or
+   * a BrokenConditionalError with Ansible's message; `deprecate` hears the deprecations it meets.
+   */
+  evaluateConditional(condition: unknown, deprecate: (msg: string) => void): boolean;
   /** -v level, for modules whose output depends on it (debug verbosity). */
   readonly verbosity: number;
   /** The task's `async:` seconds and `poll:` interval, given only to modules with supportsAsync. */
@@ -126,6 +131,11 @@ interface ModuleTraits {
    * host's only); the free strategy refuses it.
    */
   readonly bypassHostLoop?: boolean;
+  /**
+   * Arguments that hold conditionals (assert's `that`): passed untemplated (a whole template that
+   * gives a list becomes that list), for the module to evaluate each with ctx.evaluateConditional.
+   */
+  readonly conditionArgs?: readonly string[];
 }
 
 /** A module as written: its spec, and a run() whose argument types come from that spec. */

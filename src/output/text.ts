@@ -1,6 +1,6 @@
 /** Ansible's default stdout callback, line for line: banners, host results, diffs, the recap. */
 import { pyJsonDumps } from '../python/serialize.js';
-import { pyStr } from '../python/values.js';
+import { isDict, pyStr } from '../python/values.js';
 import { unifiedDiff } from './diff.js';
 import type { HostStats, Reporter, RunEvent } from './events.js';
 import { ProgressDisplay, type ProgressOptions } from './progress.js';
@@ -15,7 +15,7 @@ export interface TextReporterOptions {
   progress?: ProgressOptions;
 }
 
-const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35', verbose: '34' } as const;
+const COLORS = { ok: '32', changed: '33', skipped: '36', failed: '31', unreachable: '1;31', warn: '35', error: '31', ignored: '36', rescued: '35', verbose: '34', deprecated: '35' } as const;
 
 export function banner(text: string, columns = 80): string {
   const stars = Math.max(3, columns - 1 - text.length);
@@ -31,8 +31,8 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
   const out: Record<string, unknown> = {};
   const debugMsg = action === 'debug' && 'msg' in result;
   for (const [k, v] of Object.entries(result)) {
-    // Warnings are printed as [WARNING] lines of their own, as Ansible's callback does.
-    if (k.startsWith('_ansible_') || k === 'diff' || k === 'warnings') continue;
+    // Warnings and deprecations are printed as lines of their own, as Ansible's callback does.
+    if (k.startsWith('_ansible_') || k === 'diff' || k === 'warnings' || k === 'deprecations') continue;
     if (k === 'invocation' && verbosity < 3) continue;
     // Ansible's callback pops `exception` (shown as an error of its own only when it has a traceback).
     if (k === 'exception') continue;
@@ -47,6 +47,7 @@ function cleanResult(result: Record<string, unknown>, action: string, verbosity:
 
 export class TextReporter implements Reporter {
   private readonly progress: ProgressDisplay | undefined;
+  private deprecationShown = false;
 
   constructor(private readonly options: TextReporterOptions) {
     if (options.progress) this.progress = new ProgressDisplay(options.progress, (s) => options.write(s), (s) => this.c('skipped', s));
@@ -55,6 +56,15 @@ export class TextReporter implements Reporter {
   /** Stops the progress timer and erases its line (the recap does it too; for a run that ended without one). */
   close(): void {
     this.progress?.stop();
+  }
+
+  /** A result's deprecation, as Ansible's Display words it; the first of the run says how to turn them off. */
+  private deprecation(d: unknown): void {
+    const msg = isDict(d) ? pyStr(d['msg']) : pyStr(d);
+    const version = isDict(d) && d['version'] !== undefined && d['version'] !== null ? ` This feature will be removed from ansible-core version ${pyStr(d['version'])}.` : '';
+    if (!this.deprecationShown) this.err(this.c('warn', '[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.') + '\n');
+    this.deprecationShown = true;
+    this.err(this.c('deprecated', `[DEPRECATION WARNING]: ${msg}${version}`) + '\n');
   }
 
   private out(text: string): void {
@@ -176,6 +186,7 @@ export class TextReporter implements Reporter {
     if (Array.isArray(result['warnings'])) {
       for (const w of result['warnings']) this.err(this.c('warn', `[WARNING]: ${pyStr(w)}`) + '\n');
     }
+    if (Array.isArray(result['deprecations'])) for (const d of result['deprecations']) this.deprecation(d);
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
     // Ansible 2.19 prints a result's exception, with the task's origin, above the result.
     if (e.error !== undefined) this.errorLine(task, e.error);

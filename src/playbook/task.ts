@@ -8,6 +8,7 @@ import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { parseKv } from '../python/kv.js';
+import { isTrustedText, trustLoaded } from '../python/trust.js';
 import { type Block, type RoleInstance, type Task, collectionsInScope } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
 
@@ -56,8 +57,9 @@ export function moduleArgs(action: string, value: unknown): Record<string, unkno
   if (value === null || value === undefined) return {};
   if (isDict(value)) return { ...value };
   if (typeof value === 'string') {
-    if (COMMAND_MODULES.has(action)) return parseKv(value, COMMAND_OPTIONS);
-    return parseKv(value);
+    // The words of a trusted string are trusted too, as Ansible's parse_kv tags them.
+    const args = COMMAND_MODULES.has(action) ? parseKv(value, COMMAND_OPTIONS) : parseKv(value);
+    return isTrustedText(value) ? trustLoaded(args) : args;
   }
   // A number or list as free-form text (e.g. `pause: 5` is not valid, but `debug: var=x` is).
   return { _raw_params: value };
@@ -66,7 +68,8 @@ export function moduleArgs(action: string, value: unknown): Record<string, unkno
 /** `name k=v ...` as the module's name and the rest; a templated name (`{{ pkg_mgr }}`) is one word, whatever its spaces. */
 function splitModuleString(text: string): [string, string] {
   const [first = ''] = /^\{\{.*?\}\}\S*/.exec(text.trim()) ?? text.trim().split(/\s+/);
-  return [first, text.trim().slice(first.length).trim()];
+  const rest = text.trim().slice(first.length).trim();
+  return [first, isTrustedText(text) ? trustLoaded(rest) : rest];
 }
 
 /** Ansible's is_possibly_all_template: text that starts and ends as one template. */

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import YAML, { type Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { trustLoaded } from '../python/trust.js';
 import { PYYAML_OPTIONS, UNSAFE_TAGS } from '../yaml/pyyaml.js';
 import { type Location, PlaybookError } from './errors.js';
 
@@ -115,7 +116,8 @@ export function parseYaml(text: string, file: string): unknown {
     const what = error.message.split('\n')[0] ?? error.message;
     throw new PlaybookError(`YAML syntax error: ${what}`, { file, line: p.line, column: p.col });
   }
-  return toJs(doc.contents as Node | null, file, lines, doc);
+  // What the user wrote is trusted as a template (Ansible's TrustedAsTemplate).
+  return trustLoaded(toJs(doc.contents as Node | null, file, lines, doc));
 }
 
 export function loadYamlFile(file: string): unknown {

@@ -20,6 +20,11 @@ export interface CompileOptions {
   column?: number;
   /** Delimiters and whitespace settings (the template module's options). */
   syntax?: Partial<Syntax>;
+  /**
+   * String literals holding a template are rendered where they are used, as Ansible 2.19 does in
+   * a conditional expression (`"du{{ 'de' }}"`, a deprecated "Jinja constant string").
+   */
+  constTemplates?: boolean;
 }
 
 export interface CompiledTemplate {
@@ -31,6 +36,8 @@ export interface CompiledTemplate {
   constant: string | undefined;
   /** Newlines the source ends with: text results get them back (Ansible's preserve_trailing_newlines). */
   trailingNewlines: number;
+  /** See CompileOptions.constTemplates: for this template only, not for what it renders in turn. */
+  constTemplates: boolean;
   newline: string;
   lineOffset: number;
   columnOffset: number;
@@ -119,6 +126,7 @@ export class TemplateEnvironment {
       file,
       ...parsed,
       trailingNewlines,
+      constTemplates: options.constTemplates ?? false,
       newline: syntax.newlineSequence,
       lineOffset: lineOffset + headerLines,
       columnOffset: headerLines ? 0 : columnOffset,

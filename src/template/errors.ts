@@ -117,3 +117,11 @@ export class PluginError extends PyError {
 }
 
 export { typeError };
+
+/**
+ * A conditional Ansible 2.19 refuses to evaluate: empty, not a string, untrusted text, or one
+ * whose result is not a boolean. The message is Ansible's; the task fails with it.
+ */
+export class BrokenConditionalError extends Error {
+  override name = 'BrokenConditionalError';
+}

@@ -10,7 +10,7 @@ import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, LookupDef, TestDef } from './plugins.js';
 import { shortName } from './plugins.js';
-import { Evaluation, type VariableSource, objectSource } from './runtime.js';
+import { Evaluation, MISSING, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError, UndefinedVariableError } from './errors.js';
 import { UNDECRYPTABLE, Undefined, containsVaulted, dictKeys, isDict, newDict, pyStr, setKey, toPlain } from '../python/values.js';
@@ -171,6 +171,17 @@ export class BoundTemplar {
 
   evaluateExpression(expression: string, options: ExpressionOptions = {}): unknown {
     return this.templar.evaluateWith(this.evaluation, expression, { ...this.options, ...options });
+  }
+
+  /**
+   * Ansible's resolve_to_container: `{{ name }}` gives the variable's list or dict with its items
+   * as written (not templated); any other template is templated as a whole.
+   */
+  resolveToContainer(text: string, options: TemplateOptions = {}): unknown {
+    const name = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/.exec(text.trim())?.[1];
+    const raw = name !== undefined ? this.vars.get(name) : MISSING;
+    if (Array.isArray(raw) || isDict(raw)) return raw;
+    return this.templateValue(text, { ...options, keepPythonTypes: true });
   }
 
   /** Renders with the same variables, plus `extra` ones on top (the template module's template_* variables). */

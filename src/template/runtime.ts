@@ -90,6 +90,9 @@ export interface EvaluationOptions {
   lazyUndefined?: boolean;
 }
 
+/** The globals that call a lookup. */
+const LOOKUP_CALLS = new Set(['lookup', 'query', 'q']);
+
 /** Whether an error is an undefined variable's, however wrapped. */
 function isUndefinedError(e: unknown): e is TemplateError | PyError {
   return (e instanceof TemplateError || e instanceof PyError) && e.kind === 'undefined';
@@ -104,6 +107,8 @@ export class Evaluation implements PluginContext {
   private file = '<template>';
   private lineOffset = 0;
   private columnOffset = 0;
+  /** Whether the template being evaluated renders its string literals that hold a template (CompileOptions.constTemplates). */
+  private constTemplates = false;
 
   constructor(
     readonly env: TemplateEnvironment,
@@ -178,14 +183,15 @@ export class Evaluation implements PluginContext {
   }
 
   private withTemplate<T>(compiled: CompiledTemplate, fn: () => T): T {
-    const saved = [this.file, this.lineOffset, this.columnOffset] as const;
+    const saved = [this.file, this.lineOffset, this.columnOffset, this.constTemplates] as const;
     this.file = compiled.file;
     this.lineOffset = compiled.lineOffset;
     this.columnOffset = compiled.columnOffset;
+    this.constTemplates = compiled.constTemplates;
     try {
       return fn();
     } finally {
-      [this.file, this.lineOffset, this.columnOffset] = saved;
+      [this.file, this.lineOffset, this.columnOffset, this.constTemplates] = saved;
     }
   }
 
@@ -563,7 +569,7 @@ export class Evaluation implements PluginContext {
   eval(expr: Expr, frame: Frame): unknown {
     switch (expr.kind) {
       case 'const':
-        return expr.value;
+        return this.constTemplates && typeof expr.value === 'string' ? this.renderConstTemplate(expr.value) : expr.value;
       case 'name': {
         const local = frame.lookup(expr.name);
         if (local !== MISSING) return local;
@@ -741,9 +747,28 @@ export class Evaluation implements PluginContext {
     return { args, kwargs };
   }
 
+  /** A string literal that holds a template, rendered with the same variables (natively, as Ansible's templar would). */
+  private renderConstTemplate(text: string): unknown {
+    if (!this.env.needsTemplating(text)) return text;
+    return this.renderNative(this.env.compile(text, { file: this.file, syntax: { escapeBackslashes: true } }));
+  }
+
   private evalCall(expr: Extract<Expr, { kind: 'call' }>, frame: Frame, caller?: PyCallable): unknown {
     const fn = this.eval(expr.fn, frame);
     const call = this.evalArgs(expr, frame);
+    // lookup()/query() render their terms' string literals that hold a template (not the lookup's name), as Ansible does.
+    // Ansible templates them lazily, when the lookup reads them: one that names an undefined
+    // variable is handed over as written (a lookup that only passes it on does not fail).
+    if (expr.fn.kind === 'name' && LOOKUP_CALLS.has(expr.fn.name) && fn instanceof PyCallable) {
+      expr.args.forEach((a, i) => {
+        if (i === 0 || a.kind !== 'const' || typeof a.value !== 'string') return;
+        try {
+          call.args[i] = this.renderConstTemplate(a.value);
+        } catch (e) {
+          if (!isUndefinedError(e)) throw e;
+        }
+      });
+    }
     if (caller) call.kwargs['caller'] = caller;
     if (fn instanceof Undefined) throw this.undefinedError(fn, expr.fn.pos);
     try {

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PluginError, typeError } from './errors.js';
 import { pyRegex } from '../python/regex.js';
+import { isTrustedText } from '../python/trust.js';
 import { bind, type TestDef, type TestRegistry } from './plugins.js';
 import { compareVersions } from './version.js';
 import {
@@ -28,7 +29,7 @@ import {
 type Tests = Record<string, TestDef>;
 
 /** Ansible's other data tags (ansible._protomatter.tagged_with knows them); playbook does not keep them on values. */
-const UNTRACKED_TAGS = new Set(['Deprecated', 'Origin', 'SourceWasEncrypted', 'TrustedAsTemplate']);
+const UNTRACKED_TAGS = new Set(['Deprecated', 'Origin', 'SourceWasEncrypted']);
 
 const BOOLEANS_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
 const BOOLEANS_FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f']);
@@ -175,13 +176,15 @@ export const TESTS: Tests = {
   truthy: { fn: (_c, v, a, k) => truthy(truthy(bind('truthy', a, k, ['convert_bool'], { convert_bool: false })['convert_bool']) ? convertBool(v) : v) },
   falsy: { fn: (_c, v, a, k) => !truthy(truthy(bind('falsy', a, k, ['convert_bool'], { convert_bool: false })['convert_bool']) ? convertBool(v) : v) },
   vault_encrypted: { fn: (_c, v) => v instanceof VaultedValue || (typeof v === 'string' && v.startsWith('$ANSIBLE_VAULT;')) },
-  // ansible._protomatter.tagged_with: of Ansible's data tags, playbook's values carry VaultedValue only.
+  // ansible._protomatter.tagged_with: of Ansible's data tags, playbook keeps VaultedValue and TrustedAsTemplate.
   tagged_with: {
     fn: (_c, v, a) => {
       const tag = a[0];
       // A test other than vault_encrypted cannot look at a value it cannot decrypt.
       if (v instanceof VaultedValue && !v.decryptable) throw new PluginError('runtime', UNDECRYPTABLE);
       if (tag === 'VaultedValue') return v instanceof VaultedValue;
+      // Text loaded from what the user wrote (see python/trust.ts).
+      if (tag === 'TrustedAsTemplate') return isTrustedText(v);
       if (typeof tag === 'string' && UNTRACKED_TAGS.has(tag)) throw new PluginError('runtime', `The data tag ${pyRepr(tag)} is not tracked by playbook.`);
       throw new PluginError('runtime', `Unknown tag name ${pyRepr(tag)}.`);
     },

@@ -30,7 +30,9 @@ describe("ansible.builtin modules playbook does not carry", () => {
     - assert:
         that:
           - ran is failed
-          - ran.msg == "couldn't resolve module/action 'dnf5': ansible-core has this module, but playbook does not carry it"
+          # Quoted as a whole: unquoted, its ': ' would make the item a mapping (not a condition).
+          - >-
+            ran.msg == "couldn't resolve module/action 'dnf5': ansible-core has this module, but playbook does not carry it"
 `,
     });
     const result = await run(dir);

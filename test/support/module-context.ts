@@ -68,6 +68,9 @@ export async function createSandbox(): Promise<Sandbox> {
     renderTemplate: (source, options, extraVars) => renderTemplate(source, { ...vars, ...extraVars }, { file: options.file, syntax: options.syntax ?? {} }),
     variable: (name) => vars[name],
     evaluate: (expression) => expression,
+    evaluateConditional: (condition) => {
+      throw new Error(`module sandbox: no conditionals (${String(condition)})`);
+    },
   });
 
   return {

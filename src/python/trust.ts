@@ -18,8 +18,17 @@ export function trustLoaded<T>(value: T): T {
     if (typeof v === 'string') trusted.add(v);
     else if (depth > 64) return;
     else if (Array.isArray(v)) for (const item of v) visit(item, depth + 1);
-    else if (v instanceof Map) for (const [k, item] of v) (visit(k, depth + 1), visit(item, depth + 1));
-    else if (isDict(v)) for (const [k, item] of Object.entries(v)) (trusted.add(k), visit(item, depth + 1));
+    else if (v instanceof Map) {
+      for (const [k, item] of v) {
+        visit(k, depth + 1);
+        visit(item, depth + 1);
+      }
+    } else if (isDict(v)) {
+      for (const [k, item] of Object.entries(v)) {
+        trusted.add(k);
+        visit(item, depth + 1);
+      }
+    }
   };
   visit(value, 0);
   return value;

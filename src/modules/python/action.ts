@@ -114,6 +114,7 @@ export function pythonActionPlugin(name: string, file: string, options: ActionPl
               check_mode: ctx.checkMode,
               diff: ctx.diffMode,
               verbosity: ctx.verbosity,
+              no_log: ctx.noLog ?? false,
               collections_paths: [...options.collectionsPaths],
               environment: ctx.environment,
               ...connectionSettings(ctx),

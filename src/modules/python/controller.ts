@@ -179,6 +179,7 @@ export interface ActionRequest {
   check_mode: boolean;
   diff: boolean;
   verbosity: number;
+  no_log: boolean;
   collections_paths: string[];
   /** The task's environment, for the commands and modules the plugin runs on the host. */
   environment: Record<string, string>;

@@ -11,7 +11,7 @@ Input (JSON on stdin):
   plugin_path   the action plugin file
   action        the task's action name
   args          the task's arguments, templated (with module_defaults)
-  check_mode, diff, verbosity
+  check_mode, diff, verbosity, no_log
   collections_paths
   environment   the task's environment (for the modules the plugin runs)
   transport     the host's connection type (local, ssh, docker)
@@ -68,6 +68,8 @@ def main():
     task.args = dict(request['args'])
     task.check_mode = request['check_mode']
     task.diff = request['diff']
+    # The modules the plugin runs are told, so that their own logging hides the values too.
+    task.no_log = request['no_log']
     if request['environment']:
         task.environment = [request['environment']]
     play_context = PlayContext()
@@ -80,6 +82,7 @@ def main():
     loader = DataLoader()
     loader.set_basedir(os.getcwd())
     task_vars = dict(request['task_vars'])
+    # Modules go on stdin (ActionBase's pipelining), as playbook runs its own Python modules.
     options = {'pipelining': True, 'remote_addr': play_context.remote_addr, 'remote_user': play_context.remote_user}
     connection = HostConnection(play_context, Channel(request['channel_fd']), request['transport'], options)
     # The shell plugin's options (remote_tmp, ...) from the host's variables, as Ansible sets them.

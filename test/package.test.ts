@@ -53,10 +53,12 @@ test('runPlaybook from the built package runs a playbook and reports stats', asy
   expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('ray gpu01\n');
 });
 
-test('the script that builds Python modules with ansible-core ships in the package, where the build looks for it', async () => {
+test('the scripts that build Python modules and run action plugins with ansible-core ship in the package, where the build looks for them', async () => {
   const { existsSync } = await import('node:fs');
   const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
-  expect(packed[0]!.files.map((f) => f.path)).toContain('src/modules/python/build_payload.py');
+  const files = packed[0]!.files.map((f) => f.path);
+  // run_action.py imports host_connection.py from its own folder.
+  for (const script of ['build_payload.py', 'run_action.py', 'host_connection.py']) expect(files).toContain(`src/modules/python/${script}`);
   const out = runAsUser(`
     import { PAYLOAD_SCRIPT } from './dist/modules/python-script.js';
     console.log(PAYLOAD_SCRIPT);

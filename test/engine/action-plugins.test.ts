@@ -3,7 +3,8 @@
  * the controller's ansible-core; module_defaults levels replace each other per module. Expectations
  * checked against ansible-playbook 2.19.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ansiblePython } from '../support/ansible.js';
 import { LOCAL_INVENTORY, project, recapLine, run } from './helpers.js';
@@ -140,4 +141,109 @@ test('arguments as ansible-core parses them: an action plugin that supports raw 
     `"msg": "{\\"_raw_params\\": \\"vp_scalar\\", \\"a\\": \\"from args\\", \\"chdir\\": \\"from_kv\\"} | {\\"a\\": \\"from_action_args\\", \\"b\\": \\"from_action_module_kv\\", \\"c\\": \\"from_discrete_args\\", \\"d\\": \\"from_task_args\\", \\"e\\": \\"from_vp\\"} | {\\"a\\": 1} | Task failed: Action 'echo' does not support raw params."`,
   );
   expect(recapLine(r.output, 'node1')).toMatch(/ok=5 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
+}, 60_000);
+
+const ON_HOST = `from __future__ import annotations
+
+import os
+
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        low = self._low_level_execute_command(self._task.args['cmd'])
+        module = self._execute_module(module_name='ansible.legacy.command', module_args={'_raw_params': 'echo from-module'}, task_vars=task_vars)
+        # The non-pipelined way: a remote tmp dir, a file put there, read back and fetched.
+        tmpdir = self._make_tmp_path()
+        remote = self._connection._shell.join_path(tmpdir, 'data')
+        self._transfer_data(remote, 'put by the plugin')
+        cat = self._low_level_execute_command('cat ' + remote)
+        local = os.path.join(self._loader.get_basedir(), 'fetched')
+        self._connection.fetch_file(remote, local)
+        with open(local) as f:
+            fetched = f.read()
+        self._remove_tmp_path(tmpdir)
+        gone = self._low_level_execute_command('test -e ' + tmpdir)
+        shell = self._shared_loader_obj.action_loader.get('ansible.legacy.shell', task=self._task, connection=self._connection,
+                                                          play_context=self._play_context, loader=self._loader, templar=self._templar,
+                                                          shared_loader_obj=self._shared_loader_obj)
+        self._task.args = {'_raw_params': 'echo "$PB_FROM_ENV"; exit 4'}
+        via_shell = shell.run(task_vars=task_vars)
+        result.update(low_rc=low['rc'], low_stdout=low['stdout'], module_rc=module['rc'], module_stdout=module['stdout'],
+                      cat=cat['stdout'], fetched=fetched, tmp_removed=gone['rc'] != 0,
+                      shell_rc=via_shell['rc'], shell_stdout=via_shell['stdout'], interpreter=task_vars['ansible_python_interpreter'])
+        return result
+`;
+
+test('an action plugin runs commands and modules on its host and copies files to and from it, over the host connection', async () => {
+  const dir = project({
+    'inventory.ini': `node1 ansible_connection=local ansible_python_interpreter=${ansiblePython()}\n`,
+    'action_plugins/on_host.py': ON_HOST,
+    'pb.yml': `- hosts: node1
+  gather_facts: false
+  tasks:
+    - on_host: { cmd: 'echo low-level; exit 3' }
+      environment: { PB_FROM_ENV: from the task }
+      register: r
+    - copy: { dest: "{{ playbook_dir }}/res.json", content: "{{ r | to_json }}" }
+`,
+  });
+  const ran = await run(dir);
+  expect(ran.exitCode, ran.output).toBe(0);
+  const r = JSON.parse(readFileSync(`${dir}/res.json`, 'utf8')) as Record<string, unknown>;
+  expect(r).toMatchObject({
+    low_rc: 3,
+    low_stdout: 'low-level\n',
+    module_rc: 0,
+    module_stdout: 'from-module',
+    cat: 'put by the plugin',
+    fetched: 'put by the plugin',
+    tmp_removed: true,
+    shell_rc: 4,
+    shell_stdout: 'from the task',
+    interpreter: ansiblePython(),
+  });
+}, 60_000);
+
+const WHOAMI = `from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    def run(self, tmp=None, task_vars=None):
+        low = self._low_level_execute_command('id -un')
+        module = self._execute_module(module_name='ansible.legacy.command', module_args={'_raw_params': 'id -un'}, task_vars=task_vars)
+        return dict(low=low['stdout'].strip(), module=module.get('stdout', module.get('msg')))
+`;
+
+test("an action plugin's host operations are UNREACHABLE when the host is; they run as the task's become user", async () => {
+  // sudo to another user needs root (or a sudoers entry) on this machine.
+  const canBecome = process.getuid?.() === 0 && existsSync('/usr/bin/sudo');
+  // The become user runs the module with a Python it can read (not one under root's home).
+  const python = canBecome && existsSync('/usr/bin/python3') ? '/usr/bin/python3' : ansiblePython();
+  const dir = project({
+    'inventory.ini': `node1 ansible_connection=local ansible_python_interpreter=${python}\nfar ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1\n`,
+    'action_plugins/whoami.py': WHOAMI,
+    'pb.yml': `- hosts: far
+  gather_facts: false
+  tasks:
+    - whoami:
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - whoami:
+      become: ${String(canBecome)}
+      become_user: nobody
+      register: r
+    - copy: { dest: "{{ playbook_dir }}/res.json", content: "{{ r | to_json }}" }
+`,
+  });
+  const ran = await run(dir);
+  expect(ran.output).toMatch(/fatal: \[far\]: UNREACHABLE! => .*ECONNREFUSED/);
+  expect(recapLine(ran.output, 'far')).toMatch(/unreachable=1 +failed=0/);
+  const me = canBecome ? 'nobody' : userInfo().username;
+  expect(JSON.parse(readFileSync(`${dir}/res.json`, 'utf8'))).toMatchObject({ low: me, module: me });
 }, 60_000);

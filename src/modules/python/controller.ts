@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import { pyJsonDumps } from '../../python/serialize.js';
 import { ACTION_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
+import { type HostOperations, serveHostChannel } from './host-channel.js';
 
 export interface ControllerAnsible {
   /** The Python that imports ansible. */
@@ -79,9 +81,12 @@ interface Ran {
   stderr: string;
 }
 
-function run(command: string, args: readonly string[], input: string, cwd: string | undefined): Promise<Ran> {
+/** Runs a Python script; with `host`, fd 3 of the process is the channel its action plugin reaches the host through. */
+function run(command: string, args: readonly string[], input: string, cwd: string | undefined, host?: HostOperations): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: host ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
+    const channel = child.stdio[3];
+    if (host && channel instanceof Duplex) serveHostChannel(channel, channel, host);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -174,13 +179,28 @@ export interface ActionRequest {
   check_mode: boolean;
   diff: boolean;
   verbosity: number;
+  no_log: boolean;
   collections_paths: string[];
+  /** The task's environment, for the commands and modules the plugin runs on the host. */
+  environment: Record<string, string>;
+  /** The host's connection type as Ansible names it (local, ssh, docker). */
+  transport: string;
+  remote_addr: string | null;
+  remote_user: string | null;
+  /** The variables the plugin gets: the host's connection variables, ansible_python_interpreter. */
+  task_vars: Record<string, unknown>;
 }
 
-/** Runs an action_plugins/ file's ActionModule with ansible-core on the controller (run_action.py); its result. */
-export async function runActionPlugin(ansible: ControllerAnsible, request: ActionRequest, cwd: string): Promise<Record<string, unknown>> {
+/** The file descriptor of the host channel in run_action.py's process. */
+const CHANNEL_FD = 3;
+
+/**
+ * Runs an action_plugins/ file's ActionModule with ansible-core on the controller (run_action.py);
+ * its result. What it does on the host goes through `host`.
+ */
+export async function runActionPlugin(ansible: ControllerAnsible, request: ActionRequest, cwd: string, host: HostOperations): Promise<Record<string, unknown>> {
   const command = [ansible.python, ACTION_SCRIPT];
-  const r = await run(ansible.python, [ACTION_SCRIPT], pyJsonDumps(request), cwd);
+  const r = await run(ansible.python, [ACTION_SCRIPT], pyJsonDumps({ ...request, channel_fd: CHANNEL_FD }), cwd, host);
   let data: { error?: string; result?: Record<string, unknown> };
   try {
     data = JSON.parse(r.stdout) as typeof data;

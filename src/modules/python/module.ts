@@ -70,7 +70,7 @@ function cachedPayload(key: string, build: () => Promise<Payload>): Promise<Payl
 }
 
 /** The host's ansible_python_interpreter (the delegate's under delegate_to); `auto*` and unset mean the default. */
-function interpreterOf(ctx: ModuleContext): string {
+export function interpreterOf(ctx: ModuleContext): string {
   const v = ctx.connectionVariable(ctx.target, 'ansible_python_interpreter');
   return v === null || v === undefined || pyStr(v) === '' || /^auto/.test(pyStr(v)) ? DEFAULT_INTERPRETER : pyStr(v);
 }

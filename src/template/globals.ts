@@ -56,7 +56,7 @@ export function invokeLookup(ctx: PluginContext, def: LookupDef, name: string, t
   try {
     return def.fn(ctx, terms, kwargs, loop);
   } catch (e) {
-    if (e instanceof PyError && e.kind === 'undefined') throw e;
+    if (e instanceof PyError && (e.kind === 'undefined' || e.kind === 'lookup-load')) throw e;
     const message = e instanceof Error ? e.message : String(e);
     throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
   }
@@ -78,6 +78,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, fallback: Looku
   try {
     result = invokeLookup(ctx, def, name, terms, kwargs);
   } catch (e) {
+    if (e instanceof PyError && e.kind === 'lookup-load') throw e;
     const mode = pyStr(errors ?? 'strict');
     if (mode === 'ignore' || mode === 'warn') return list ? [] : null;
     throw e;

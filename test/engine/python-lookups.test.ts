@@ -103,7 +103,7 @@ describe('with ansible-core on the controller', () => {
     });
   }, 60_000);
 
-  test("a plugin's error fails the task as Ansible words it; a lookup nothing provides is still not found", async () => {
+  test("a plugin's error fails the task as Ansible words it (one that does not load, even with errors=ignore); a lookup nothing provides is still not found", async () => {
     const dir = project({
       'inventory.ini': INVENTORY,
       'lookup_plugins/boom.py': `from ansible.errors import AnsibleError
@@ -114,19 +114,29 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         raise AnsibleError('boom from the plugin')
 `,
+      'lookup_plugins/broken.py': "raise NotImplementedError('boom on load')\n",
       'pb.yml': `
 - hosts: localhost
   gather_facts: false
   tasks:
     - debug: msg="{{ lookup('boom') }}"
       ignore_errors: true
+    - debug: msg="{{ lookup('boom', errors='ignore') }}"
+      register: ignored
+    - debug: msg="{{ lookup('broken', errors='ignore') }}"
+      ignore_errors: true
+    - assert:
+        that: ignored.msg == 'Hello world!'
     - debug: msg="{{ lookup('no_such_lookup_anywhere') }}"
 `,
     });
     const r = await run(dir);
     expect(r.output).toContain("The lookup plugin 'boom' failed: boom from the plugin");
+    // A plugin that does not load fails whatever errors= says, as in Ansible.
+    expect(r.output).toContain(`"msg": "Task failed: ${path.join(dir, 'pb.yml')}:9:17: The lookup plugin 'broken' failed to load: boom on load"`);
+    expect(r.output).toContain('All assertions passed');
     expect(r.output).toContain("lookup plugin 'no_such_lookup_anywhere' not found");
-    expect(recapLine(r.output, 'localhost')).toMatch(/failed=1 .*ignored=1/);
+    expect(recapLine(r.output, 'localhost')).toMatch(/failed=1 .*ignored=2/);
   }, 60_000);
 });
 

@@ -3,6 +3,7 @@
  * collection's lookup), run with ansible-core on the controller (run_lookup.py). It sees the
  * task's variables that are JSON values, as they template; its list, or its error, is the lookup's.
  */
+import { PluginError } from '../../template/errors.js';
 import type { LookupDef, PluginContext } from '../../template/plugins.js';
 import { PyFloat, Undefined, VaultedValue, dictKeys, isDict } from '../../python/values.js';
 import { ansiblePythonCandidates, controllerAnsibleSync, runLookupPlugin } from './controller.js';
@@ -95,6 +96,8 @@ export function pythonLookup(name: string, file: string | undefined, options: Py
         options.cwd,
       );
       if ('result' in answer) return answer.result;
+      // As Ansible words it, and not subject to errors=ignore/warn, which are about running.
+      if (answer.kind === 'load') throw new PluginError('lookup-load', `The ${answer.error}`);
       throw new Error(answer.error);
     },
   };

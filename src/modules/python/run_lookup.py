@@ -64,7 +64,7 @@ def main():
     try:
         instance = lookup_loader.get(name, loader=loader, templar=templar)
     except Exception as e:
-        reply({'error': 'lookup plugin %r could not be loaded: %s: %s' % (name, type(e).__name__, _message(e)), 'kind': 'load'})
+        reply({'error': 'lookup plugin %r failed to load: %s' % (name, _message(e)), 'kind': 'load'})
     if instance is None:
         reply({'error': 'lookup plugin %r not found' % name, 'kind': 'not-found'})
     try:

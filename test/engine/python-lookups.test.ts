@@ -80,17 +80,20 @@ describe('with ansible-core on the controller', () => {
   gather_facts: false
   vars:
     greeting: hello
+    uses_greet: "{{ lookup('greet', 'x') }}"
   roles: [r]
   tasks:
     - set_fact:
         one: "{{ lookup('greet', 'world', suffix='!') }}"
         many: "{{ query('greet', 'a', 'b') }}"
+        # A variable that calls the lookup itself is left out of the variables it sees, not run in a loop.
+        nested: "{{ lookup('greet', 'y') }} {{ uses_greet }}"
     - set_fact:
         looped: "{{ looped | default([]) + [item] }}"
       with_greet: [x, y]
     - copy:
         dest: "{{ playbook_dir }}/res.json"
-        content: "{{ {'one': one, 'many': many, 'looped': looped, 'shouted': shouted} | to_json }}"
+        content: "{{ {'one': one, 'many': many, 'nested': nested, 'looped': looped, 'shouted': shouted} | to_json }}"
 `,
     });
     const r = await run(dir);
@@ -98,6 +101,7 @@ describe('with ansible-core on the controller', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'res.json'), 'utf8'))).toEqual({
       one: 'hello world!',
       many: ['hello a', 'hello b'],
+      nested: 'hello y hello x',
       looped: ['hello x', 'hello y'],
       shouted: 'HELLO B',
     });

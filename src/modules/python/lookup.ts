@@ -61,14 +61,15 @@ function gatherVariables(ctx: PluginContext): Record<string, unknown> {
   gathering = true;
   try {
     for (const name of ctx.variableNames()) {
-      let value: unknown;
+      // `vars` is a view of these same variables: the lookup has them all already.
+      if (name === 'vars') continue;
       try {
-        value = ctx.variable(name);
+        // Items of a list or dict template lazily, when read: while it is copied.
+        const json = jsonValue(ctx.variable(name), new Set());
+        if (json !== SKIP) out[name] = json;
       } catch {
         continue;
       }
-      const json = jsonValue(value, new Set());
-      if (json !== SKIP) out[name] = json;
     }
   } finally {
     gathering = false;

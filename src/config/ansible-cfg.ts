@@ -15,6 +15,8 @@ export interface AnsibleConfig {
   library: string[];
   /** Where collections are installed (ANSIBLE_COLLECTIONS_PATH, [defaults] collections_path), Ansible's defaults when unset. */
   collectionsPaths: string[];
+  /** Where lookup plugins are looked for after the playbook's and roles' lookup_plugins/ (ANSIBLE_LOOKUP_PLUGINS, [defaults] lookup_plugins). */
+  lookupPlugins: string[];
   forks: number;
   hostKeyChecking: boolean;
   remoteUser: string | undefined;
@@ -86,6 +88,7 @@ export function loadAnsibleConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
       get('collections_path', 'ANSIBLE_COLLECTIONS_PATH') ?? get('collections_paths', 'ANSIBLE_COLLECTIONS_PATHS') ?? '~/.ansible/collections:/usr/share/ansible/collections',
       /:/,
     ).map((p) => expandPath(p, base)),
+    lookupPlugins: list(get('lookup_plugins', 'ANSIBLE_LOOKUP_PLUGINS') ?? '~/.ansible/plugins/lookup:/usr/share/ansible/plugins/lookup', /:/).map((p) => expandPath(p, base)),
     forks: Number(get('forks', 'ANSIBLE_FORKS') ?? 5) || 5,
     hostKeyChecking: toBool(get('host_key_checking', 'ANSIBLE_HOST_KEY_CHECKING'), true),
     remoteUser: get('remote_user', 'ANSIBLE_REMOTE_USER'),

@@ -10,7 +10,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import type { ModuleRegistry } from '../modules/index.js';
-import { ansiblePythonCandidates } from '../modules/python/controller.js';
+import { ansiblePythonCandidates, controllerAnsibleSync } from '../modules/python/controller.js';
+import { installHint, pythonLookup } from '../modules/python/lookup.js';
+import type { LookupDef, LookupFallback } from '../template/plugins.js';
 import { type FoundModule, type ModuleSearchPath, findModuleFile, sitePackages } from '../modules/python/find.js';
 import { pythonActionPlugin } from '../modules/python/action.js';
 import { pythonModule } from '../modules/python/module.js';
@@ -84,6 +86,51 @@ export class PythonModules {
       return module;
     }
     return undefined;
+  }
+
+  private readonly lookups = new Map<string, LookupDef>();
+
+  /**
+   * Lookups playbook does not carry, run with ansible-core: an unqualified (ansible.legacy.) name
+   * in a lookup_plugins/ folder beside a playbook, in a role loaded so far (Ansible adds every
+   * loaded role's plugin folders) or in ANSIBLE_LOOKUP_PLUGINS; an ansible.builtin one from
+   * ansible-core's own; `ns.coll.name` from a collection. Found on disk, so that a name nothing
+   * provides is "not found" as before.
+   */
+  lookupFallback(): LookupFallback {
+    const pluginDirs = (): string[] => [...this.playbookDirs, ...this.roles];
+    const options = { pluginDirs, collectionsPaths: this.collectionsPaths, cwd: this.playbookDirs[0] ?? process.cwd() };
+    /** Where the lookup is: its file (a lookup_plugins/ one), '' (ansible-core's or a collection's), undefined (nowhere). */
+    const locate = (name: string): string | undefined => {
+      const legacy = /^(?:ansible\.legacy\.)?(\w+)$/.exec(name)?.[1];
+      const builtin = /^(?:ansible\.(?:legacy|builtin)\.)?(\w+)$/.exec(name)?.[1];
+      if (legacy) {
+        const dirs = [...pluginDirs().map((d) => path.join(d, 'lookup_plugins')), ...this.config.lookupPlugins];
+        const file = dirs.map((d) => path.join(d, `${legacy}.py`)).find((f) => existsSync(f));
+        if (file) return file;
+      }
+      if (builtin) {
+        const ansible = controllerAnsibleSync();
+        return ansible !== undefined && existsSync(path.join(ansible.location, 'plugins', 'lookup', `${builtin}.py`)) ? '' : undefined;
+      }
+      const parts = name.split('.');
+      if (parts.length < 3 || !parts.every((p) => /^\w+$/.test(p))) return undefined;
+      const [ns, coll, ...rest] = parts;
+      const inCollection = this.collectionRoots.some((root) => existsSync(path.join(root, 'ansible_collections', ns!, coll!, 'plugins', 'lookup', ...rest.slice(0, -1), `${rest[rest.length - 1]!}.py`)));
+      return inCollection ? '' : undefined;
+    };
+    return {
+      find: (name) => {
+        let def = this.lookups.get(name);
+        const file = def ? undefined : locate(name);
+        if (file !== undefined) {
+          def = pythonLookup(name, file || undefined, options);
+          this.lookups.set(name, def);
+        }
+        return def;
+      },
+      notFoundHint: () => (controllerAnsibleSync() ? undefined : installHint()),
+    };
   }
 
   /** Whether two modules found here run the same file. */

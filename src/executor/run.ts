@@ -183,6 +183,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const inventory: Inventory = await loadInventory(sources, { cwd });
   for (const message of inventory.warnings) emit({ type: 'warning', message });
   const templar = new Templar();
+  templar.setLookupFallback(pythonModules.lookupFallback());
   const facts = new FactCaches();
   const connections = new ConnectionPool(new Map([...BUILTIN_CONNECTIONS, ...Object.entries(options.connections ?? {})]));
   const stats = new RecapCounters();

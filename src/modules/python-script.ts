@@ -10,3 +10,6 @@ export const PAYLOAD_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.met
 
 /** Where run_action.py is (beside build_payload.py): it runs an action_plugins/ file with the controller's ansible-core. */
 export const ACTION_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_action.py');
+
+/** Where run_lookup.py is (beside build_payload.py): it runs a lookup plugin playbook does not carry with the controller's ansible-core. */
+export const LOOKUP_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_lookup.py');

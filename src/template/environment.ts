@@ -8,7 +8,8 @@ import type { Expr, Pos, Stmt } from './ast.js';
 import { TemplateSyntaxError } from './errors.js';
 import { ANSIBLE_SYNTAX, Lexer, type Syntax } from './lexer.js';
 import { Parser } from './parser.js';
-import type { FilterRegistry, LookupRegistry, TestRegistry } from './plugins.js';
+import type { FilterRegistry, LookupDef, LookupFallback, LookupRegistry, TestRegistry } from './plugins.js';
+import { shortName } from './plugins.js';
 import { checkPlugins } from './check.js';
 import { dictKeys, isDict } from '../python/values.js';
 
@@ -93,12 +94,19 @@ export class TemplateEnvironment {
   readonly lookups: LookupRegistry;
   readonly globals = new Map<string, unknown>();
   loader: TemplateLoader = fileLoader;
+  /** Lookups found outside the registry (see LookupFallback). */
+  lookupFallback: LookupFallback | undefined;
   private readonly cache = new Map<string, ParsedTemplate>();
 
   constructor(registries: { filters: FilterRegistry; tests: TestRegistry; lookups: LookupRegistry }) {
     this.filters = registries.filters;
     this.tests = registries.tests;
     this.lookups = registries.lookups;
+  }
+
+  /** A lookup by name: a registered one, else the fallback's. */
+  findLookup(name: string): LookupDef | undefined {
+    return this.lookups.get(shortName(name)) ?? this.lookupFallback?.find(name);
   }
 
   compile(source: string, options: CompileOptions = {}): CompiledTemplate {

@@ -17,6 +17,8 @@ export type TemplateErrorKind =
   | 'sandbox'
   | 'recursion'
   | 'lookup'
+  /** A lookup that exists but cannot be loaded (a Python plugin raising on import): not a lookup failure, so errors= does not apply. */
+  | 'lookup-load'
   | 'runtime';
 
 /**

@@ -2,7 +2,7 @@
 import { PluginError } from './errors.js';
 import { PyError } from '../python/errors.js';
 import { suggest } from '../python/suggest.js';
-import type { LookupDef, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
+import type { LookupDef, LookupFallback, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
 import { strftime } from './strftime.js';
 import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
@@ -56,20 +56,21 @@ export function invokeLookup(ctx: PluginContext, def: LookupDef, name: string, t
   try {
     return def.fn(ctx, terms, kwargs, loop);
   } catch (e) {
-    if (e instanceof PyError && e.kind === 'undefined') throw e;
+    if (e instanceof PyError && (e.kind === 'undefined' || e.kind === 'lookup-load')) throw e;
     const message = e instanceof Error ? e.message : String(e);
     throw new PluginError('lookup', `The lookup plugin '${name}' failed: ${message}`, { cause: e });
   }
 }
 
-function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs, forceList: boolean): unknown {
+function callLookup(ctx: PluginContext, lookups: LookupRegistry, fallback: LookupFallback | undefined, call: CallArgs, forceList: boolean): unknown {
   const [nameArg, ...terms] = call.args;
   const name = pyStr(nameArg);
   const { wantlist, errors, ...kwargs } = call.kwargs;
-  const def = lookups.get(shortName(name));
+  const def = lookups.get(shortName(name)) ?? fallback?.find(name);
   if (!def) {
     const hint = suggest(name, lookups.keys());
-    throw new PluginError('unknown-lookup', `lookup plugin '${name}' not found${hint ? `. Did you mean '${hint}'?` : ''}`);
+    const install = fallback?.notFoundHint?.(name);
+    throw new PluginError('unknown-lookup', `lookup plugin '${name}' not found${hint ? `. Did you mean '${hint}'?` : ''}${install ? ` (${install})` : ''}`);
   }
   const list = forceList || truthy(wantlist ?? false);
   for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);
@@ -77,6 +78,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs,
   try {
     result = invokeLookup(ctx, def, name, terms, kwargs);
   } catch (e) {
+    if (e instanceof PyError && e.kind === 'lookup-load') throw e;
     const mode = pyStr(errors ?? 'strict');
     if (mode === 'ignore' || mode === 'warn') return list ? [] : null;
     throw e;
@@ -86,7 +88,8 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, call: CallArgs,
   return result.every((x) => typeof x === 'string') ? result.join(',') : result;
 }
 
-export function createGlobals(lookups: LookupRegistry): Map<string, unknown> {
+/** `fallback` is asked at each call, so that it can be set after the globals are made. */
+export function createGlobals(lookups: LookupRegistry, fallback: () => LookupFallback | undefined = () => undefined): Map<string, unknown> {
   const globals = new Map<string, unknown>();
   globals.set('range', new PyCallable('range', range));
   globals.set('dict', new PyCallable('dict', ({ args, kwargs }) => {
@@ -130,8 +133,8 @@ export function createGlobals(lookups: LookupRegistry): Map<string, unknown> {
     const hint = args[0] ?? kwargs['hint'];
     return new Undefined('undef', hint === undefined || hint === null ? 'Mandatory variable has not been overridden' : pyStr(hint));
   }));
-  const lookup = new ContextualGlobal((ctx) => new PyCallable('lookup', (call) => callLookup(ctx, lookups, call, false)));
-  const query = new ContextualGlobal((ctx) => new PyCallable('query', (call) => callLookup(ctx, lookups, call, true)));
+  const lookup = new ContextualGlobal((ctx) => new PyCallable('lookup', (call) => callLookup(ctx, lookups, fallback(), call, false)));
+  const query = new ContextualGlobal((ctx) => new PyCallable('query', (call) => callLookup(ctx, lookups, fallback(), call, true)));
   globals.set('lookup', lookup);
   globals.set('query', query);
   globals.set('q', query);

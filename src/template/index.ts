@@ -8,8 +8,7 @@ import { type CompileOptions, type TemplateLoader, TemplateEnvironment } from '.
 import { createFilterRegistry } from './filters/index.js';
 import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
-import type { FilterDef, LookupDef, TestDef } from './plugins.js';
-import { shortName } from './plugins.js';
+import type { FilterDef, LookupDef, LookupFallback, TestDef } from './plugins.js';
 import { Evaluation, MISSING, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError, UndefinedVariableError } from './errors.js';
@@ -44,7 +43,7 @@ export class Templar {
   constructor(options: { loader?: TemplateLoader } = {}) {
     const lookups = createLookupRegistry();
     this.env = new TemplateEnvironment({ filters: createFilterRegistry(), tests: createTestRegistry(), lookups });
-    for (const [name, value] of createGlobals(lookups)) this.env.globals.set(name, value);
+    for (const [name, value] of createGlobals(lookups, () => this.env.lookupFallback)) this.env.globals.set(name, value);
     if (options.loader) this.env.loader = options.loader;
   }
 
@@ -58,6 +57,11 @@ export class Templar {
 
   addLookup(name: string, def: LookupDef): void {
     this.env.lookups.set(name, def);
+  }
+
+  /** Where lookups not registered are found (the executor's Python lookup plugins); registered ones come first. */
+  setLookupFallback(fallback: LookupFallback | undefined): void {
+    this.env.lookupFallback = fallback;
   }
 
   /** The text the template module writes for `source` (trim_blocks on, backslash escapes decoded). */
@@ -156,7 +160,7 @@ export class BoundTemplar {
    * its failure as Ansible words it.
    */
   runLookup(name: string, raw: unknown, action: string): unknown[] {
-    const def = this.templar.env.lookups.get(shortName(name));
+    const def = this.templar.env.findLookup(name);
     if (!def) throw new Error(`Unexpected failure in finding the lookup named '${name}' in the available lookup plugins`);
     const terms = def.lazyUndefined
       ? this.templar.templateValueWith(new Evaluation(this.templar.env, this.vars, { ...this.options, lazyUndefined: true }), raw, { ...this.options, lazyUndefined: true })

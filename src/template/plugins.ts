@@ -45,6 +45,17 @@ export interface LookupDef {
   lazyUndefined?: boolean;
 }
 
+/**
+ * Where the lookups the registry does not hold are found: the executor's Python lookup plugins,
+ * run with the controller's ansible-core. Registered lookups always come first.
+ */
+export interface LookupFallback {
+  /** The lookup of that name (as the template wrote it), when there is one. */
+  find(name: string): LookupDef | undefined;
+  /** Words to add to "lookup plugin 'x' not found" (what to install to have it). */
+  notFoundHint?(name: string): string | undefined;
+}
+
 export type FilterRegistry = Map<string, FilterDef>;
 export type TestRegistry = Map<string, TestDef>;
 export type LookupRegistry = Map<string, LookupDef>;

@@ -755,11 +755,20 @@ export class Evaluation implements PluginContext {
 
   private evalCall(expr: Extract<Expr, { kind: 'call' }>, frame: Frame, caller?: PyCallable): unknown {
     const fn = this.eval(expr.fn, frame);
-    const call = this.evalArgs(expr, frame);
+    const lookupCall = expr.fn.kind === 'name' && LOOKUP_CALLS.has(expr.fn.name) && fn instanceof PyCallable;
+    // A lookup's string literals are rendered below, whatever the template's constTemplates.
+    const saved = this.constTemplates;
+    if (lookupCall) this.constTemplates = false;
+    let call: CallArgs;
+    try {
+      call = this.evalArgs(expr, frame);
+    } finally {
+      this.constTemplates = saved;
+    }
     // lookup()/query() render their terms' string literals that hold a template (not the lookup's name), as Ansible does.
     // Ansible templates them lazily, when the lookup reads them: one that names an undefined
     // variable is handed over as written (a lookup that only passes it on does not fail).
-    if (expr.fn.kind === 'name' && LOOKUP_CALLS.has(expr.fn.name) && fn instanceof PyCallable) {
+    if (lookupCall) {
       expr.args.forEach((a, i) => {
         if (i === 0 || a.kind !== 'const' || typeof a.value !== 'string') return;
         try {

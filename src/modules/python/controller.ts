@@ -3,12 +3,12 @@
  * payload with it (build_payload.py). playbook carries no Python of its own; a module it does not
  * carry runs only where the user has ansible-core, as under ansible-playbook.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { pyJsonDumps } from '../../python/serialize.js';
-import { ACTION_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
+import { ACTION_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
 import { type HostOperations, serveHostChannel } from './host-channel.js';
 
 export interface ControllerAnsible {
@@ -103,18 +103,38 @@ const probes = new Map<string, Promise<ControllerAnsible | undefined>>();
 function probe(python: string): Promise<ControllerAnsible | undefined> {
   let p = probes.get(python);
   if (!p) {
-    p = run(python, ['-c', PROBE], '', undefined).then((r) => {
-      if (r.rc !== 0) return undefined;
-      try {
-        const data = JSON.parse(r.stdout.trim()) as { version: string; location: string };
-        return { python, version: data.version, location: data.location };
-      } catch {
-        return undefined;
-      }
-    });
+    p = run(python, ['-c', PROBE], '', undefined).then((r) => parseProbe(python, r.rc, r.stdout));
     probes.set(python, p);
   }
   return p;
+}
+
+function parseProbe(python: string, rc: number | null, stdout: string): ControllerAnsible | undefined {
+  if (rc !== 0) return undefined;
+  try {
+    const data = JSON.parse(stdout.trim()) as { version: string; location: string };
+    return { python, version: data.version, location: data.location };
+  } catch {
+    return undefined;
+  }
+}
+
+const syncProbes = new Map<string, ControllerAnsible | undefined>();
+
+/**
+ * controllerAnsible for a caller that cannot wait: a lookup runs inside the Jinja interpreter,
+ * which is synchronous. Each Python is asked once per run.
+ */
+export function controllerAnsibleSync(env: NodeJS.ProcessEnv = process.env): ControllerAnsible | undefined {
+  for (const python of ansiblePythonCandidates(env)) {
+    if (!syncProbes.has(python)) {
+      const r = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      syncProbes.set(python, r.error ? undefined : parseProbe(python, r.status, r.stdout));
+    }
+    const found = syncProbes.get(python);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The first candidate Python that imports ansible (each is asked once per run); undefined when none does. */
@@ -214,4 +234,41 @@ export async function runActionPlugin(ansible: ControllerAnsible, request: Actio
     throw new ControllerCommandError(`ansible-core could not load action plugin ${request.plugin_path}: ${data.error ?? 'no result'}`, command, r.rc, r.stdout, r.stderr);
   }
   return data.result;
+}
+
+export interface LookupRequest {
+  name: string;
+  terms: unknown[];
+  kwargs: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  /** Playbook and role folders: ansible-core adds their lookup_plugins/ (and other *_plugins/). */
+  plugin_dirs: string[];
+  collections_paths: string[];
+  basedir: string;
+}
+
+/** What run_lookup.py answered: the lookup's list, or why there is none. */
+export type LookupAnswer = { result: unknown[] } | { error: string; kind: 'no-ansible' | 'not-found' | 'load' | 'run' };
+
+/**
+ * Runs a lookup plugin with ansible-core on the controller (run_lookup.py), in the playbook's
+ * directory so that its ansible.cfg applies. Synchronous on purpose: lookups are called from the
+ * synchronous Jinja interpreter, and this long-tail path may block the event loop for one Python
+ * start. What the plugin prints (warnings) is passed on to stderr.
+ */
+export function runLookupPlugin(ansible: ControllerAnsible, request: LookupRequest, cwd: string): LookupAnswer {
+  const command = [ansible.python, LOOKUP_SCRIPT];
+  const r = spawnSync(ansible.python, [LOOKUP_SCRIPT], { cwd, input: pyJsonDumps(request), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const stderr = r.stderr ?? '';
+  const stdout = r.stdout ?? '';
+  try {
+    const data = JSON.parse(stdout) as LookupAnswer;
+    if (stderr.trim()) process.stderr.write(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
+    return data;
+  } catch {
+    throw new ControllerCommandError(
+      `running lookup plugin ${request.name} with ansible-core failed (${command.join(' ')}: exit ${String(r.status)}): ${(r.error?.message ?? (stderr.trim() || stdout.trim())).split('\n').slice(-5).join('\n')}`,
+      command, r.status, stdout, stderr,
+    );
+  }
 }

@@ -1,0 +1,105 @@
+/**
+ * A lookup playbook does not carry (ansible-core's `config`, a lookup_plugins/ file, a
+ * collection's lookup), run with ansible-core on the controller (run_lookup.py). It sees the
+ * task's variables that are JSON values, as they template; its list, or its error, is the lookup's.
+ */
+import { PluginError } from '../../template/errors.js';
+import type { LookupDef, PluginContext } from '../../template/plugins.js';
+import { PyFloat, Undefined, VaultedValue, dictKeys, isDict } from '../../python/values.js';
+import { ansiblePythonCandidates, controllerAnsibleSync, runLookupPlugin } from './controller.js';
+
+export interface PythonLookupOptions {
+  /** Playbook and role folders whose *_plugins/ ansible-core adds (read at each call: roles load as the run goes). */
+  readonly pluginDirs: () => readonly string[];
+  readonly collectionsPaths: readonly string[];
+  /** The playbook's directory: ansible-core reads its ansible.cfg there. */
+  readonly cwd: string;
+}
+
+/** What to do to have a lookup ansible-core runs, when no Python imports ansible. */
+export function installHint(env: NodeJS.ProcessEnv = process.env): string {
+  const tried = ansiblePythonCandidates(env);
+  return `lookups playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; ${tried.length ? `no ansible in ${tried.join(', ')}` : 'no python3 on PATH'}`;
+}
+
+const SKIP = Symbol('skip');
+
+/** A copy made of JSON values only; SKIP for what JSON cannot hold (hostvars, undefined, vaulted). */
+function jsonValue(v: unknown, seen: Set<object>): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : SKIP;
+  if (v instanceof PyFloat) return v;
+  if (v instanceof Undefined || v instanceof VaultedValue) return SKIP;
+  if (Array.isArray(v) || isDict(v)) {
+    if (seen.has(v)) return SKIP;
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) {
+        const items = v.map((x) => jsonValue(x, seen));
+        return items.includes(SKIP) ? SKIP : items;
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of dictKeys(v)) {
+        const x = jsonValue(v[k], seen);
+        if (x === SKIP) return SKIP;
+        out[k] = x;
+      }
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  }
+  return SKIP;
+}
+
+/** Set while a Python lookup gathers its variables: one of them calling a Python lookup again is left out, not run. */
+let gathering = false;
+
+/** The variables the lookup sees: each as it templates; one that fails to, or is no JSON value, is left out. */
+function gatherVariables(ctx: PluginContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  gathering = true;
+  try {
+    for (const name of ctx.variableNames()) {
+      // `vars` is a view of these same variables: the lookup has them all already.
+      if (name === 'vars') continue;
+      try {
+        // Items of a list or dict template lazily, when read: while it is copied.
+        const json = jsonValue(ctx.variable(name), new Set());
+        if (json !== SKIP) out[name] = json;
+      } catch {
+        continue;
+      }
+    }
+  } finally {
+    gathering = false;
+  }
+  return out;
+}
+
+export function pythonLookup(name: string, file: string | undefined, options: PythonLookupOptions): LookupDef {
+  return {
+    fn: (ctx, terms, kwargs) => {
+      if (gathering) throw new Error(`lookup plugin '${name}' is not run while another one gathers its variables`);
+      const ansible = controllerAnsibleSync();
+      if (!ansible) throw new Error(`lookup plugin '${name}'${file ? ` (${file})` : ''} needs ansible-core (${installHint()})`);
+      const answer = runLookupPlugin(
+        ansible,
+        {
+          name,
+          terms,
+          kwargs,
+          variables: gatherVariables(ctx),
+          plugin_dirs: [...options.pluginDirs()],
+          collections_paths: [...options.collectionsPaths],
+          basedir: options.cwd,
+        },
+        options.cwd,
+      );
+      if ('result' in answer) return answer.result;
+      // As Ansible words it, and not subject to errors=ignore/warn, which are about running.
+      if (answer.kind === 'load') throw new PluginError('lookup-load', `The ${answer.error}`);
+      throw new Error(answer.error);
+    },
+  };
+}

@@ -25,14 +25,24 @@ export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, a
       continue;
     }
     if (condition === null || condition === undefined) continue;
-    let text = String(condition).trim();
+    const text = String(condition).trim();
     if (text === '') continue;
-    // `when: "{{ x }}"` is a template whose result is the expression's value.
-    const isTemplate = /^\{\{[\s\S]*\}\}$/.test(text) && !text.slice(2, -2).includes('}}');
-    if (isTemplate) text = text.slice(2, -2).trim();
-    const options = at ? { file: at.file, line: at.line, column: at.column, escapeBackslashes: false, keepPythonTypes: true } : { escapeBackslashes: false, keepPythonTypes: true };
-    const value = bound.evaluateExpression(text, options);
-    const result = typeof value === 'string' && !isTemplate ? truthyString(value) : truthy(value);
+    const where = at ? { file: at.file, line: at.line, column: at.column } : {};
+    let expression = text;
+    if (isPossiblyAllTemplate(text)) {
+      // `when: "{{ x }}"` is a template: its value, or, when it gives text the user wrote, that expression (Ansible's indirection).
+      const value = bound.templateValue(text, { ...where, keepPythonTypes: true });
+      if (typeof value !== 'string') {
+        if (!truthy(value)) return { ok: false, failed: String(condition) };
+        continue;
+      }
+      // Text a template made (`"{{ a }} and {{ b }}"`) is never evaluated.
+      if (!isTrustedText(value)) throw new BrokenConditionalError(UNTRUSTED);
+      expression = value;
+    }
+    // An expression's string literals that hold a template are rendered (`x == '{{ y }}'`, deprecated in 2.19).
+    const value = bound.evaluateExpression(expression, { ...where, escapeBackslashes: false, keepPythonTypes: true, constTemplates: true });
+    const result = typeof value === 'string' ? truthyString(value) : truthy(value);
     if (!result) return { ok: false, failed: String(condition) };
   }
   return { ok: true };

@@ -4,7 +4,7 @@
  * delay keyword read as Python's float() reads it.
  */
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, TemplateError, taskFailureMessage } from '../template/index.js';
+import { type BoundTemplar, BrokenConditionalError, TemplateError, taskFailureMessage } from '../template/index.js';
 import { isDict, newDict, pyRepr, pyStr, setKey } from '../python/values.js';
 import { taskTitle } from './task-title.js';
 import { OMIT } from './vars.js';
@@ -44,6 +44,7 @@ export function errorLine(result: Record<string, unknown>, kind: 'module' | 'act
 
 /** What a failed result says of an error thrown while the task ran. */
 export function failureMessage(e: unknown): string {
+  if (e instanceof BrokenConditionalError) return `Task failed: ${e.message}`;
   return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
 }
 

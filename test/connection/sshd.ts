@@ -72,8 +72,16 @@ function ensureUser(name: string, password?: string): void {
   try {
     execFileSync('id', [name], { stdio: 'ignore' });
   } catch {
-    execFileSync('useradd', ['-m', '-s', '/bin/sh', name]);
+    try {
+      execFileSync('useradd', ['-m', '-s', '/bin/sh', name], { stdio: 'ignore' });
+    } catch (e) {
+      // Another test file (two run at once) may have just created it.
+      execFileSync('id', [name], { stdio: 'ignore' });
+      void e;
+    }
   }
+  // A home left by an earlier account of the same name keeps that account's owner: the user must own it.
+  execFileSync('chown', [`${name}:`, `/home/${name}`]);
   if (password) execFileSync('chpasswd', { input: `${name}:${password}\n` });
 }
 

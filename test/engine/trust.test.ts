@@ -101,4 +101,26 @@ describe('trusted text and conditionals', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('"msg": "True True False False"');
   }, 60_000);
+
+  test("when: a string literal that holds a template is rendered in an expression, not in a whole template", async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'pb.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    a_var: one
+  tasks:
+    - name: rendered in an expression
+      debug: { msg: ran }
+      when: "a_var == '{{ a_var }}'"
+    - name: not rendered inside a whole template
+      debug: { msg: ran }
+      when: "{{ a_var == '{{ a_var }}' }}"
+`,
+    });
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/TASK \[rendered in an expression\] \*+\nok: \[localhost\]/);
+    expect(r.stdout).toMatch(/TASK \[not rendered inside a whole template\] \*+\nskipping: \[localhost\]/);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
  * One task or block as written in YAML, normalised: which module it runs, its arguments (dict,
  * `k=v` string or `args:`), its keywords, its loop. Every problem names file:line:column.
  */
-import { isAnsibleBuiltinModule } from '../modules/ansible-builtin.js';
+import { isAnsibleBuiltinModule, resolvedActionName } from '../modules/ansible-builtin.js';
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
@@ -184,8 +184,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   // runs (a skipped or rescued one passes); the up-front check warns.
   let rawParamsError: string | undefined;
   if (!rawParams && '_raw_params' in args) {
-    const named = action.includes('.') || !isAnsibleBuiltinModule(short) ? action : `ansible.builtin.${short}`;
-    rawParamsError = `Action '${named}' does not support raw params.`;
+    rawParamsError = `Action '${resolvedActionName(action)}' does not support raw params.`;
     delete args['_raw_params'];
   }
   // The raw params come first, as ansible-core hands the arguments on.

@@ -100,6 +100,7 @@ export const LOCAL_RUNNABLE_TARGETS: readonly string[] = [
   'lookup_csvfile',
   'lookup_dict',
   'lookup_file',
+  'lookup_first_found',
   'lookup_indexed_items',
   'lookup_items',
   'lookup_lines',
@@ -160,9 +161,6 @@ export const LOCAL_FAILING_TARGETS: Readonly<Record<string, string>> = {
   lookup_config:
     "the config lookup is not implemented: it needs ansible-core's whole settings table (base.yml: defaults, environment, ini and variable names, types) " +
     'and per-plugin options (ssh remote_user and port, sh remote_tmp), and one assertion loads the role\'s Python lookup_plugins/bogus.py',
-  lookup_first_found:
-    "tasks/main.yml:22: expects ansible-core's chained error wording (\"Error while resolving value for 'msg'. 'sorry_not_defined' is undefined\"); " +
-    'playbook names the position (file:line:column) and the cause instead. Its action plugins run (on the controller, with ansible-core)',
   templating:
     "needs Jinja plugins written in Python (its filter_plugins/, test_plugins/ and lookup_plugins/, which raise on load, and ansible-core's internal " +
     'ansible._protomatter filters): playbook templates with its own Jinja2 interpreter and its own filters, tests and lookups, and does not load Python plugins',

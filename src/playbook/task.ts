@@ -7,7 +7,7 @@ import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
-import { parseKv } from '../python/kv.js';
+import { KvSplitError, parseKv } from '../python/kv.js';
 import { type Block, type RoleInstance, type Task, collectionsInScope } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
 
@@ -161,8 +161,18 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     return undefined;
   }
   const short = shortModuleName(action);
-  let args = moduleArgs(short, actionValue);
-  if (moduleKv) args = { ...args, ...moduleArgs(short, moduleKv) };
+  let args: Record<string, unknown>;
+  try {
+    args = moduleArgs(short, actionValue);
+    if (moduleKv) args = { ...args, ...moduleArgs(short, moduleKv) };
+  } catch (e) {
+    if (!(e instanceof KvSplitError)) throw e;
+    const key = [action, 'action', 'local_action'].find((k) => k in raw);
+    // `action: name k=v` is split whole by ansible-core, and named whole.
+    const written = key !== undefined && key !== action && typeof raw[key] === 'string' ? raw[key] : undefined;
+    ctx.errors.push(new PlaybookError(written === undefined ? e.message : new KvSplitError(written.trim()).message, at(ctx, raw, key)));
+    return undefined;
+  }
   const argTemplates: string[] = [];
   if (keywords['args'] !== undefined) {
     if (keywords['args'] === null) {

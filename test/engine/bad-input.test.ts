@@ -31,6 +31,13 @@ describe('the run stops before touching any host when the playbook does not vali
     ]);
   });
 
+  test('k=v arguments whose quotes or Jinja blocks do not close, as ansible-core refuses them', async () => {
+    expect(await loadErrors('- hosts: all\n  tasks:\n    - debug: msg="unterminated\n    - action: debug msg={{ x\n')).toEqual([
+      'pb.yml:3:7: failed at splitting arguments, either an unbalanced jinja2 block or quotes: msg="unterminated',
+      'pb.yml:4:7: failed at splitting arguments, either an unbalanced jinja2 block or quotes: debug msg={{ x',
+    ]);
+  });
+
   test('unknown task, block and play keywords', async () => {
     const errors = await loadErrors(
       '- hosts: all\n  gather_fact: false\n  tasks:\n    - debug: msg=hi\n      whne: true\n    - block:\n        - debug: msg=x\n      rescu: []\n',

@@ -122,6 +122,7 @@ export const LOCAL_RUNNABLE_TARGETS: readonly string[] = [
   'ping',
   'special_vars',
   'split',
+  'task-args',
   'task-esoterica',
   'task_ordering',
   'test_files',
@@ -164,9 +165,6 @@ export const LOCAL_FAILING_TARGETS: Readonly<Record<string, string>> = {
   templating:
     "needs Jinja plugins written in Python (its filter_plugins/, test_plugins/ and lookup_plugins/, which raise on load, and ansible-core's internal " +
     'ansible._protomatter filters): playbook templates with its own Jinja2 interpreter and its own filters, tests and lookups, and does not load Python plugins',
-  'task-args':
-    "tasks/main.yml:150, a case the target itself calls nonsensical: Ansible's k=v parsing splits `{{ \"k=v\" }}` at its '=' into the key `{{ \"k` " +
-    "and the value `v\" }}`; playbook keeps a template whole. The cases before it (argument precedence, raw params of an action plugin that supports them, action-as-dict) pass",
   until:
     "tasks/main.yml:79: its action plugin shell_no_failed.py runs ansible.legacy.shell through Ansible's action loader over the host connection; " +
     'playbook runs Python action plugins on the controller without a connection, so the result has no rc',

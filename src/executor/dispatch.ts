@@ -107,6 +107,7 @@ export class TaskDispatcher {
       ...(feedback.delegatedTo ? { delegatedTo: feedback.delegatedTo } : {}),
       ...(feedback.delegatedHost ? { delegatedHost: feedback.delegatedHost } : {}),
       ...(feedback.error ? { error: feedback.error } : {}),
+      ...(feedback.errorCause ? { errorCause: feedback.errorCause } : {}),
     });
   }
 }

@@ -2,6 +2,7 @@
  * What running a task on a host tells the engine: the status and Ansible's result dict, and,
  * apart from the result, the engine's own signals (a meta action, what an include added).
  */
+import type { ErrorCause } from '../output/events.js';
 import type { TaskNode } from '../playbook/model.js';
 
 export interface HostTaskResult {
@@ -15,6 +16,8 @@ export interface HostTaskResult {
   delegatedHost?: string;
   /** The error line Ansible prints above a result that carries an exception (`Task failed: Module failed: ...`). */
   error?: string;
+  /** The error's cause, with its position (a template error in the task's arguments). */
+  errorCause?: ErrorCause;
   /**
    * Whether the task notifies its handlers, when its status does not say (add_host and group_by:
    * Ansible decides before the inventory change made the result changed).

@@ -4,7 +4,7 @@
  * delay keyword read as Python's float() reads it.
  */
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, BrokenConditionalError, TemplateError, taskFailureMessage } from '../template/index.js';
+import { type BoundTemplar, BrokenConditionalError, TemplateError, taskFailureDetail, taskFailureMessage } from '../template/index.js';
 import { isDict, newDict, pyRepr, pyStr, setKey } from '../python/values.js';
 import { taskTitle } from './task-title.js';
 import { OMIT } from './vars.js';
@@ -42,10 +42,37 @@ export function errorLine(result: Record<string, unknown>, kind: 'module' | 'act
   return `Task failed: ${kind === 'module' ? 'Module' : 'Action'} failed${msg ? `: ${msg}` : '.'}`;
 }
 
+/**
+ * A task's arguments could not be finalized (templated, merged): ansible-core's chain "Finalization
+ * of task args for '<action>' failed: Error while resolving value for '<key>': <cause>", which
+ * playbooks match with `result.msg is search ...`. The cause keeps its template position for the
+ * error display.
+ */
+export class ArgsFinalizationError extends Error {
+  override name = 'ArgsFinalizationError';
+  constructor(
+    /** The action as ansible-core names it (resolvedActionName). */
+    readonly action: string,
+    /** The argument whose value failed; none when a template for all of the arguments did. */
+    readonly key: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    const what = cause instanceof TemplateError ? taskFailureDetail(cause) : cause instanceof Error ? cause.message : String(cause);
+    const resolving = key === undefined ? '' : `Error while resolving value for ${pyRepr(key)}: `;
+    super(`Finalization of task args for '${action}' failed: ${resolving}${what}`, { cause });
+  }
+}
+
 /** What a failed result says of an error thrown while the task ran. */
 export function failureMessage(e: unknown): string {
   if (e instanceof BrokenConditionalError) return `Task failed: ${e.message}`;
+  if (e instanceof ArgsFinalizationError) return `Task failed: ${e.message}`;
   return e instanceof TemplateError ? taskFailureMessage(e) : e instanceof Error ? e.message : String(e);
+}
+
+/** The template error behind a failure, where its position is worth showing apart from the message. */
+export function failureCause(e: unknown): TemplateError | undefined {
+  return e instanceof ArgsFinalizationError && e.cause instanceof TemplateError ? e.cause : undefined;
 }
 
 /** The traceback Ansible records when it has none (a module's own failure, a failed_when). */

@@ -5,14 +5,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnreachableError } from '../connection/types.js';
 import { ArgumentError } from '../modules/args.js';
-import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
+import { isAnsibleBuiltinModule, notCarriedMessage, resolvedActionName } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, TemplateError } from '../template/index.js';
+import { type BoundTemplar, TemplateError, taskFailureDetail } from '../template/index.js';
+import type { ErrorCause } from '../output/events.js';
 import { Undefined, isDict, pyStr, truthy, typeName } from '../python/values.js';
 import { RunError } from '../playbook/errors.js';
 import { INVENTORY_ACTIONS, InventoryChanges, hasInventoryChange } from './inventory-changes.js';
-import { NO_TRACEBACK, dropOmitted, errorLine, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
+import { ArgsFinalizationError, NO_TRACEBACK, dropOmitted, errorLine, failureCause, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
 import { asyncSettings, callAsync } from './async-task.js';
 import { conditionArgument, conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
@@ -35,6 +36,8 @@ export class TaskRunner {
   private readonly raised = new WeakSet<object>();
   /** The `[ERROR]: ...` line of a judged result that carries an exception. */
   private readonly errorLines = new WeakMap<object, string>();
+  /** The cause shown under a result's error line, where it has its own position. */
+  private readonly causes = new WeakMap<object, ErrorCause>();
 
   private readonly inventory: InventoryChanges;
 
@@ -60,8 +63,16 @@ export class TaskRunner {
       }
       // An error Ansible's strategy raises ends the run.
       if (e instanceof RunError) throw e;
-      return this.finish(pc, task, host, { failed: true, changed: false, msg: failureMessage(e) }, undefined);
+      return this.finish(pc, task, host, this.failedResult(e), undefined);
     }
+  }
+
+  /** The failed result of an error thrown while the task ran, its cause noted for the error display. */
+  private failedResult(e: unknown): ModuleResult {
+    const result: ModuleResult = { failed: true, changed: false, msg: failureMessage(e) };
+    const cause = failureCause(e);
+    if (cause !== undefined) this.causes.set(result, { message: taskFailureDetail(cause), file: cause.file, line: cause.line, column: cause.column });
+    return result;
   }
 
   private async runUnsafe(pc: PlayContext, task: Task, host: string): Promise<HostTaskResult> {
@@ -120,6 +131,7 @@ export class TaskRunner {
         item: { label: noLog ? '(censored due to no_log)' : label },
         ignored: false,
         ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
+        ...(this.causes.has(itemResult) ? { errorCause: this.causes.get(itemResult) } : {}),
         ...delegation,
       });
     const register = task.keywords['register'];
@@ -142,7 +154,7 @@ export class TaskRunner {
           (result) => result,
           (e: unknown) => {
             if (e instanceof UnreachableError || e instanceof RunError) throw e;
-            return { failed: true, changed: false, msg: failureMessage(e) };
+            return this.failedResult(e);
           },
         );
         const finished = this.applyResultKeywords(pc, task, host, r, locals);
@@ -297,11 +309,11 @@ export class TaskRunner {
     try {
       // Each argument is templated with its own position, so an error points at its value.
       const templated: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(this.argsWithDefaults(pc, task, module, bound))) {
+      for (const [key, value] of Object.entries(finalizing(task, undefined, () => this.argsWithDefaults(pc, task, module, bound)))) {
         const at = task.locations[`args.${key}`] ?? task.location;
         // set_fact's variable names may be templates too ("seen_{{ idx }}").
         const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, { file: at.file, line: at.line, column: at.column })) : key;
-        templated[name] = module.conditionArgs?.includes(key) ? conditionArgument(value, bound, at) : bound.templateValue(value, { file: at.file, line: at.line, column: at.column });
+        templated[name] = module.conditionArgs?.includes(key) ? conditionArgument(value, bound, at) : finalizing(task, key, () => bound.templateValue(value, { file: at.file, line: at.line, column: at.column }));
       }
       args = dropOmitted(templated) as Record<string, unknown>;
       // The action plugin refuses async before it looks at its arguments.
@@ -382,6 +394,8 @@ export class TaskRunner {
   private applyResultKeywords(pc: PlayContext, task: Task, host: string, result: ModuleResult, locals: Record<string, unknown> | undefined, again = false): Record<string, unknown> {
     if (!again && this.judged.has(result)) return result;
     const out: Record<string, unknown> = { ...result };
+    const cause = this.causes.get(result);
+    if (cause !== undefined) this.causes.set(out, cause);
     if (out['changed'] === undefined) out['changed'] = false;
     const register = task.keywords['register'];
     const withResult = (): BoundTemplar => this.bound(pc, host, task, { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: out } : {}) });
@@ -454,7 +468,21 @@ export class TaskRunner {
       }
     }
     const error = this.errorLines.get(result);
-    return { status, result, ignored, ...(error !== undefined ? { error } : {}), ...(settled?.notifies !== undefined ? { notifies: settled.notifies } : {}) };
+    const errorCause = error !== undefined ? this.causes.get(result) : undefined;
+    return { status, result, ignored, ...(error !== undefined ? { error } : {}), ...(errorCause !== undefined ? { errorCause } : {}), ...(settled?.notifies !== undefined ? { notifies: settled.notifies } : {}) };
+  }
+}
+
+/**
+ * Runs one step of finalizing a task's arguments; what it throws is chained as ansible-core's
+ * TaskArgsFinalizer does (an unreachable host and a run-ending error pass through).
+ */
+function finalizing<T>(task: Task, key: string | undefined, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof UnreachableError || e instanceof RunError || e instanceof ArgumentError) throw e;
+    throw new ArgsFinalizationError(resolvedActionName(task.action), key, e);
   }
 }
 

@@ -23,6 +23,14 @@ export function isAnsibleBuiltinModule(name: string): boolean {
   return m !== null && ANSIBLE_BUILTIN_MODULES.has(m[1]!);
 }
 
+/**
+ * The action as ansible-core's messages name it (its resolved FQCN): a short name of
+ * ansible.builtin's as `ansible.builtin.<name>`, any other name as written.
+ */
+export function resolvedActionName(action: string): string {
+  return action.includes('.') || !isAnsibleBuiltinModule(action) ? action : `ansible.builtin.${action}`;
+}
+
 /** Why a task naming an ansible.builtin module that playbook does not carry fails when it runs. */
 export function notCarriedMessage(name: string): string {
   return `couldn't resolve module/action '${name}': ansible-core has this module, but playbook does not carry it`;

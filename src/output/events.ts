@@ -15,6 +15,14 @@ export interface TaskInfo {
   isHandler: boolean;
 }
 
+/** What an error was caused by, and where: ansible-core shows it after `<<< caused by >>>`. */
+export interface ErrorCause {
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
 export interface HostStats {
   ok: number;
   changed: number;
@@ -55,6 +63,8 @@ export type RunEvent =
       verbosity?: number;
       /** The `[ERROR]: Task failed: ...` line shown above the result (a result with an exception, failed or not). */
       error?: string;
+      /** The error's cause, with its own position (a template error in the task's arguments). */
+      errorCause?: ErrorCause;
     }
   /** include_tasks/include_role: which hosts include which file (one line per file and item). */
   | { type: 'included'; task: TaskInfo; file: string; hosts: string[]; item?: { label: unknown } }

@@ -2,7 +2,7 @@
 import { pyJsonDumps } from '../python/serialize.js';
 import { isDict, pyStr } from '../python/values.js';
 import { unifiedDiff } from './diff.js';
-import type { HostStats, Reporter, RunEvent } from './events.js';
+import type { ErrorCause, HostStats, Reporter, RunEvent } from './events.js';
 import { ProgressDisplay, type ProgressOptions } from './progress.js';
 
 export interface TextReporterOptions {
@@ -87,12 +87,19 @@ export class TextReporter implements Reporter {
   }
 
   /** `[ERROR]: <message>` and the task's origin, as Ansible 2.19 shows an error; the same error once (Display deduplicates errors). */
-  private errorLine(task: { file: string; line: number; column: number }, message: string): void {
+  private errorLine(task: { file: string; line: number; column: number }, message: string, cause?: ErrorCause): void {
     const origin = `Origin: ${task.file}:${task.line}:${task.column}`;
     if (this.shownErrors.has(`${message}\n${origin}`)) return;
     this.shownErrors.add(`${message}\n${origin}`);
     this.line(this.c('error', `[ERROR]: ${message}`));
     this.line(origin);
+    this.line();
+    if (cause === undefined) return;
+    // Ansible's chain display, without its source excerpts: the cause where it is.
+    this.line('<<< caused by >>>');
+    this.line();
+    this.line(cause.message);
+    this.line(`Origin: ${cause.file}:${cause.line}:${cause.column}`);
     this.line();
   }
 
@@ -189,7 +196,7 @@ export class TextReporter implements Reporter {
     if (Array.isArray(result['deprecations'])) for (const d of result['deprecations']) this.deprecation(d);
     if (this.options.diff && result['diff'] && e.status !== 'failed' && e.status !== 'skipped') this.printDiff(result['diff']);
     // Ansible 2.19 prints a result's exception, with the task's origin, above the result.
-    if (e.error !== undefined) this.errorLine(task, e.error);
+    if (e.error !== undefined) this.errorLine(task, e.error, e.errorCause);
     switch (e.status) {
       case 'ok':
       case 'changed': {

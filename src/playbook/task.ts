@@ -2,12 +2,12 @@
  * One task or block as written in YAML, normalised: which module it runs, its arguments (dict,
  * `k=v` string or `args:`), its keywords, its loop. Every problem names file:line:column.
  */
-import { isAnsibleBuiltinModule } from '../modules/ansible-builtin.js';
+import { isAnsibleBuiltinModule, resolvedActionName } from '../modules/ansible-builtin.js';
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
-import { parseKv } from '../python/kv.js';
+import { KvSplitError, parseKv } from '../python/kv.js';
 import { isTrustedText, trustLoaded } from '../python/trust.js';
 import { type Block, type RoleInstance, type Task, collectionsInScope } from './model.js';
 import { locationOf, locationOfKey, locationOfValue } from './yaml.js';
@@ -164,8 +164,18 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
     return undefined;
   }
   const short = shortModuleName(action);
-  let args = moduleArgs(short, actionValue);
-  if (moduleKv) args = { ...args, ...moduleArgs(short, moduleKv) };
+  let args: Record<string, unknown>;
+  try {
+    args = moduleArgs(short, actionValue);
+    if (moduleKv) args = { ...args, ...moduleArgs(short, moduleKv) };
+  } catch (e) {
+    if (!(e instanceof KvSplitError)) throw e;
+    const key = [action, 'action', 'local_action'].find((k) => k in raw);
+    // `action: name k=v` is split whole by ansible-core, and named whole.
+    const written = key !== undefined && key !== action && typeof raw[key] === 'string' ? raw[key] : undefined;
+    ctx.errors.push(new PlaybookError(written === undefined ? e.message : new KvSplitError(written.trim()).message, at(ctx, raw, key)));
+    return undefined;
+  }
   const argTemplates: string[] = [];
   if (keywords['args'] !== undefined) {
     if (keywords['args'] === null) {
@@ -187,8 +197,7 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   // runs (a skipped or rescued one passes); the up-front check warns.
   let rawParamsError: string | undefined;
   if (!rawParams && '_raw_params' in args) {
-    const named = action.includes('.') || !isAnsibleBuiltinModule(short) ? action : `ansible.builtin.${short}`;
-    rawParamsError = `Action '${named}' does not support raw params.`;
+    rawParamsError = `Action '${resolvedActionName(action)}' does not support raw params.`;
     delete args['_raw_params'];
   }
   // The raw params come first, as ansible-core hands the arguments on.

@@ -33,10 +33,16 @@ export class TemplateError extends Error {
   readonly column: number;
   /** The message without the position prefix. */
   readonly detail: string;
+  /**
+   * A Python exception the template's own operators raised (ZeroDivisionError, TypeError), which
+   * ansible-core wraps as "Error rendering template: ..."; a plugin's or an undefined name's is not.
+   */
+  readonly rendering: boolean;
 
-  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown }) {
+  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown; rendering?: boolean }) {
     super(`${position.file}:${position.line}:${position.column}: ${detail}`, options);
     this.kind = kind;
+    this.rendering = options?.rendering ?? false;
     this.detail = detail;
     this.file = position.file;
     this.line = position.line;
@@ -83,24 +89,30 @@ export class UnknownPluginError extends TemplateError {
 }
 
 /**
- * What a task that fails on this template error says: Ansible's words after our position. Ansible
- * calls a filter or test it does not know a syntax error in the template, and suggests nothing.
+ * What a task that fails on this template error says of it, in Ansible's words. Ansible calls a
+ * filter or test it does not know a syntax error in the template, and suggests nothing.
  */
+export function taskFailureDetail(e: TemplateError): string {
+  if (e instanceof UnknownPluginError) return e.taskDetail;
+  if (e instanceof TemplateSyntaxError) return `Syntax error in template: ${e.detail}`;
+  return e.rendering ? `Error rendering template: ${e.detail}` : e.detail;
+}
+
+/** What a task that fails on this template error says: Ansible's words after our position. */
 export function taskFailureMessage(e: TemplateError): string {
-  const detail = e instanceof UnknownPluginError ? e.taskDetail : e instanceof TemplateSyntaxError ? `Syntax error in template: ${e.detail}` : e.detail;
-  return `Task failed: ${e.file}:${e.line}:${e.column}: ${detail}`;
+  return `Task failed: ${e.file}:${e.line}:${e.column}: ${taskFailureDetail(e)}`;
 }
 
 export class TemplateTypeError extends TemplateError {
   override name = 'TemplateTypeError';
-  constructor(detail: string, position: SourcePosition) {
-    super('type', detail, position);
+  constructor(detail: string, position: SourcePosition, options?: { cause?: unknown; rendering?: boolean }) {
+    super('type', detail, position, options);
   }
 }
 
 export class TemplateRuntimeError extends TemplateError {
   override name = 'TemplateRuntimeError';
-  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown }) {
+  constructor(kind: TemplateErrorKind, detail: string, position: SourcePosition, options?: { cause?: unknown; rendering?: boolean }) {
     super(kind, detail, position, options);
   }
 }

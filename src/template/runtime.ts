@@ -308,8 +308,8 @@ export class Evaluation implements PluginContext {
     };
   }
 
-  /** Turns whatever a filter, method or operator threw into a TemplateError at `pos`. */
-  private wrap(e: unknown, pos: Pos): never {
+  /** Turns whatever a filter, method or operator threw into a TemplateError at `pos`; `rendering`: an operator's. */
+  private wrap(e: unknown, pos: Pos, rendering = false): never {
     if (e instanceof TemplateError) throw e;
     const at = this.position(pos);
     if (e instanceof PyError) {
@@ -317,8 +317,8 @@ export class Evaluation implements PluginContext {
         const variable = (e as PyError & { variable?: string }).variable ?? /'([^']+)'/.exec(e.message)?.[1] ?? '';
         throw new UndefinedVariableError(variable, e.message, at);
       }
-      if (e.kind === 'type') throw new TemplateTypeError(e.message, at);
-      throw new TemplateRuntimeError(e instanceof PluginError ? e.kind : 'runtime', e.message, at, { cause: e });
+      if (e.kind === 'type') throw new TemplateTypeError(e.message, at, { rendering });
+      throw new TemplateRuntimeError(e instanceof PluginError ? e.kind : 'runtime', e.message, at, { cause: e, rendering });
     }
     if (e instanceof RangeError) throw new TemplateRuntimeError('runtime', `maximum recursion depth exceeded: ${e.message}`, at);
     const message = e instanceof Error ? e.message : String(e);
@@ -634,7 +634,7 @@ export class Evaluation implements PluginContext {
         try {
           return binaryOp(expr.op, left, right);
         } catch (e) {
-          return this.wrap(e, expr.pos);
+          return this.wrap(e, expr.pos, true);
         }
       }
       case 'unary': {

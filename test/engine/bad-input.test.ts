@@ -31,6 +31,13 @@ describe('the run stops before touching any host when the playbook does not vali
     ]);
   });
 
+  test('k=v arguments whose quotes or Jinja blocks do not close, as ansible-core refuses them', async () => {
+    expect(await loadErrors('- hosts: all\n  tasks:\n    - debug: msg="unterminated\n    - action: debug msg={{ x\n')).toEqual([
+      'pb.yml:3:7: failed at splitting arguments, either an unbalanced jinja2 block or quotes: msg="unterminated',
+      'pb.yml:4:7: failed at splitting arguments, either an unbalanced jinja2 block or quotes: debug msg={{ x',
+    ]);
+  });
+
   test('unknown task, block and play keywords', async () => {
     const errors = await loadErrors(
       '- hosts: all\n  gather_fact: false\n  tasks:\n    - debug: msg=hi\n      whne: true\n    - block:\n        - debug: msg=x\n      rescu: []\n',
@@ -83,8 +90,35 @@ describe('runtime errors', () => {
     const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: greet\n      debug:\n        msg: "hello {{ who }}"\n' });
     const r = await run(dir);
     expect(r.exitCode).toBe(2);
-    // Ansible prints the same shape, without the position of the value.
-    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"msg": "Task failed: ${path.join(dir, 'pb.yml')}:6:24: 'who' is undefined"}`);
+    // Ansible's chained message (playbooks match it with `is search`); the error above it shows
+    // the cause where it is, as Ansible's `<<< caused by >>>` does.
+    const msg = "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': 'who' is undefined";
+    expect(r.output).toContain(`fatal: [node1]: FAILED! => {"msg": "${msg}"}`);
+    const file = path.join(dir, 'pb.yml');
+    expect(r.output).toContain(`[ERROR]: ${msg}\nOrigin: ${file}:4:7\n\n<<< caused by >>>\n\n'who' is undefined\nOrigin: ${file}:6:24\n\nfatal: [node1]`);
+  });
+
+  test("an operator's Python exception is an error rendering the template, in arguments and loops; an argument template that is not a mapping fails the finalization", async () => {
+    const playbook = `- hosts: node1
+  gather_facts: false
+  tasks:
+    - set_fact:
+        ratio: "{{ 1 / 0 }}"
+      ignore_errors: true
+    - debug: msg="{{ item }}"
+      loop: "{{ [1 // 0] }}"
+      ignore_errors: true
+    - copy: "{{ ['not', 'a', 'dict'] }}"
+      ignore_errors: true
+`;
+    const dir = project({ 'inventory.ini': LOCAL_INVENTORY, 'pb.yml': playbook });
+    const r = await run(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain(
+      `fatal: [node1]: FAILED! => {"changed": false, "msg": "Task failed: Finalization of task args for 'ansible.builtin.set_fact' failed: Error while resolving value for 'ratio': Error rendering template: division by zero"}`,
+    );
+    expect(r.output).toMatch(/"msg": "Task failed: [^"]*pb\.yml:\d+:\d+: Error rendering template: integer division or modulo by zero"}/);
+    expect(r.output).toContain(`"msg": "Task failed: Finalization of task args for 'ansible.builtin.copy' failed: Task args must resolve to a 'dict' not 'list'."}`);
   });
 
   test('a wrong argument type fails with Ansible\'s message', async () => {

@@ -103,6 +103,7 @@ export const LOCAL_RUNNABLE_TARGETS: readonly string[] = [
   'lookup_csvfile',
   'lookup_dict',
   'lookup_file',
+  'lookup_first_found',
   'lookup_indexed_items',
   'lookup_items',
   'lookup_lines',
@@ -124,6 +125,7 @@ export const LOCAL_RUNNABLE_TARGETS: readonly string[] = [
   'ping',
   'special_vars',
   'split',
+  'task-args',
   'task-esoterica',
   'task_ordering',
   'test_files',
@@ -154,14 +156,8 @@ export const LOCAL_NOT_RUNNABLE_TARGETS: Readonly<Record<string, string>> = {
  * excused. Each names the first task that fails and why.
  */
 export const LOCAL_FAILING_TARGETS: Readonly<Record<string, string>> = {
-  lookup_first_found:
-    "tasks/main.yml:22: expects ansible-core's chained error wording (\"Error while resolving value for 'msg'. 'sorry_not_defined' is undefined\"); " +
-    'playbook names the position (file:line:column) and the cause instead. Its action plugins run (on the controller, with ansible-core)',
   templating:
     "needs Jinja filters and tests written in Python (its filter_plugins/ and test_plugins/, which raise on load, and ansible-core's internal " +
     'ansible._protomatter filters): playbook templates with its own Jinja2 interpreter and its own filters and tests, and loads no Python ones ' +
     '(its lookup_plugins/ run with ansible-core)',
-  'task-args':
-    "tasks/main.yml:150, a case the target itself calls nonsensical: Ansible's k=v parsing splits `{{ \"k=v\" }}` at its '=' into the key `{{ \"k` " +
-    "and the value `v\" }}`; playbook keeps a template whole. The cases before it (argument precedence, raw params of an action plugin that supports them, action-as-dict) pass",
 };

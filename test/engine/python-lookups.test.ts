@@ -137,7 +137,7 @@ class LookupModule(LookupBase):
     const r = await run(dir);
     expect(r.output).toContain("The lookup plugin 'boom' failed: boom from the plugin");
     // A plugin that does not load fails whatever errors= says, as in Ansible.
-    expect(r.output).toContain(`"msg": "Task failed: ${path.join(dir, 'pb.yml')}:9:17: The lookup plugin 'broken' failed to load: boom on load"`);
+    expect(r.output).toContain(`"msg": "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': The lookup plugin 'broken' failed to load: boom on load"`);
     expect(r.output).toContain('All assertions passed');
     expect(r.output).toContain("lookup plugin 'no_such_lookup_anywhere' not found");
     expect(recapLine(r.output, 'localhost')).toMatch(/failed=1 .*ignored=2/);

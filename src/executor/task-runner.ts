@@ -5,39 +5,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnreachableError } from '../connection/types.js';
 import { ArgumentError } from '../modules/args.js';
-import { isAnsibleBuiltinModule, notCarriedMessage, resolvedActionName } from '../modules/ansible-builtin.js';
+import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
 import { type BoundTemplar, TemplateError, taskFailureDetail } from '../template/index.js';
-import type { ErrorCause } from '../output/events.js';
-import { Undefined, isDict, pyStr, truthy, typeName } from '../python/values.js';
+import { ResultNotes } from './result-notes.js';
+import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import { RunError } from '../playbook/errors.js';
 import { INVENTORY_ACTIONS, InventoryChanges, hasInventoryChange } from './inventory-changes.js';
-import { ArgsFinalizationError, NO_TRACEBACK, dropOmitted, errorLine, failureCause, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
+import { NO_TRACEBACK, errorLine, failureCause, failureMessage, isFailed, registered, retryLabel, taskDelay } from './task-results.js';
 import { asyncSettings, callAsync } from './async-task.js';
-import { conditionArgument, conditionList, evaluateConditions } from './conditionals.js';
+import { finalTaskArgs } from './task-args.js';
+import { conditionList, evaluateConditions } from './conditionals.js';
 import type { RunContext } from './context.js';
 import { type HostTaskResult, censoredResult } from './feedback.js';
 import { allWhen, fromBlocks, inherited, inheritedFlag } from './keywords.js';
 import { loopControl, loopItemVars, loopItems } from './loop-items.js';
 import { moduleContext } from './module-context.js';
 import { moduleOfTask } from './python-modules.js';
-import { hasModuleDefaults, moduleDefaultsFor, moduleDefaultsNamed } from './module-defaults.js';
 import { taskInfo } from './task-title.js';
 import { taskTimeout, withTimeout } from './task-timeout.js';
 import type { PlayContext } from './vars.js';
 
 export class TaskRunner {
-  /** Results of `until` retries, already judged by changed_when/failed_when (judged once, as in Ansible). */
-  private readonly judged = new WeakSet<object>();
-  /** Failed results a module running on the host returned (Ansible's "Module failed", not "Action failed"). */
-  private readonly fromHost = new WeakSet<object>();
-  /** Failed results of errors a controller action raised (shown without "Action failed"). */
-  private readonly raised = new WeakSet<object>();
-  /** The `[ERROR]: ...` line of a judged result that carries an exception. */
-  private readonly errorLines = new WeakMap<object, string>();
-  /** The cause shown under a result's error line, where it has its own position. */
-  private readonly causes = new WeakMap<object, ErrorCause>();
+  private readonly notes = new ResultNotes();
 
   private readonly inventory: InventoryChanges;
 
@@ -71,7 +62,7 @@ export class TaskRunner {
   private failedResult(e: unknown): ModuleResult {
     const result: ModuleResult = { failed: true, changed: false, msg: failureMessage(e) };
     const cause = failureCause(e);
-    if (cause !== undefined) this.causes.set(result, { message: taskFailureDetail(cause), file: cause.file, line: cause.line, column: cause.column });
+    if (cause !== undefined) this.notes.setCause(result, { message: taskFailureDetail(cause), file: cause.file, line: cause.line, column: cause.column });
     return result;
   }
 
@@ -130,8 +121,7 @@ export class TaskRunner {
         result: noLog ? censoredResult(itemResult) : itemResult,
         item: { label: noLog ? '(censored due to no_log)' : label },
         ignored: false,
-        ...(this.errorLines.has(itemResult) ? { error: this.errorLines.get(itemResult) } : {}),
-        ...(this.causes.has(itemResult) ? { errorCause: this.causes.get(itemResult) } : {}),
+        ...this.notes.shown(itemResult),
         ...delegation,
       });
     const register = task.keywords['register'];
@@ -239,37 +229,6 @@ export class TaskRunner {
     return pyStr(bound.templateValue(d));
   }
 
-  /** The task's arguments over its module_defaults (for service, also those of the service manager it drives, as Ansible's action does). */
-  private argsWithDefaults(pc: PlayContext, task: Task, module: Module, bound: BoundTemplar): Record<string, unknown> {
-    const written = task.argTemplates ? { ...this.argsFromTemplates(task, bound), ...task.args } : task.args;
-    if (!hasModuleDefaults(task, pc)) return written;
-    const { modules, pythonModules } = this.runContext;
-    // A module_defaults key names the task's module when it resolves to it (a Python module: to its file).
-    const resolve = (name: string): Module | undefined => {
-      const m = pythonModules?.findAction(name, task.role) ?? modules.get(name) ?? pythonModules?.find(name, task.role);
-      return m !== undefined && m !== module && pythonModules?.sameFile(m, module) ? module : m;
-    };
-    let args = { ...moduleDefaultsFor(task, pc, module, resolve), ...written };
-    if (module === modules.get('service')) {
-      const use = pyStr(bound.templateValue(args['use'] ?? 'auto'));
-      const backend = use === 'auto' ? pyStr(bound.templateValue("{{ ansible_facts['service_mgr'] | default('') }}")) : use;
-      const driven = modules.get(backend);
-      if (backend) args = { ...(driven ? moduleDefaultsFor(task, pc, driven, (name) => modules.get(name)) : moduleDefaultsNamed(task, pc, backend)), ...args };
-    }
-    return args;
-  }
-
-  /** `args: "{{ opts }}"` and `assert: "{{ item }}"`: each template must give a mapping (Ansible's TaskArgsFinalizer). */
-  private argsFromTemplates(task: Task, bound: BoundTemplar): Record<string, unknown> {
-    let args: Record<string, unknown> = {};
-    for (const template of task.argTemplates ?? []) {
-      const value = bound.templateValue(template, task.locations['args'] ?? task.location);
-      if (!isDict(value)) throw new Error(`Task args must resolve to a 'dict' not '${typeName(value)}'.`);
-      args = { ...args, ...value };
-    }
-    return args;
-  }
-
   /**
    * An add_host or group_by result (not in a loop), as Ansible's strategy takes it after the task
    * ran: when the task neither failed nor was skipped, the inventory changes, `changed` says
@@ -279,7 +238,7 @@ export class TaskRunner {
   private settleInventory(pc: PlayContext, task: Task, host: string, result: ModuleResult): (Settled & { result: ModuleResult }) | undefined {
     if (!hasInventoryChange(result)) return undefined;
     const judged = this.applyResultKeywords(pc, task, host, result, undefined);
-    this.judged.add(judged);
+    this.notes.markJudged(judged);
     if (isFailed(judged) || judged['skipped']) return { result: judged as ModuleResult };
     const notifies = Boolean(judged['changed']);
     const settled = this.settleItem(pc, task, host, judged, undefined) as ModuleResult;
@@ -290,7 +249,7 @@ export class TaskRunner {
   private settleItem(pc: PlayContext, task: Task, host: string, result: Record<string, unknown>, locals: Record<string, unknown> | undefined): Record<string, unknown> {
     const changed = this.inventory.apply(host, result);
     const judged = this.applyResultKeywords(pc, task, host, { ...result, changed } as ModuleResult, locals, true);
-    this.judged.add(judged);
+    this.notes.markJudged(judged);
     return judged;
   }
 
@@ -307,15 +266,7 @@ export class TaskRunner {
     let args: Record<string, unknown>;
     let moduleCall: ModuleCall;
     try {
-      // Each argument is templated with its own position, so an error points at its value.
-      const templated: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(finalizing(task, undefined, () => this.argsWithDefaults(pc, task, module, bound)))) {
-        const at = task.locations[`args.${key}`] ?? task.location;
-        // set_fact's variable names may be templates too ("seen_{{ idx }}").
-        const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, { file: at.file, line: at.line, column: at.column })) : key;
-        templated[name] = module.conditionArgs?.includes(key) ? conditionArgument(value, bound, at) : finalizing(task, key, () => bound.templateValue(value, { file: at.file, line: at.line, column: at.column }));
-      }
-      args = dropOmitted(templated) as Record<string, unknown>;
+      args = finalTaskArgs(this.runContext, pc, task, module, bound);
       // The action plugin refuses async before it looks at its arguments.
       const asyncKw = task.keywords['async'];
       if (module.refusesAsync && asyncKw !== undefined && truthy(bound.templateValue(asyncKw))) {
@@ -362,15 +313,15 @@ export class TaskRunner {
       if (retries === 0) return result;
       // changed_when and failed_when judge each attempt, seeing `attempts`; `until` sees what they left.
       const judged = this.applyResultKeywords(pc, task, host, this.markHost(module, { ...result, attempts: attempt }), locals) as ModuleResult;
-      this.judged.add(judged);
+      this.notes.markJudged(judged);
       const untilLocals = { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: judged } : {}) };
       const done = untilConditions.length ? evaluateConditions(untilConditions, this.bound(pc, host, task, untilLocals), task.locations['until'] ?? task.location).ok : !judged.failed;
       if (done) return judged;
       if (attempt > retries) {
         // Out of attempts: Ansible reports attempts = retries.
         const last: ModuleResult = { ...judged, failed: true, attempts: retries, exception: judged['exception'] ?? NO_TRACEBACK };
-        this.judged.add(last);
-        this.errorLines.set(last, this.errorLines.get(judged) ?? errorLine(last, 'action'));
+        this.notes.markJudged(last);
+        this.notes.setErrorLine(last, this.notes.errorLine(judged) ?? errorLine(last, 'action'));
         return last;
       }
       this.runContext.emit({ type: 'host_retry', task: taskInfo(task), host, attempt, retries: retries + 1 - attempt, result: judged, label: retryLabel(task, bound), ...(delegate !== undefined && delegate !== host ? { delegatedTo: delegate } : {}) });
@@ -392,10 +343,9 @@ export class TaskRunner {
    * once per result unless `again`.
    */
   private applyResultKeywords(pc: PlayContext, task: Task, host: string, result: ModuleResult, locals: Record<string, unknown> | undefined, again = false): Record<string, unknown> {
-    if (!again && this.judged.has(result)) return result;
+    if (!again && this.notes.isJudged(result)) return result;
     const out: Record<string, unknown> = { ...result };
-    const cause = this.causes.get(result);
-    if (cause !== undefined) this.causes.set(out, cause);
+    this.notes.setCause(out, this.notes.cause(result));
     if (out['changed'] === undefined) out['changed'] = false;
     const register = task.keywords['register'];
     const withResult = (): BoundTemplar => this.bound(pc, host, task, { ...(locals ?? {}), ...(typeof register === 'string' ? { [register]: out } : {}) });
@@ -426,8 +376,8 @@ export class TaskRunner {
     // Ansible 2.19 gives every failed result an `exception` (its traceback, when it has one).
     if (out['failed'] && out['exception'] === undefined) out['exception'] = NO_TRACEBACK;
     if (out['exception']) {
-      const line = errorLine(out, !moduleFailed ? 'action' : this.fromHost.has(result) ? 'module' : this.raised.has(result) ? 'raised' : 'action');
-      this.errorLines.set(out, line);
+      const line = errorLine(out, (moduleFailed ? this.notes.origin(result) : undefined) ?? 'action');
+      this.notes.setErrorLine(out, line);
       // A failure that says nothing gets the message Ansible builds from the error chain ("... failed: Unknown error.").
       if (out['failed'] && !('msg' in out)) out['msg'] = line;
     }
@@ -436,8 +386,8 @@ export class TaskRunner {
 
   /** Notes a failed result of a module that runs on the host (or an error a controller action raised); returns it. */
   private markHost<R extends ModuleResult>(module: Module, result: R, raised = false): R {
-    if (result.failed && !module.controllerOnly) this.fromHost.add(result);
-    else if (result.failed && raised) this.raised.add(result);
+    if (result.failed && !module.controllerOnly) this.notes.setOrigin(result, 'module');
+    else if (result.failed && raised) this.notes.setOrigin(result, 'raised');
     return result;
   }
 
@@ -467,22 +417,9 @@ export class TaskRunner {
         ignored = false;
       }
     }
-    const error = this.errorLines.get(result);
-    const errorCause = error !== undefined ? this.causes.get(result) : undefined;
+    const error = this.notes.errorLine(result);
+    const errorCause = error !== undefined ? this.notes.cause(result) : undefined;
     return { status, result, ignored, ...(error !== undefined ? { error } : {}), ...(errorCause !== undefined ? { errorCause } : {}), ...(settled?.notifies !== undefined ? { notifies: settled.notifies } : {}) };
-  }
-}
-
-/**
- * Runs one step of finalizing a task's arguments; what it throws is chained as ansible-core's
- * TaskArgsFinalizer does (an unreachable host and a run-ending error pass through).
- */
-function finalizing<T>(task: Task, key: string | undefined, step: () => T): T {
-  try {
-    return step();
-  } catch (e) {
-    if (e instanceof UnreachableError || e instanceof RunError || e instanceof ArgumentError) throw e;
-    throw new ArgsFinalizationError(resolvedActionName(task.action), key, e);
   }
 }
 

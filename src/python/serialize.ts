@@ -1,6 +1,6 @@
 /** Python's json.dumps and PyYAML's dump, as to_json / to_yaml print them. */
-import { typeError } from './errors.js';
-import { PyFloat, Undefined, dictKeys, floatRepr, isDict, typeName } from './values.js';
+import { PyError, typeError } from './errors.js';
+import { PyFloat, UNDECRYPTABLE, Undefined, VaultedValue, dictKeys, floatRepr, isDict, typeName } from './values.js';
 
 export interface JsonOptions {
   indent?: number | string | null;
@@ -49,6 +49,8 @@ export function pyJsonDumps(value: unknown, options: JsonOptions = {}): string {
     if (v instanceof PyFloat) return floatRepr(v.value);
     if (typeof v === 'string') return jsonString(v, ensureAscii);
     if (v instanceof Undefined) throw typeError(v.message);
+    // A `!vault` value without its secret cannot be written out (Ansible's error, not a type error).
+    if (v instanceof VaultedValue && !v.decryptable) throw new PyError('runtime', UNDECRYPTABLE);
     const nl = indent !== null ? '\n' + indent.repeat(level + 1) : '';
     const close = indent !== null ? '\n' + indent.repeat(level) : '';
     if (Array.isArray(v)) {

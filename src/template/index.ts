@@ -151,7 +151,7 @@ export class BoundTemplar {
 
   /** A variable as a template sees it (an Undefined when missing). */
   variable(name: string): unknown {
-    return this.evaluation.variable(name);
+    return this.evaluation.materialize(this.evaluation.variable(name));
   }
 
   /**

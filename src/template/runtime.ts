@@ -90,6 +90,9 @@ export interface EvaluationOptions {
   lazyUndefined?: boolean;
 }
 
+/** The lazy mappings variables give (see Evaluation.lazyDict). */
+const LAZY_DICTS = new WeakSet<object>();
+
 /** The globals that call a lookup. */
 const LOOKUP_CALLS = new Set(['lookup', 'query', 'q']);
 
@@ -107,8 +110,13 @@ export class Evaluation implements PluginContext {
   private file = '<template>';
   private lineOffset = 0;
   private columnOffset = 0;
-  /** Whether the template being evaluated renders its string literals that hold a template (CompileOptions.constTemplates). */
-  private constTemplates = false;
+  /**
+   * What the string literals that hold a template become: kept as written; rendered (a
+   * conditional's, CompileOptions.constTemplates); or, in a lookup's terms, rendered unless they
+   * name an undefined variable (Ansible renders those lazily, when the lookup reads them, so a
+   * lookup that only passes one on does not fail).
+   */
+  private constTemplates: 'keep' | 'render' | 'lookup' = 'keep';
 
   constructor(
     readonly env: TemplateEnvironment,
@@ -146,13 +154,15 @@ export class Evaluation implements PluginContext {
    * Ansible's native rendering: one output chunk keeps its type ("{{ pkgs }}" is a list), several
    * are joined as text; trailing newlines of the source are kept on text results.
    */
-  renderNative(compiled: CompiledTemplate, frame?: Frame): unknown {
+  renderNative(compiled: CompiledTemplate, frame?: Frame, keepLazy = false): unknown {
     if (compiled.constant !== undefined) return compiled.constant;
     return this.withTemplate(compiled, () => {
       let result: unknown;
       const single = compiled.single;
       if (single) {
-        result = this.finalizeNative(this.eval(single, frame ?? new Frame(null)), single.pos);
+        const value = this.eval(single, frame ?? new Frame(null));
+        // A variable that is another's lazy mapping (`top: "{{ lower }}"`) stays lazy: it has not left the template system.
+        result = keepLazy && typeof value === 'object' && value !== null && LAZY_DICTS.has(value) ? value : this.finalizeNative(value, single.pos);
       } else {
         const out: unknown[] = [];
         this.execBody(compiled.body, frame ?? new Frame(null), out);
@@ -187,7 +197,7 @@ export class Evaluation implements PluginContext {
     this.file = compiled.file;
     this.lineOffset = compiled.lineOffset;
     this.columnOffset = compiled.columnOffset;
-    this.constTemplates = compiled.constTemplates;
+    this.constTemplates = compiled.constTemplates ? 'render' : 'keep';
     try {
       return fn();
     } finally {
@@ -275,7 +285,7 @@ export class Evaluation implements PluginContext {
         // A variable's value is templated as Ansible templates data: backslashes in its string
         // literals kept as written (escape_backslashes), even when a conditional refers to it.
         compiled = this.env.compile(value, { file: `variable '${name}'`, syntax: { escapeBackslashes: true } });
-        return this.renderNative(compiled);
+        return this.renderNative(compiled, undefined, true);
       } catch (e) {
         if (e instanceof TemplateError) {
           const err = new PluginError(e.kind, `${e.detail} (in the value of variable '${name}')`, { cause: e });
@@ -291,11 +301,59 @@ export class Evaluation implements PluginContext {
     }
     if (isDict(value)) {
       if (!this.env.needsTemplating(value)) return value;
-      const out = newDict();
-      for (const k of dictKeys(value)) setKey(out, k, this.lazily(() => this.templateDeep(value[k], name)));
-      return out;
+      return this.lazyDict(value, name);
     }
     return value;
+  }
+
+  /**
+   * A mapping whose values are templated when they are read, once each (Ansible's lazy
+   * containers): `{{ top.key1 }}` does not run the templates under the other keys. It is made
+   * plain (every value templated) when it leaves the template (finalizeNative, materialize).
+   */
+  private lazyDict(raw: Record<string, unknown>, name: string): Record<string, unknown> {
+    const values = new Map<string, unknown>();
+    const resolving = new Set<string>();
+    const valueOf = (key: string): unknown => {
+      if (values.has(key)) return values.get(key);
+      if (resolving.has(key)) throw new PluginError('recursion', `Recursive loop detected in template: '${name}' refers to its own key '${key}'`);
+      resolving.add(key);
+      try {
+        const value = this.lazily(() => this.templateDeep(raw[key], name));
+        values.set(key, value);
+        return value;
+      } finally {
+        resolving.delete(key);
+      }
+    };
+    const own = (target: object, key: string | symbol): key is string => typeof key === 'string' && Object.prototype.hasOwnProperty.call(target, key);
+    const lazy = new Proxy(raw, {
+      get: (target, key, receiver) => (own(target, key) ? valueOf(key) : Reflect.get(target, key, receiver)),
+      getOwnPropertyDescriptor: (target, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+        return descriptor && own(target, key) ? { ...descriptor, value: valueOf(key) } : descriptor;
+      },
+    });
+    LAZY_DICTS.add(lazy);
+    return lazy;
+  }
+
+  /** The value with its lazy mappings made plain (every value templated), for what leaves the template system. */
+  materialize(value: unknown, depth = 0): unknown {
+    if (depth > 64) return value;
+    if (Array.isArray(value)) {
+      const items = value.map((v) => this.materialize(v, depth + 1));
+      return items.some((v, i) => v !== value[i]) ? items : value;
+    }
+    if (!isDict(value)) return value;
+    let changed = LAZY_DICTS.has(value);
+    const out = newDict();
+    for (const k of dictKeys(value)) {
+      const v = this.materialize(value[k], depth + 1);
+      if (v !== value[k]) changed = true;
+      setKey(out, k, v);
+    }
+    return changed ? out : value;
   }
 
   // ---------------------------------------------------------------- errors
@@ -541,7 +599,8 @@ export class Evaluation implements PluginContext {
       return out;
     }
     if (isDict(value)) {
-      let changed = false;
+      // A lazy mapping leaves as a plain one.
+      let changed = LAZY_DICTS.has(value);
       const out = newDict();
       for (const k of dictKeys(value)) {
         const v = this.finalizeNative(value[k], pos, true);
@@ -569,7 +628,7 @@ export class Evaluation implements PluginContext {
   eval(expr: Expr, frame: Frame): unknown {
     switch (expr.kind) {
       case 'const':
-        return this.constTemplates && typeof expr.value === 'string' ? this.renderConstTemplate(expr.value) : expr.value;
+        return this.constTemplates !== 'keep' && typeof expr.value === 'string' ? this.constValue(expr.value) : expr.value;
       case 'name': {
         const local = frame.lookup(expr.name);
         if (local !== MISSING) return local;
@@ -731,7 +790,11 @@ export class Evaluation implements PluginContext {
   private evalArgs(node: CallArgsNode, frame: Frame): CallArgs {
     const args = node.args.map((a) => this.eval(a, frame));
     const kwargs: Record<string, unknown> = {};
-    for (const [k, v] of node.kwargs) kwargs[k] = this.eval(v, frame);
+    for (const [k, v] of node.kwargs) {
+      // Python refuses the call when it compiles it (Jinja compiles the template to Python).
+      if (Object.prototype.hasOwnProperty.call(kwargs, k)) throw new TemplateRuntimeError('runtime', `keyword argument repeated: ${k}`, this.position(v.pos), { rendering: true });
+      kwargs[k] = this.eval(v, frame);
+    }
     if (node.dynArgs) {
       const extra = this.eval(node.dynArgs, frame);
       if (extra instanceof Undefined) throw this.undefinedError(extra, node.dynArgs.pos);
@@ -747,37 +810,36 @@ export class Evaluation implements PluginContext {
     return { args, kwargs };
   }
 
-  /** A string literal that holds a template, rendered with the same variables (natively, as Ansible's templar would). */
-  private renderConstTemplate(text: string): unknown {
+  /** A string literal that holds a template, rendered with the same variables (natively, as Ansible's templar would); see constTemplates. */
+  private constValue(text: string): unknown {
     if (!this.env.needsTemplating(text)) return text;
-    return this.renderNative(this.env.compile(text, { file: this.file, syntax: { escapeBackslashes: true } }));
+    const lenient = this.constTemplates === 'lookup';
+    try {
+      return this.renderNative(this.env.compile(text, { file: this.file, syntax: { escapeBackslashes: true } }));
+    } catch (e) {
+      if (lenient && isUndefinedError(e)) return text;
+      throw e;
+    }
+  }
+
+  private evalLookupArgs(expr: Extract<Expr, { kind: 'call' }>, frame: Frame): CallArgs {
+    const saved = this.constTemplates;
+    try {
+      this.constTemplates = 'keep';
+      const name = expr.args.length ? this.eval(expr.args[0]!, frame) : MISSING;
+      this.constTemplates = 'lookup';
+      const call = this.evalArgs({ ...expr, args: expr.args.slice(1) }, frame);
+      if (name !== MISSING) call.args.unshift(name);
+      return call;
+    } finally {
+      this.constTemplates = saved;
+    }
   }
 
   private evalCall(expr: Extract<Expr, { kind: 'call' }>, frame: Frame, caller?: PyCallable): unknown {
     const fn = this.eval(expr.fn, frame);
-    const lookupCall = expr.fn.kind === 'name' && LOOKUP_CALLS.has(expr.fn.name) && fn instanceof PyCallable;
-    // A lookup's string literals are rendered below, whatever the template's constTemplates.
-    const saved = this.constTemplates;
-    if (lookupCall) this.constTemplates = false;
-    let call: CallArgs;
-    try {
-      call = this.evalArgs(expr, frame);
-    } finally {
-      this.constTemplates = saved;
-    }
-    // lookup()/query() render their terms' string literals that hold a template (not the lookup's name), as Ansible does.
-    // Ansible templates them lazily, when the lookup reads them: one that names an undefined
-    // variable is handed over as written (a lookup that only passes it on does not fail).
-    if (lookupCall) {
-      expr.args.forEach((a, i) => {
-        if (i === 0 || a.kind !== 'const' || typeof a.value !== 'string') return;
-        try {
-          call.args[i] = this.renderConstTemplate(a.value);
-        } catch (e) {
-          if (!isUndefinedError(e)) throw e;
-        }
-      });
-    }
+    // lookup()/query() render the string literals in their terms (not in the lookup's name), as Ansible does.
+    const call = expr.fn.kind === 'name' && LOOKUP_CALLS.has(expr.fn.name) && fn instanceof PyCallable ? this.evalLookupArgs(expr, frame) : this.evalArgs(expr, frame);
     if (caller) call.kwargs['caller'] = caller;
     if (fn instanceof Undefined) throw this.undefinedError(fn, expr.fn.pos);
     try {

@@ -1,0 +1,54 @@
+/**
+ * Templating semantics of ansible-core 2.19 that its `templating` target checks: a variable's
+ * mapping is templated only where it is read (lazy containers), a lookup's terms render the string
+ * literals that hold a template, a repeated keyword argument fails, and a `!vault` value without
+ * its secret cannot be written out as JSON. Expected messages are ansible-playbook 2.19's.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { cli, project } from './helpers.js';
+
+const INVENTORY = 'localhost ansible_connection=local\n';
+
+test('only the keys a template reads are templated; lookup terms render their templates; repeated keywords and undecryptable JSON fail', async () => {
+  const dir = project({
+    'inventory.ini': INVENTORY,
+    'pb.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    top: "{{ middle }}"
+    middle: "{{ lowest }}"
+    lowest:
+      read: static data
+      unread:
+        deeper: "{{ lookup('pipe', 'touch ' ~ playbook_dir ~ '/tripwire') }}"
+    echo_me: hi mom
+    vaulted:
+      secret: !vault |
+        $ANSIBLE_VAULT;1.1;AES256
+        63326561376261613563313535363635306336343061343735343931396538666263326333316135
+        3364323839336665663238376238336661636630316635360a613537653337363035373261623038
+        30633437653432623936376239376466316434393134393632313163633965353530376361626564
+        3262633163333464330a393161353063326562626665333138373839633165376639343166333561
+        3663
+  tasks:
+    - set_fact: { lazy: "{{ top.read }}" }
+    - debug: { msg: "{{ lazy }}" }
+    - debug: { msg: "{{ lookup('list', ['{{ 1 }}']) }} {{ lookup('pipe', 'echo \\"{{ echo_me }}\\"') }} {{ '{{ 1 }}' }}" }
+    - debug: { msg: "{{ lookup('vars', 'echo_me', default='', default='') }}" }
+      ignore_errors: true
+    - debug: { msg: "{{ vaulted | to_json }}" }
+      ignore_errors: true
+`,
+  });
+  const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  expect(existsSync(path.join(dir, 'tripwire'))).toBe(false);
+  expect(r.stdout).toContain('"msg": "static data"');
+  expect(r.stdout).toContain(`"msg": "[1] hi mom {{ 1 }}"`);
+  expect(r.stdout).toContain("Error while resolving value for 'msg': Error rendering template: keyword argument repeated: default");
+  // Ansible says "Error rendering template: " before it (the error comes while rendering, not from the filter).
+  expect(r.stdout).toMatch(/Error while resolving value for 'msg': (Error rendering template: )?Attempt to use undecryptable variable: Attempting to decrypt but no vault secrets found\./);
+  expect(r.stdout).toMatch(/^localhost +: ok=5 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=2/m);
+}, 60_000);

@@ -56,6 +56,17 @@ export interface LookupFallback {
   notFoundHint?(name: string): string | undefined;
 }
 
+/**
+ * Where the filters and tests the registries do not hold are found: the executor's Python
+ * filter_plugins/ and test_plugins/ (and collections'), run with the controller's ansible-core.
+ * Registered ones always come first; asked by the compile-time check too, so that a name a
+ * plugin file provides is no "No filter named".
+ */
+export interface FilterTestFallback {
+  findFilter(name: string): FilterDef | undefined;
+  findTest(name: string): TestDef | undefined;
+}
+
 export type FilterRegistry = Map<string, FilterDef>;
 export type TestRegistry = Map<string, TestDef>;
 export type LookupRegistry = Map<string, LookupDef>;

@@ -22,6 +22,8 @@ export interface JinjaPluginPlaces extends PythonJinjaOptions {
   readonly config: AnsibleConfig;
   /** Folders holding ansible_collections/ (the collections paths, the site-packages of the Pythons that may have ansible). */
   readonly collectionRoots: readonly string[];
+  /** How many playbook and role folders there are (it grows as roles load). */
+  readonly pluginDirCount: () => number;
   /** site-packages folders where ansible-core itself may be (its own plugins/filter, plugins/test). */
   readonly sitePackages: readonly string[];
 }
@@ -41,8 +43,10 @@ function escapeRegExp(s: string): string {
 export class PythonJinjaPlugins {
   private readonly texts = new Map<string, string>();
   private readonly dirFiles = new Map<string, string[]>();
-  /** The names ansible-core lists for a folder set (its key: kind and folders). */
-  private readonly listed = new Map<string, Set<string>>();
+  /** The names ansible-core lists for a folder set (its key: kind and folders), with their files. */
+  private readonly listed = new Map<string, Map<string, string | null>>();
+  /** Per name, the plugin file's definition that shadows playbook's own (null: none), for a count of plugin folders. */
+  private readonly shadowing = new Map<string, { folders: number; shadowed: boolean }>();
   private readonly filters = new Map<string, FilterDef>();
   private readonly tests = new Map<string, TestDef>();
 
@@ -52,7 +56,50 @@ export class PythonJinjaPlugins {
     return {
       findFilter: (name) => this.find(this.filters, 'filter', name, pythonFilter),
       findTest: (name) => this.find(this.tests, 'test', name, pythonTest),
+      shadowingFilter: (name) => this.shadow(this.filters, 'filter', name, pythonFilter),
+      shadowingTest: (name) => this.shadow(this.tests, 'test', name, pythonTest),
     };
+  }
+
+  /**
+   * The plugin file's filter (test) of an unqualified name playbook also has natively: Ansible
+   * looks in the playbook's and roles' folders before its own and Jinja's, so theirs wins. Asked
+   * at every call of a native one, hence remembered per name until a role adds folders.
+   */
+  private shadow<D>(defs: Map<string, D>, kind: Kind, name: string, make: (name: string, file: string, options: PythonJinjaOptions) => D): D | undefined {
+    const folders = this.places.pluginDirCount();
+    const key = `${kind}\0${name}`;
+    const known = this.shadowing.get(key);
+    if (known?.folders === folders) return known.shadowed ? defs.get(name) : undefined;
+    let def: D | undefined;
+    const short = /^(?:ansible\.legacy\.)?(\w+)$/.exec(name)?.[1];
+    const file = short === undefined ? undefined : this.mentioning(this.legacyDirs(kind).flatMap((d) => this.files(d)), short);
+    if (file !== undefined && short !== undefined) {
+      const listed = this.listing(kind);
+      const from = listed?.get(short);
+      // Only a file of the folders counts: ansible-core's own are what playbook carries natively.
+      // Without ansible-core, which names a file provides is unknown: playbook's own stays.
+      if (from && this.legacyDirs(kind).some((d) => from.startsWith(d + path.sep))) {
+        def = defs.get(name) ?? make(name, from, this.places);
+        defs.set(name, def);
+      }
+    }
+    this.shadowing.set(key, { folders, shadowed: def !== undefined });
+    return def;
+  }
+
+  /** What ansible-core lists for the current folders (once per set); undefined without ansible-core. */
+  private listing(kind: Kind): Map<string, string | null> | undefined {
+    const ansible = controllerAnsibleSync();
+    if (!ansible) return undefined;
+    const folders = this.places.pluginDirs();
+    const key = `${kind}\0${folders.join('\0')}`;
+    let names = this.listed.get(key);
+    if (!names) {
+      names = listJinjaPlugins(ansible, { kind, plugin_dirs: [...folders], collections_paths: [...this.places.collectionsPaths] }, this.places.cwd);
+      this.listed.set(key, names);
+    }
+    return names;
   }
 
   private files(dir: string): string[] {
@@ -104,17 +151,11 @@ export class PythonJinjaPlugins {
       const dirs = legacy !== undefined ? [...this.legacyDirs(kind), ...this.builtinDirs(kind)] : this.builtinDirs(kind);
       const file = this.mentioning(dirs.flatMap((d) => this.files(d)), short);
       if (file === undefined) return undefined;
-      const ansible = controllerAnsibleSync();
+      const names = this.listing(kind);
       // Without ansible-core the name is taken as the file's: calling it says what to install.
-      if (!ansible) return file;
-      const folders = this.places.pluginDirs();
-      const key = `${kind}\0${folders.join('\0')}`;
-      let names = this.listed.get(key);
-      if (!names) {
-        names = new Set(listJinjaPlugins(ansible, { kind, plugin_dirs: [...folders], collections_paths: [...this.places.collectionsPaths] }, this.places.cwd));
-        this.listed.set(key, names);
-      }
-      return names.has(legacy ?? `ansible.builtin.${short}`) ? file : undefined;
+      if (!names) return file;
+      const from = names.get(legacy ?? `ansible.builtin.${short}`);
+      return from === undefined ? undefined : (from ?? file);
     }
     // ns.coll.name: a file of the collection's plugins/<kind>, or its routing (meta/runtime.yml), names it.
     const parts = name.split('.');

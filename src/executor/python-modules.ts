@@ -144,6 +144,7 @@ export class PythonModules {
   filterTestFallback(): FilterTestFallback {
     this.jinja ??= new PythonJinjaPlugins({
       pluginDirs: () => [...this.playbookDirs, ...this.roles],
+      pluginDirCount: () => this.playbookDirs.length + this.roles.length,
       collectionsPaths: this.collectionsPaths,
       cwd: this.playbookDirs[0] ?? process.cwd(),
       config: this.config,

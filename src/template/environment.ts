@@ -111,14 +111,20 @@ export class TemplateEnvironment {
     return this.lookups.get(shortName(name)) ?? this.lookupFallback?.find(name);
   }
 
-  /** A filter by name: a registered one, else the fallback's. */
+  /** A filter by name: a registered one (unless a plugin file shadows it), else the fallback's. */
   findFilter(name: string): FilterDef | undefined {
-    return this.filters.get(shortName(name)) ?? this.filterTestFallback?.findFilter(name);
+    const fallback = this.filterTestFallback;
+    const own = this.filters.get(shortName(name));
+    if (!fallback) return own;
+    return own ? (fallback.shadowingFilter?.(name) ?? own) : fallback.findFilter(name);
   }
 
-  /** A test by name: a registered one, else the fallback's. */
+  /** A test by name: a registered one (unless a plugin file shadows it), else the fallback's. */
   findTest(name: string): TestDef | undefined {
-    return this.tests.get(shortName(name)) ?? this.filterTestFallback?.findTest(name);
+    const fallback = this.filterTestFallback;
+    const own = this.tests.get(shortName(name));
+    if (!fallback) return own;
+    return own ? (fallback.shadowingTest?.(name) ?? own) : fallback.findTest(name);
   }
 
   compile(source: string, options: CompileOptions = {}): CompiledTemplate {

@@ -65,6 +65,9 @@ export interface LookupFallback {
 export interface FilterTestFallback {
   findFilter(name: string): FilterDef | undefined;
   findTest(name: string): TestDef | undefined;
+  /** A plugin file's filter (test) that takes the place of a registered one of that name, as in Ansible. */
+  shadowingFilter?(name: string): FilterDef | undefined;
+  shadowingTest?(name: string): TestDef | undefined;
 }
 
 export type FilterRegistry = Map<string, FilterDef>;

@@ -305,10 +305,10 @@ export interface JinjaPluginCall extends JinjaPluginFolders {
 /** What run_jinja_plugin.py answered to a call: the result (floats tagged), or why there is none. */
 export type JinjaPluginAnswer = { result: unknown } | { error: string; kind: 'no-ansible' | 'not-found' | 'load' | 'run' };
 
-/** The filter or test names ansible-core finds in the folders (and its own), those failing to load included. */
-export function listJinjaPlugins(ansible: ControllerAnsible, request: JinjaPluginFolders, cwd: string): string[] {
-  const answer = runScriptSync<{ names?: string[]; error?: string }>(ansible, JINJA_PLUGIN_SCRIPT, { op: 'list', ...request }, cwd, `the ${request.kind} plugins`);
-  return answer.names ?? [];
+/** The filter or test names ansible-core finds in the folders (and its own), those failing to load included, with the file of each. */
+export function listJinjaPlugins(ansible: ControllerAnsible, request: JinjaPluginFolders, cwd: string): Map<string, string | null> {
+  const answer = runScriptSync<{ names?: Record<string, string | null>; error?: string }>(ansible, JINJA_PLUGIN_SCRIPT, { op: 'list', ...request }, cwd, `the ${request.kind} plugins`);
+  return new Map(Object.entries(answer.names ?? {}));
 }
 
 /** Runs a filter or test plugin with ansible-core on the controller (run_jinja_plugin.py). */

@@ -13,7 +13,7 @@ Input (JSON on stdin):
   plugin_dirs       playbook and role folders: their filter_plugins/ and test_plugins/ count
   collections_paths
 Output (one JSON object on stdout):
-  list: {"names": [...]}
+  list: {"names": {name: file}}
   call: {"result": ...} or {"error": "...", "kind": "no-ansible"|"not-found"|"load"|"run"}
 A float in the result is sent as {"__py_float__": x} so that 2.0 stays a float.
 Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stderr.
@@ -69,8 +69,10 @@ def main():
     if request['op'] == 'list':
         # Every name the folders' files provide, those whose entry fails to load included (they
         # exist for Ansible: using them is "failed to load", not "No filter named").
+        # With the file each comes from: a playbook's or role's file shadows playbook's native one.
         loader._ensure_non_collection_wrappers()
-        reply({'names': sorted(loader._cached_non_collection_wrappers.keys())})
+        wrappers = loader._cached_non_collection_wrappers
+        reply({'names': dict((n, getattr(w, '_original_path', None)) for n, w in sorted(wrappers.items()))})
 
     name = request['name']
     try:

@@ -5,7 +5,7 @@
  * ansible-core, an error naming the filter and what to install. Expectations checked against
  * ansible-playbook 2.19.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ansiblePython } from '../support/ansible.js';
@@ -163,6 +163,33 @@ describe('with ansible-core on the controller', () => {
   }, 90_000);
 });
 
+test("a collection's filter and test by their full names (the file's name is neither); a name the collection does not provide is unknown", async () => {
+  process.env['PLAYBOOK_ANSIBLE_PYTHON'] = ansiblePython();
+  const dir = project({
+    'inventory.ini': INVENTORY,
+    // Mentions whisper without providing it: ansible-core is asked, and says there is none.
+    'collections/ansible_collections/my/coll/plugins/filter/text.py': "# no whisper here\nclass FilterModule:\n    def filters(self):\n        return {'shout': lambda v, end='!': v.upper() + end}\n",
+    'collections/ansible_collections/my/coll/plugins/test/checks.py': 'class TestModule:\n    def tests(self):\n        return {\'loud\': lambda v: v == v.upper()}\n',
+    'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy:
+        dest: "{{ playbook_dir }}/res.json"
+        content: "{{ ['a' | my.coll.shout, 'b' | my.coll.shout(end='?'), 'A' is my.coll.loud, 'a' is my.coll.loud] | to_json }}"
+    - debug: msg="{{ 'a' | my.coll.whisper }}"
+      ignore_errors: true
+    - debug: msg="{{ 'a' | no.such.filter }}"
+      ignore_errors: true
+`,
+  });
+  const r = await run(dir);
+  expect(JSON.parse(readFileSync(path.join(dir, 'res.json'), 'utf8'))).toEqual(['A!', 'B?', true, false]);
+  expect(r.output).toContain(`"msg": "Task failed: ${path.join(dir, 'pb.yml')}:8:23: Syntax error in template: No filter named 'my.coll.whisper'."`);
+  expect(r.output).toContain(`"msg": "Task failed: ${path.join(dir, 'pb.yml')}:10:23: Syntax error in template: No filter named 'no.such.filter'."`);
+  expect(recapLine(r.output, 'localhost')).toMatch(/ok=3 .*failed=0 .*ignored=2/);
+}, 60_000);
+
 test('without ansible-core on the controller: the error names the filter, its file and what to install; an unknown name is still unknown', async () => {
   const dir = project({
     'inventory.ini': INVENTORY,
@@ -187,4 +214,27 @@ test('without ansible-core on the controller: the error names the filter, its fi
     `filter plugin 'wrap' (${path.join(dir, 'filter_plugins', 'misc.py')}) needs ansible-core (filters playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; no ansible in ${noAnsible})`,
   );
   expect(recapLine(r.output, 'localhost')).toMatch(/failed=1 .*ignored=1/);
+}, 60_000);
+
+test('no Python starts for a name no plugin file mentions: a typo is unknown at once', async () => {
+  const dir = project({
+    'inventory.ini': INVENTORY,
+    'filter_plugins/misc.py': MISC,
+    'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ 'a' | wrapp }} {{ 1 is odd }}"
+      ignore_errors: true
+`,
+  });
+  // A Python that says when it is started.
+  const started = path.join(dir, 'python-started');
+  const python = path.join(dir, 'python-that-tells');
+  writeFileSync(python, `#!/bin/sh\necho "$@" >> ${started}\nexec python3 -S "$@"\n`);
+  chmodSync(python, 0o755);
+  process.env['PLAYBOOK_ANSIBLE_PYTHON'] = python;
+  const r = await run(dir);
+  expect(r.output).toContain("Syntax error in template: No filter named 'wrapp'.");
+  expect(existsSync(started)).toBe(false);
 }, 60_000);

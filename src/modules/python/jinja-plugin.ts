@@ -63,8 +63,9 @@ function call(kind: Kind, name: string, file: string | undefined, options: Pytho
     // "The filter plugin 'x' failed to load: boom", as Ansible says it.
     case 'load':
       throw new PluginError('runtime', `The ${answer.error}`);
+    // A collection's file mentioned the name without providing it: as the compile-time check words it.
     case 'not-found':
-      throw new PluginError(kind === 'filter' ? 'unknown-filter' : 'unknown-test', answer.error);
+      throw new PluginError(kind === 'filter' ? 'unknown-filter' : 'unknown-test', `Syntax error in template: ${answer.error}`);
     case 'no-ansible':
       throw new PluginError('runtime', `${kind} plugin '${name}' needs ansible-core (${answer.error})`);
     default:

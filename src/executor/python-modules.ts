@@ -18,7 +18,7 @@ import { type FoundModule, type ModuleSearchPath, findModuleFile, sitePackages }
 import { pythonActionPlugin } from '../modules/python/action.js';
 import { pythonModule } from '../modules/python/module.js';
 import type { Module } from '../modules/types.js';
-import { type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
+import { type Playbook, type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
 import type { PlayContext } from './vars.js';
 
 export class PythonModules {
@@ -133,6 +133,19 @@ export class PythonModules {
       },
       notFoundHint: () => (controllerAnsibleSync() ? undefined : installHint()),
     };
+  }
+
+  /**
+   * Adds the roles a loaded playbook brings in (the plays' roles, their dependencies, imported
+   * roles): Ansible adds a role's plugin folders when it loads the role, so a role that only
+   * carries filter_plugins/ (a dependency without tasks) provides them too.
+   */
+  addRolesOf(playbook: Playbook): void {
+    const visit = (role: RoleInstance): void => {
+      for (const dep of role.dependencies) visit(dep);
+      if (!this.roles.includes(role.path)) this.roles.push(role.path);
+    };
+    for (const play of playbook.plays) for (const role of [...play.roles, ...play.importedRoles]) visit(role);
   }
 
   private jinja: PythonJinjaPlugins | undefined;

@@ -158,6 +158,7 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
   const warnings: PlaybookError[] = [];
   const playbooks = files.map((f) => {
     const { playbook, errors: loadErrors } = loader.loadPlaybookCollecting(path.resolve(cwd, f));
+    pythonModules.addRolesOf(playbook);
     const found = validatePlaybook(playbook, { module: (name) => modules.get(name), templar });
     errors.push(...loadErrors, ...found.errors);
     (options.strict ? errors : warnings).push(...found.deferred);

@@ -70,6 +70,9 @@ function files(): Record<string, string> {
     'test_plugins/broken_test.py': BROKEN('TestModule', 'tests'),
     'roles/r/filter_plugins/rolef.py': "class FilterModule(object):\n    def filters(self):\n        return {'twice': lambda v, times=2: v * times}\n",
     'roles/r/test_plugins/rolet.py': "class TestModule(object):\n    def tests(self):\n        return {'multiple_of': lambda v, base=2: v % base == 0, 'even': lambda v, base=2: v % base == 0}\n",
+    // A role with no tasks, only filters, that r depends on: loading it adds its folders.
+    'roles/only_filters/filter_plugins/f.py': "class FilterModule:\n    def filters(self):\n        return {'triple': lambda v: v * 3}\n",
+    'roles/r/meta/main.yml': 'dependencies: [only_filters]\n',
     'roles/r/tasks/main.yml': `- set_fact:
     from_role: "{{ [21 | twice, 'ab' | twice(3), 4 is multiple_of, 9 is multiple_of(base=3), 7 is multiple_of(base=2), 7 is not multiple_of, 9 is even(base=3)] }}"
 `,
@@ -104,6 +107,7 @@ describe('with ansible-core on the controller', () => {
           twice_in_play: "{{ 5 | twice }}"
           # misc.py mentions int and list, but provides neither: playbook's own run.
           native: "{{ ['5' | int, 'ab' | list] }}"
+          from_dependency: "{{ 3 | triple }}"
 `,
     });
     const r = await run(dir);
@@ -125,6 +129,7 @@ describe('with ansible-core on the controller', () => {
       qualified: '[y]',
       twice_in_play: 10,
       native: [5, ['a', 'b']],
+      from_dependency: 9,
     });
     // 2.0 stays a float when printed.
     expect(readFileSync(path.join(dir, 'res.json'), 'utf8')).toContain('["list", [1, 2.0]]');

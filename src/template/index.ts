@@ -64,7 +64,7 @@ export class Templar {
     this.env.lookupFallback = fallback;
   }
 
-  /** Where filters and tests not registered are found (the executor's Python plugins); registered ones come first. */
+  /** Where filters and tests not registered are found (the executor's Python plugins), and those that shadow registered ones. */
   setFilterTestFallback(fallback: FilterTestFallback | undefined): void {
     this.env.filterTestFallback = fallback;
   }

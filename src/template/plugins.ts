@@ -59,8 +59,9 @@ export interface LookupFallback {
 /**
  * Where the filters and tests the registries do not hold are found: the executor's Python
  * filter_plugins/ and test_plugins/ (and collections'), run with the controller's ansible-core.
- * Registered ones always come first; asked by the compile-time check too, so that a name a
- * plugin file provides is no "No filter named".
+ * Registered ones come first unless a plugin file of the playbook's or a role's takes their name
+ * (shadowing*, as Ansible's loader looks there before its own); asked by the compile-time check
+ * too, so that a name a plugin file provides is no "No filter named".
  */
 export interface FilterTestFallback {
   findFilter(name: string): FilterDef | undefined;

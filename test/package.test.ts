@@ -53,15 +53,15 @@ test('runPlaybook from the built package runs a playbook and reports stats', asy
   expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('ray gpu01\n');
 });
 
-test('the scripts that run Python modules, action and lookup plugins with ansible-core ship in the package, where the build looks for them', async () => {
+test('the scripts that run Python modules, action, lookup, filter and test plugins with ansible-core ship in the package, where the build looks for them', async () => {
   const { existsSync } = await import('node:fs');
   const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
-  const scripts = ['build_payload.py', 'run_action.py', 'run_lookup.py'];
+  const scripts = ['build_payload.py', 'run_action.py', 'run_lookup.py', 'run_jinja_plugin.py'];
   // run_action.py imports host_connection.py from its own folder.
   for (const script of [...scripts, 'host_connection.py']) expect(packed[0]!.files.map((f) => f.path)).toContain(`src/modules/python/${script}`);
   const out = runAsUser(`
-    import { ACTION_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from './dist/modules/python-script.js';
-    console.log([PAYLOAD_SCRIPT, ACTION_SCRIPT, LOOKUP_SCRIPT].join('\\n'));
+    import { ACTION_SCRIPT, JINJA_PLUGIN_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from './dist/modules/python-script.js';
+    console.log([PAYLOAD_SCRIPT, ACTION_SCRIPT, LOOKUP_SCRIPT, JINJA_PLUGIN_SCRIPT].join('\\n'));
   `).trim().split('\n');
   expect(out).toEqual(scripts.map((s) => path.join(root, 'src', 'modules', 'python', s)));
   for (const file of out) expect(existsSync(file)).toBe(true);

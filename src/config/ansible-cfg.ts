@@ -17,6 +17,9 @@ export interface AnsibleConfig {
   collectionsPaths: string[];
   /** Where lookup plugins are looked for after the playbook's and roles' lookup_plugins/ (ANSIBLE_LOOKUP_PLUGINS, [defaults] lookup_plugins). */
   lookupPlugins: string[];
+  /** Where filter and test plugins are looked for after the playbook's and roles' filter_plugins/, test_plugins/ (ANSIBLE_FILTER_PLUGINS, ANSIBLE_TEST_PLUGINS). */
+  filterPlugins: string[];
+  testPlugins: string[];
   forks: number;
   hostKeyChecking: boolean;
   remoteUser: string | undefined;
@@ -89,6 +92,8 @@ export function loadAnsibleConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
       /:/,
     ).map((p) => expandPath(p, base)),
     lookupPlugins: list(get('lookup_plugins', 'ANSIBLE_LOOKUP_PLUGINS') ?? '~/.ansible/plugins/lookup:/usr/share/ansible/plugins/lookup', /:/).map((p) => expandPath(p, base)),
+    filterPlugins: list(get('filter_plugins', 'ANSIBLE_FILTER_PLUGINS') ?? '~/.ansible/plugins/filter:/usr/share/ansible/plugins/filter', /:/).map((p) => expandPath(p, base)),
+    testPlugins: list(get('test_plugins', 'ANSIBLE_TEST_PLUGINS') ?? '~/.ansible/plugins/test:/usr/share/ansible/plugins/test', /:/).map((p) => expandPath(p, base)),
     forks: Number(get('forks', 'ANSIBLE_FORKS') ?? 5) || 5,
     hostKeyChecking: toBool(get('host_key_checking', 'ANSIBLE_HOST_KEY_CHECKING'), true),
     remoteUser: get('remote_user', 'ANSIBLE_REMOTE_USER'),

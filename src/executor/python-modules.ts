@@ -12,12 +12,13 @@ import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import type { ModuleRegistry } from '../modules/index.js';
 import { ansiblePythonCandidates, controllerAnsibleSync } from '../modules/python/controller.js';
 import { installHint, pythonLookup } from '../modules/python/lookup.js';
-import type { LookupDef, LookupFallback } from '../template/plugins.js';
+import type { FilterTestFallback, LookupDef, LookupFallback } from '../template/plugins.js';
+import { PythonJinjaPlugins } from './python-jinja-plugins.js';
 import { type FoundModule, type ModuleSearchPath, findModuleFile, sitePackages } from '../modules/python/find.js';
 import { pythonActionPlugin } from '../modules/python/action.js';
 import { pythonModule } from '../modules/python/module.js';
 import type { Module } from '../modules/types.js';
-import { type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
+import { type Playbook, type RoleInstance, type Task, collectionsInScope } from '../playbook/model.js';
 import type { PlayContext } from './vars.js';
 
 export class PythonModules {
@@ -28,6 +29,7 @@ export class PythonModules {
   private readonly fileOf = new WeakMap<Module, string>();
   private readonly collectionsPaths: string[];
   private readonly collectionRoots: string[];
+  private readonly sitePackages: string[];
 
   constructor(
     private readonly playbookDirs: readonly string[],
@@ -36,8 +38,8 @@ export class PythonModules {
   ) {
     this.collectionsPaths = [...playbookDirs.map((d) => path.join(d, 'collections')), ...config.collectionsPaths];
     // The `ansible` package installs its collections beside ansible-core; found on disk, no Python run.
-    const site = ansiblePythonCandidates(env).filter((p) => path.isAbsolute(p)).flatMap((p) => sitePackages(p));
-    this.collectionRoots = [...new Set([...this.collectionsPaths, ...site])];
+    this.sitePackages = [...new Set(ansiblePythonCandidates(env).filter((p) => path.isAbsolute(p)).flatMap((p) => sitePackages(p)))];
+    this.collectionRoots = [...new Set([...this.collectionsPaths, ...this.sitePackages])];
   }
 
   /** The folders searched for a task of `role` (undefined: a play's own task). */
@@ -131,6 +133,38 @@ export class PythonModules {
       },
       notFoundHint: () => (controllerAnsibleSync() ? undefined : installHint()),
     };
+  }
+
+  /**
+   * Adds the roles a loaded playbook brings in (the plays' roles, their dependencies, imported
+   * roles): Ansible adds a role's plugin folders when it loads the role, so a role that only
+   * carries filter_plugins/ (a dependency without tasks) provides them too.
+   */
+  addRolesOf(playbook: Playbook): void {
+    const visit = (role: RoleInstance): void => {
+      for (const dep of role.dependencies) visit(dep);
+      if (!this.roles.includes(role.path)) this.roles.push(role.path);
+    };
+    for (const play of playbook.plays) for (const role of [...play.roles, ...play.importedRoles]) visit(role);
+  }
+
+  private jinja: PythonJinjaPlugins | undefined;
+
+  /**
+   * Filters and tests playbook does not carry, run with ansible-core (see PythonJinjaPlugins):
+   * one finder for the run, shared by the up-front check and the run.
+   */
+  filterTestFallback(): FilterTestFallback {
+    this.jinja ??= new PythonJinjaPlugins({
+      pluginDirs: () => [...this.playbookDirs, ...this.roles],
+      pluginDirCount: () => this.playbookDirs.length + this.roles.length,
+      collectionsPaths: this.collectionsPaths,
+      cwd: this.playbookDirs[0] ?? process.cwd(),
+      config: this.config,
+      collectionRoots: this.collectionRoots,
+      sitePackages: this.sitePackages,
+    });
+    return this.jinja.fallback();
   }
 
   /** Whether two modules found here run the same file. */

@@ -152,10 +152,13 @@ export function loadPlaybooks(files: string[], modules: ModuleRegistry, config: 
     ...(options.extraVars ? { extraVars: options.extraVars } : {}),
   });
   const templar = new Templar();
+  // A filter or test a filter_plugins/ (test_plugins/) file provides is known to the check too.
+  templar.setFilterTestFallback(pythonModules.filterTestFallback());
   const errors: PlaybookError[] = [];
   const warnings: PlaybookError[] = [];
   const playbooks = files.map((f) => {
     const { playbook, errors: loadErrors } = loader.loadPlaybookCollecting(path.resolve(cwd, f));
+    pythonModules.addRolesOf(playbook);
     const found = validatePlaybook(playbook, { module: (name) => modules.get(name), templar });
     errors.push(...loadErrors, ...found.errors);
     (options.strict ? errors : warnings).push(...found.deferred);
@@ -184,6 +187,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   for (const message of inventory.warnings) emit({ type: 'warning', message });
   const templar = new Templar();
   templar.setLookupFallback(pythonModules.lookupFallback());
+  templar.setFilterTestFallback(pythonModules.filterTestFallback());
   const facts = new FactCaches();
   const connections = new ConnectionPool(new Map([...BUILTIN_CONNECTIONS, ...Object.entries(options.connections ?? {})]));
   const stats = new RecapCounters();

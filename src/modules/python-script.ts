@@ -13,3 +13,6 @@ export const ACTION_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_act
 
 /** Where run_lookup.py is (beside build_payload.py): it runs a lookup plugin playbook does not carry with the controller's ansible-core. */
 export const LOOKUP_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_lookup.py');
+
+/** Where run_jinja_plugin.py is (beside build_payload.py): it runs a filter or test plugin playbook does not carry with the controller's ansible-core. */
+export const JINJA_PLUGIN_SCRIPT = path.resolve(path.dirname(PAYLOAD_SCRIPT), 'run_jinja_plugin.py');

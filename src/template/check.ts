@@ -1,18 +1,25 @@
 /** Compile-time check, as Jinja2 makes it: every filter and test a template names must exist. */
 import type { Expr, Pos, Stmt } from './ast.js';
 import { type SourcePosition, UnknownPluginError } from './errors.js';
-import { type FilterRegistry, type TestRegistry, shortName } from './plugins.js';
+import type { FilterDef, FilterRegistry, TestDef, TestRegistry } from './plugins.js';
 import { suggest } from '../python/suggest.js';
 
-/** Checks at compile time that every filter and test exists; the error suggests the nearest name. */
-export function checkPlugins(env: { filters: FilterRegistry; tests: TestRegistry }, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
+export interface PluginFinder {
+  readonly filters: FilterRegistry;
+  readonly tests: TestRegistry;
+  findFilter(name: string): FilterDef | undefined;
+  findTest(name: string): TestDef | undefined;
+}
+
+/** Checks at compile time that every filter and test exists (registered or a plugin file's); the error suggests the nearest name. */
+export function checkPlugins(env: PluginFinder, body: Stmt[], position: (pos: Pos) => SourcePosition): void {
   const visitExpr = (e: Expr | null): void => {
     if (!e) return;
     switch (e.kind) {
       case 'filter':
       case 'test': {
         const registry = e.kind === 'filter' ? env.filters : env.tests;
-        if (!registry.has(shortName(e.name))) {
+        if ((e.kind === 'filter' ? env.findFilter(e.name) : env.findTest(e.name)) === undefined) {
           throw new UnknownPluginError(
             e.kind === 'filter' ? 'unknown-filter' : 'unknown-test',
             e.name,

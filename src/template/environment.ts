@@ -8,7 +8,7 @@ import type { Expr, Pos, Stmt } from './ast.js';
 import { TemplateSyntaxError } from './errors.js';
 import { ANSIBLE_SYNTAX, Lexer, type Syntax } from './lexer.js';
 import { Parser } from './parser.js';
-import type { FilterRegistry, LookupDef, LookupFallback, LookupRegistry, TestRegistry } from './plugins.js';
+import type { FilterDef, FilterRegistry, FilterTestFallback, LookupDef, LookupFallback, LookupRegistry, TestDef, TestRegistry } from './plugins.js';
 import { shortName } from './plugins.js';
 import { checkPlugins } from './check.js';
 import { dictKeys, isDict } from '../python/values.js';
@@ -96,6 +96,8 @@ export class TemplateEnvironment {
   loader: TemplateLoader = fileLoader;
   /** Lookups found outside the registry (see LookupFallback). */
   lookupFallback: LookupFallback | undefined;
+  /** Filters and tests found outside the registries (see FilterTestFallback). */
+  filterTestFallback: FilterTestFallback | undefined;
   private readonly cache = new Map<string, ParsedTemplate>();
 
   constructor(registries: { filters: FilterRegistry; tests: TestRegistry; lookups: LookupRegistry }) {
@@ -107,6 +109,22 @@ export class TemplateEnvironment {
   /** A lookup by name: a registered one, else the fallback's. */
   findLookup(name: string): LookupDef | undefined {
     return this.lookups.get(shortName(name)) ?? this.lookupFallback?.find(name);
+  }
+
+  /** A filter by name: a registered one (unless a plugin file shadows it), else the fallback's. */
+  findFilter(name: string): FilterDef | undefined {
+    const fallback = this.filterTestFallback;
+    const own = this.filters.get(shortName(name));
+    if (!fallback) return own;
+    return own ? (fallback.shadowingFilter?.(name) ?? own) : fallback.findFilter(name);
+  }
+
+  /** A test by name: a registered one (unless a plugin file shadows it), else the fallback's. */
+  findTest(name: string): TestDef | undefined {
+    const fallback = this.filterTestFallback;
+    const own = this.tests.get(shortName(name));
+    if (!fallback) return own;
+    return own ? (fallback.shadowingTest?.(name) ?? own) : fallback.findTest(name);
   }
 
   compile(source: string, options: CompileOptions = {}): CompiledTemplate {

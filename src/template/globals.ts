@@ -70,7 +70,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, fallback: Looku
   if (!def) {
     const hint = suggest(name, lookups.keys());
     const install = fallback?.notFoundHint?.(name);
-    throw new PluginError('unknown-lookup', `lookup plugin '${name}' not found${hint ? `. Did you mean '${hint}'?` : ''}${install ? ` (${install})` : ''}`);
+    throw new PluginError('unknown-lookup', `The lookup plugin '${name}' was not found.${hint ? ` Did you mean '${hint}'?` : ''}${install ? ` (${install})` : ''}`);
   }
   const list = forceList || truthy(wantlist ?? false);
   for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);

@@ -8,7 +8,7 @@ import { type CompileOptions, type TemplateLoader, TemplateEnvironment } from '.
 import { createFilterRegistry } from './filters/index.js';
 import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
-import type { FilterDef, LookupDef, LookupFallback, TestDef } from './plugins.js';
+import type { FilterDef, FilterTestFallback, LookupDef, LookupFallback, TestDef } from './plugins.js';
 import { Evaluation, MISSING, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError, UndefinedVariableError } from './errors.js';
@@ -62,6 +62,11 @@ export class Templar {
   /** Where lookups not registered are found (the executor's Python lookup plugins); registered ones come first. */
   setLookupFallback(fallback: LookupFallback | undefined): void {
     this.env.lookupFallback = fallback;
+  }
+
+  /** Where filters and tests not registered are found (the executor's Python plugins), and those that shadow registered ones. */
+  setFilterTestFallback(fallback: FilterTestFallback | undefined): void {
+    this.env.filterTestFallback = fallback;
   }
 
   /** The text the template module writes for `source` (trim_blocks on, backslash escapes decoded). */

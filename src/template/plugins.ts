@@ -52,8 +52,23 @@ export interface LookupDef {
 export interface LookupFallback {
   /** The lookup of that name (as the template wrote it), when there is one. */
   find(name: string): LookupDef | undefined;
-  /** Words to add to "lookup plugin 'x' not found" (what to install to have it). */
+  /** Words to add to "The lookup plugin 'x' was not found." (what to install to have it). */
   notFoundHint?(name: string): string | undefined;
+}
+
+/**
+ * Where the filters and tests the registries do not hold are found: the executor's Python
+ * filter_plugins/ and test_plugins/ (and collections'), run with the controller's ansible-core.
+ * Registered ones come first unless a plugin file of the playbook's or a role's takes their name
+ * (shadowing*, as Ansible's loader looks there before its own); asked by the compile-time check
+ * too, so that a name a plugin file provides is no "No filter named".
+ */
+export interface FilterTestFallback {
+  findFilter(name: string): FilterDef | undefined;
+  findTest(name: string): TestDef | undefined;
+  /** A plugin file's filter (test) that takes the place of a registered one of that name, as in Ansible. */
+  shadowingFilter?(name: string): FilterDef | undefined;
+  shadowingTest?(name: string): TestDef | undefined;
 }
 
 export type FilterRegistry = Map<string, FilterDef>;

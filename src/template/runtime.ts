@@ -20,7 +20,7 @@ import { ContextualGlobal } from './globals.js';
 import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
 import type { PluginContext } from './plugins.js';
-import { assertDefined, shortName } from './plugins.js';
+import { assertDefined } from './plugins.js';
 import {
   type CallArgs,
   Namespace,
@@ -208,7 +208,7 @@ export class Evaluation implements PluginContext {
   // ---------------------------------------------------------------- PluginContext
 
   callFilter(name: string, value: unknown, args: unknown[] = [], kwargs: Record<string, unknown> = {}): unknown {
-    const def = this.env.filters.get(shortName(name));
+    const def = this.env.findFilter(name);
     if (!def) throw new PluginError('unknown-filter', `No filter named '${name}'.`);
     if (!def.acceptsUndefined) {
       assertDefined(value);
@@ -218,7 +218,7 @@ export class Evaluation implements PluginContext {
   }
 
   callTest(name: string, value: unknown, args: unknown[] = [], kwargs: Record<string, unknown> = {}): boolean {
-    const def = this.env.tests.get(shortName(name));
+    const def = this.env.findTest(name);
     if (!def) throw new PluginError('unknown-test', `No test named '${name}'.`);
     if (!def.acceptsUndefined) {
       assertDefined(value);
@@ -228,11 +228,11 @@ export class Evaluation implements PluginContext {
   }
 
   hasFilter(name: string): boolean {
-    return this.env.filters.has(shortName(name));
+    return this.env.findFilter(name) !== undefined;
   }
 
   hasTest(name: string): boolean {
-    return this.env.tests.has(shortName(name));
+    return this.env.findTest(name) !== undefined;
   }
 
   variable(name: string): unknown {

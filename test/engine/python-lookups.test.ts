@@ -139,7 +139,7 @@ class LookupModule(LookupBase):
     // A plugin that does not load fails whatever errors= says, as in Ansible.
     expect(r.output).toContain(`"msg": "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': The lookup plugin 'broken' failed to load: boom on load"`);
     expect(r.output).toContain('All assertions passed');
-    expect(r.output).toContain("lookup plugin 'no_such_lookup_anywhere' not found");
+    expect(r.output).toContain("The lookup plugin 'no_such_lookup_anywhere' was not found.");
     expect(recapLine(r.output, 'localhost')).toMatch(/failed=1 .*ignored=2/);
   }, 60_000);
 });
@@ -166,7 +166,7 @@ test('without ansible-core on the controller: the error names the lookup and wha
   process.env['PLAYBOOK_ANSIBLE_PYTHON'] = noAnsible;
   const r = await run(dir);
   expect(r.output).toContain(
-    `lookup plugin 'config' not found (lookups playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; no ansible in ${noAnsible})`,
+    `The lookup plugin 'config' was not found. (lookups playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; no ansible in ${noAnsible})`,
   );
   expect(r.output).toContain(
     `The lookup plugin 'greet' failed: lookup plugin 'greet' (${path.join(dir, 'lookup_plugins', 'greet.py')}) needs ansible-core (lookups playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; no ansible in ${noAnsible})`,

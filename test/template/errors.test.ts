@@ -79,7 +79,7 @@ describe('unknown filters, tests and lookups suggest the nearest name', () => {
 
   test('lookup', () => {
     const e = caught(() => evaluateExpression("lookup('fiel', 'x')", {}, { file: 'play.yml', line: 3, column: 9 }));
-    expect(e.message).toBe("play.yml:3:9: lookup plugin 'fiel' not found. Did you mean 'file'?");
+    expect(e.message).toBe("play.yml:3:9: The lookup plugin 'fiel' was not found. Did you mean 'file'?");
   });
 });
 

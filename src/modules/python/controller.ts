@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { pyJsonDumps } from '../../python/serialize.js';
-import { ACTION_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
+import { ACTION_SCRIPT, JINJA_PLUGIN_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from '../python-script.js';
 import { type HostOperations, serveHostChannel } from './host-channel.js';
 
 export interface ControllerAnsible {
@@ -250,25 +250,68 @@ export interface LookupRequest {
 /** What run_lookup.py answered: the lookup's list, or why there is none. */
 export type LookupAnswer = { result: unknown[] } | { error: string; kind: 'no-ansible' | 'not-found' | 'load' | 'run' };
 
+/** Lines already passed on: each Python start loads the plugins again, and says the same warnings again. */
+const saidLines = new Set<string>();
+
+function passOn(stderr: string): void {
+  const fresh = stderr.split('\n').filter((line) => line.trim() && !saidLines.has(line));
+  for (const line of fresh) saidLines.add(line);
+  if (fresh.length) process.stderr.write(`${fresh.join('\n')}\n`);
+}
+
 /**
- * Runs a lookup plugin with ansible-core on the controller (run_lookup.py), in the playbook's
- * directory so that its ansible.cfg applies. Synchronous on purpose: lookups are called from the
- * synchronous Jinja interpreter, and this long-tail path may block the event loop for one Python
- * start. What the plugin prints (warnings) is passed on to stderr.
+ * Runs one of the Jinja-side scripts (run_lookup.py, run_jinja_plugin.py) with ansible-core on the
+ * controller, in the playbook's directory so that its ansible.cfg applies; its JSON answer.
+ * Synchronous on purpose: lookups, filters and tests are called from the synchronous Jinja
+ * interpreter, and this long-tail path may block the event loop for one Python start. What the
+ * plugin prints (warnings) is passed on to stderr.
  */
-export function runLookupPlugin(ansible: ControllerAnsible, request: LookupRequest, cwd: string): LookupAnswer {
-  const command = [ansible.python, LOOKUP_SCRIPT];
-  const r = spawnSync(ansible.python, [LOOKUP_SCRIPT], { cwd, input: pyJsonDumps(request), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+function runScriptSync<T>(ansible: ControllerAnsible, script: string, request: object, cwd: string, what: string): T {
+  const command = [ansible.python, script];
+  const r = spawnSync(ansible.python, [script], { cwd, input: pyJsonDumps(request), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const stderr = r.stderr ?? '';
   const stdout = r.stdout ?? '';
   try {
-    const data = JSON.parse(stdout) as LookupAnswer;
-    if (stderr.trim()) process.stderr.write(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
+    const data = JSON.parse(stdout) as T;
+    passOn(stderr);
     return data;
   } catch {
     throw new ControllerCommandError(
-      `running lookup plugin ${request.name} with ansible-core failed (${command.join(' ')}: exit ${String(r.status)}): ${(r.error?.message ?? (stderr.trim() || stdout.trim())).split('\n').slice(-5).join('\n')}`,
+      `running ${what} with ansible-core failed (${command.join(' ')}: exit ${String(r.status)}): ${(r.error?.message ?? (stderr.trim() || stdout.trim())).split('\n').slice(-5).join('\n')}`,
       command, r.status, stdout, stderr,
     );
   }
+}
+
+/** Runs a lookup plugin with ansible-core on the controller (run_lookup.py). */
+export function runLookupPlugin(ansible: ControllerAnsible, request: LookupRequest, cwd: string): LookupAnswer {
+  return runScriptSync<LookupAnswer>(ansible, LOOKUP_SCRIPT, request, cwd, `lookup plugin ${request.name}`);
+}
+
+export interface JinjaPluginFolders {
+  kind: 'filter' | 'test';
+  /** Playbook and role folders: ansible-core adds their filter_plugins/ and test_plugins/. */
+  plugin_dirs: string[];
+  collections_paths: string[];
+}
+
+export interface JinjaPluginCall extends JinjaPluginFolders {
+  name: string;
+  value: unknown;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+/** What run_jinja_plugin.py answered to a call: the result (floats tagged), or why there is none. */
+export type JinjaPluginAnswer = { result: unknown } | { error: string; kind: 'no-ansible' | 'not-found' | 'load' | 'run' };
+
+/** The filter or test names ansible-core finds in the folders (and its own), those failing to load included, with the file of each. */
+export function listJinjaPlugins(ansible: ControllerAnsible, request: JinjaPluginFolders, cwd: string): Map<string, string | null> {
+  const answer = runScriptSync<{ names?: Record<string, string | null>; error?: string }>(ansible, JINJA_PLUGIN_SCRIPT, { op: 'list', ...request }, cwd, `the ${request.kind} plugins`);
+  return new Map(Object.entries(answer.names ?? {}));
+}
+
+/** Runs a filter or test plugin with ansible-core on the controller (run_jinja_plugin.py). */
+export function runJinjaPlugin(ansible: ControllerAnsible, request: JinjaPluginCall, cwd: string): JinjaPluginAnswer {
+  return runScriptSync<JinjaPluginAnswer>(ansible, JINJA_PLUGIN_SCRIPT, { op: 'call', ...request }, cwd, `${request.kind} plugin ${request.name}`);
 }

@@ -16,16 +16,17 @@ export interface PythonLookupOptions {
   readonly cwd: string;
 }
 
-/** What to do to have a lookup ansible-core runs, when no Python imports ansible. */
-export function installHint(env: NodeJS.ProcessEnv = process.env): string {
+/** What to do to have a lookup (filter, test) ansible-core runs, when no Python imports ansible. */
+export function installHint(what = 'lookups', env: NodeJS.ProcessEnv = process.env): string {
   const tried = ansiblePythonCandidates(env);
-  return `lookups playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; ${tried.length ? `no ansible in ${tried.join(', ')}` : 'no python3 on PATH'}`;
+  return `${what} playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; ${tried.length ? `no ansible in ${tried.join(', ')}` : 'no python3 on PATH'}`;
 }
 
-const SKIP = Symbol('skip');
+/** What jsonValue gives for a value JSON cannot hold. */
+export const SKIP = Symbol('skip');
 
 /** A copy made of JSON values only; SKIP for what JSON cannot hold (hostvars, undefined, vaulted). */
-function jsonValue(v: unknown, seen: Set<object>): unknown {
+export function jsonValue(v: unknown, seen: Set<object>): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : SKIP;
   if (v instanceof PyFloat) return v;

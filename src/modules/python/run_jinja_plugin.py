@@ -1,0 +1,98 @@
+"""Runs a Jinja filter or test plugin playbook does not carry with the controller's own ansible-core.
+
+playbook's own filters and tests run natively; the long tail (a role's or playbook's
+filter_plugins/ and test_plugins/ files, a collection's plugins/filter and plugins/test,
+ansible-core's own that playbook lacks) runs here, found through ansible-core's Jinja2 plugin
+loader with the playbook's and the roles' plugin folders added as ansible-playbook adds them.
+
+Input (JSON on stdin):
+  op                'list' (the names the non-collection folders provide) or 'call'
+  kind              'filter' or 'test'
+  name              (call) the name as the template wrote it (my_filter, ns.coll.name)
+  value, args, kwargs  (call) the filter's input and arguments, JSON values
+  plugin_dirs       playbook and role folders: their filter_plugins/ and test_plugins/ count
+  collections_paths
+Output (one JSON object on stdout):
+  list: {"names": {name: file}}
+  call: {"result": ...} or {"error": "...", "kind": "no-ansible"|"not-found"|"load"|"run"}
+A float in the result is sent as {"__py_float__": x} so that 2.0 stays a float.
+Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stderr.
+"""
+import json
+import os
+import sys
+
+# Display writes to stdout: the answer goes to the real one, everything else to stderr.
+_answer = os.fdopen(os.dup(1), 'w')
+os.dup2(2, 1)
+
+
+def reply(obj):
+    json.dump(obj, _answer)
+    _answer.flush()
+    sys.exit(0)
+
+
+def _message(e):
+    # AnsibleError keeps its own message apart from the chained causes str() may add.
+    return getattr(e, 'message', None) or str(e) or type(e).__name__
+
+
+def _tagged(value):
+    """The value as JSON can carry it: floats tagged, tuples and sets as lists, other objects as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return {'__py_float__': value}
+    if isinstance(value, dict):
+        return dict((str(k), _tagged(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)) or (hasattr(value, '__iter__') and not isinstance(value, bytes)):
+        return [_tagged(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    return str(value)
+
+
+def main():
+    request = json.load(sys.stdin)
+    try:
+        from ansible import constants as C  # noqa: F401 (loads the configuration, the cwd's ansible.cfg)
+    except ImportError as e:
+        reply({'error': str(e), 'kind': 'no-ansible'})
+
+    from ansible.plugins.loader import add_all_plugin_dirs, filter_loader, init_plugin_loader, test_loader
+    init_plugin_loader(request['collections_paths'])
+    for folder in request['plugin_dirs']:
+        add_all_plugin_dirs(folder)
+    loader = filter_loader if request['kind'] == 'filter' else test_loader
+
+    if request['op'] == 'list':
+        # Every name the folders' files provide, those whose entry fails to load included (they
+        # exist for Ansible: using them is "failed to load", not "No filter named").
+        # With the file each comes from: a playbook's or role's file shadows playbook's native one.
+        loader._ensure_non_collection_wrappers()
+        wrappers = loader._cached_non_collection_wrappers
+        reply({'names': dict((n, getattr(w, '_original_path', None)) for n, w in sorted(wrappers.items()))})
+
+    name = request['name']
+    try:
+        instance = loader.get(name)
+    except KeyError:
+        instance = None
+    except Exception as e:
+        reply({'error': '%s plugin %r failed to load: %s' % (request['kind'], name, _message(e)), 'kind': 'load'})
+    if instance is None:
+        reply({'error': 'No %s named %r.' % (request['kind'], name), 'kind': 'not-found'})
+    try:
+        result = instance.j2_function(request['value'], *request['args'], **request['kwargs'])
+        if request['kind'] == 'test':
+            result = bool(result)
+        reply({'result': _tagged(result)})
+    except SystemExit:
+        raise
+    except Exception as e:
+        reply({'error': _message(e), 'kind': 'run'})
+
+
+if __name__ == '__main__':
+    main()

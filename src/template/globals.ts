@@ -5,7 +5,7 @@ import { suggest } from '../python/suggest.js';
 import type { LookupDef, LookupFallback, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
 import { shortName } from './plugins.js';
 import { strftime } from './strftime.js';
-import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy } from '../python/values.js';
+import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy, typeName } from '../python/values.js';
 
 /** A global that needs the calling template's context (lookups read variables and search paths). */
 export class ContextualGlobal {
@@ -131,6 +131,7 @@ export function createGlobals(lookups: LookupRegistry, fallback: () => LookupFal
   }));
   globals.set('undef', new PyCallable('undef', ({ args, kwargs }) => {
     const hint = args[0] ?? kwargs['hint'];
+    if (hint !== undefined && hint !== null && typeof hint !== 'string') throw new PluginError('type', `The 'hint' argument must be of type 'str' or 'NoneType', not '${typeName(hint)}'.`);
     return new Undefined('undef', hint === undefined || hint === null ? 'Mandatory variable has not been overridden' : pyStr(hint));
   }));
   const lookup = new ContextualGlobal((ctx) => new PyCallable('lookup', (call) => callLookup(ctx, lookups, fallback(), call, false)));

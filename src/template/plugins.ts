@@ -26,6 +26,16 @@ export interface FilterDef {
   fn: (ctx: PluginContext, value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
   /** Filters like default() look at undefined input; the others fail on it before they run. */
   acceptsUndefined?: boolean;
+  /**
+   * An error its input raised reaches it as a CapturedError (Ansible's ExceptionMarker) instead
+   * of failing the template (ansible._protomatter.dump_object).
+   */
+  acceptsErrors?: boolean;
+}
+
+/** What an expression raised, as a value (Ansible's ExceptionMarker): its message as Ansible words it. */
+export class CapturedError {
+  constructor(readonly message: string) {}
 }
 
 export interface TestDef {

@@ -10,8 +10,10 @@ import {
   type SourcePosition,
   TemplateError,
   TemplateRuntimeError,
+  TemplateSyntaxError,
   TemplateTypeError,
   UndefinedVariableError,
+  taskFailureDetail,
 } from './errors.js';
 import { PyError } from '../python/errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
@@ -20,7 +22,7 @@ import { ContextualGlobal } from './globals.js';
 import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
 import type { PluginContext } from './plugins.js';
-import { assertDefined } from './plugins.js';
+import { CapturedError, assertDefined } from './plugins.js';
 import {
   type CallArgs,
   Namespace,
@@ -88,6 +90,12 @@ export interface EvaluationOptions {
    * markers), for the lookups that drop them (with_first_found); a whole result still fails.
    */
   lazyUndefined?: boolean;
+}
+
+/** An error's message as Ansible's ExceptionMarker holds it. */
+function capturedMessage(e: TemplateError): string {
+  if (e.kind === 'syntax' && !(e instanceof TemplateSyntaxError)) return `Syntax error in template: ${e.detail}`;
+  return taskFailureDetail(e);
 }
 
 /** The lazy mappings variables give (see Evaluation.lazyDict). */
@@ -858,8 +866,13 @@ export class Evaluation implements PluginContext {
   private applyFilterChain(expr: Expr, input: unknown, frame: Frame): unknown {
     if (expr.kind !== 'filter') return this.eval(expr, frame);
     let value: unknown;
-    if (expr.node) value = input === MISSING || input === undefined ? this.eval(expr.node, frame) : this.applyFilterChain(expr.node, input, frame);
-    else value = input;
+    try {
+      if (expr.node) value = input === MISSING || input === undefined ? this.eval(expr.node, frame) : this.applyFilterChain(expr.node, input, frame);
+      else value = input;
+    } catch (e) {
+      if (!this.env.findFilter(expr.name)?.acceptsErrors || !(e instanceof TemplateError) || e.kind === 'undefined') throw e;
+      value = new CapturedError(capturedMessage(e));
+    }
     const { args, kwargs } = this.evalArgs(expr, frame);
     try {
       return this.callFilter(expr.name, value, args, kwargs);

@@ -52,3 +52,29 @@ test('only the keys a template reads are templated; lookup terms render their te
   expect(r.stdout).toMatch(/Error while resolving value for 'msg': (Error rendering template: )?Attempt to use undecryptable variable: Attempting to decrypt but no vault secrets found\./);
   expect(r.stdout).toMatch(/^localhost +: ok=5 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=2/m);
 }, 60_000);
+
+test("what an expression raised, as ansible._protomatter.dump_object shows it; from_json's and undef()'s errors in Python's and Ansible's words", async () => {
+  const dir = project({
+    'inventory.ini': INVENTORY,
+    'pb.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    broken: "{{ #'"
+  tasks:
+    - debug: { msg: "{{ (broken | ansible._protomatter.dump_object).exception.message }}" }
+    - debug: { msg: "{{ ('{' | from_json | ansible._protomatter.dump_object).exception.message }}" }
+    - debug: { msg: "{{ (undef(0) | ansible._protomatter.dump_object).exception.message }}" }
+    - debug: { msg: "{{ (lookup('pipe', 'exit 1') | ansible._protomatter.dump_object).exception.message }}" }
+    - debug: { msg: "{{ [1] | ansible._protomatter.dump_object }}" }
+`,
+  });
+  const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  const messages = [...r.stdout.matchAll(/^ {4}"msg": (.*)$/gm)].map((m) => m[1]!);
+  expect(messages[0]).toMatch(/^"Syntax error in template: /);
+  expect(messages[1]).toBe(`"The filter plugin 'ansible.builtin.from_json' failed: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"`);
+  expect(messages[2]).toBe(`"The 'hint' argument must be of type 'str' or 'NoneType', not 'int'."`);
+  expect(messages[3]).toMatch(/^"The lookup plugin 'pipe' failed: /);
+  expect(r.stdout).toMatch(/"msg": \[\n {8}1\n {4}\]/);
+}, 60_000);
+

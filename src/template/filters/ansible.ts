@@ -4,7 +4,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PluginError, typeError } from '../errors.js';
-import { bind, type FilterDef } from '../plugins.js';
+import { CapturedError, bind, type FilterDef } from '../plugins.js';
+import { pythonJsonError } from '../../python/json-errors.js';
 import {
   PyTuple,
   Undefined,
@@ -242,12 +243,19 @@ export const ANSIBLE_FILTERS: Filters = {
   },
   from_json: {
     fn: (_c, v) => {
+      const text = requireString(v, 'from_json');
       try {
-        return JSON.parse(requireString(v, 'from_json')) as unknown;
+        return JSON.parse(text) as unknown;
       } catch (e) {
-        throw new PluginError('runtime', `from_json: ${(e as Error).message}`);
+        throw new PluginError('runtime', `The filter plugin 'ansible.builtin.from_json' failed: ${pythonJsonError(text, e as Error)}`);
       }
     },
+  },
+  // ansible._protomatter.dump_object: what an expression raised, as a mapping (its `exception`); anything else as it is.
+  dump_object: {
+    acceptsErrors: true,
+    acceptsUndefined: true,
+    fn: (_c, v) => (v instanceof CapturedError ? { exception: { message: v.message } } : v),
   },
   to_yaml: {
     // Ansible's to_yaml ignores positional arguments (`*_args`).

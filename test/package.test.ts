@@ -57,8 +57,8 @@ test('the scripts that run Python modules, action, lookup, filter and test plugi
   const { existsSync } = await import('node:fs');
   const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
   const scripts = ['build_payload.py', 'run_action.py', 'run_lookup.py', 'run_jinja_plugin.py'];
-  // run_action.py imports host_connection.py from its own folder.
-  for (const script of [...scripts, 'host_connection.py']) expect(packed[0]!.files.map((f) => f.path)).toContain(`src/modules/python/${script}`);
+  // The scripts import host_connection.py and controller_side.py from their own folder.
+  for (const script of [...scripts, 'host_connection.py', 'controller_side.py']) expect(packed[0]!.files.map((f) => f.path)).toContain(`src/modules/python/${script}`);
   const out = runAsUser(`
     import { ACTION_SCRIPT, JINJA_PLUGIN_SCRIPT, LOOKUP_SCRIPT, PAYLOAD_SCRIPT } from './dist/modules/python-script.js';
     console.log([PAYLOAD_SCRIPT, ACTION_SCRIPT, LOOKUP_SCRIPT, JINJA_PLUGIN_SCRIPT].join('\\n'));

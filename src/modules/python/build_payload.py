@@ -21,10 +21,7 @@ import base64
 import json
 import sys
 
-
-def fail(kind, message):
-    json.dump({'error': message, 'kind': kind}, sys.stdout)
-    sys.exit(0)
+from controller_side import fail, load_ansible, reply
 
 
 def internal_args(request, C):
@@ -62,15 +59,9 @@ def internal_args(request, C):
 
 def main():
     request = json.load(sys.stdin)
-    try:
-        import ansible
-        from ansible import constants as C
-        from ansible.release import __version__
-    except ImportError as e:
-        fail('no-ansible', str(e))
-
-    from ansible.plugins.loader import init_plugin_loader
-    init_plugin_loader(request['collections_paths'])
+    C = load_ansible(request)
+    import ansible
+    from ansible.release import __version__
 
     from ansible.executor.module_common import modify_module
     from ansible.parsing.dataloader import DataLoader
@@ -93,14 +84,14 @@ def main():
         )
     except Exception as e:  # ansible-core's own message (a module_util not found, a syntax error)
         fail('build', '%s: %s' % (type(e).__name__, e))
-    json.dump({
+    reply({
         'style': built.module_style,
         'shebang': built.shebang,
         'payload': base64.b64encode(built.b_module_data).decode('ascii'),
         'args': args,
         'ansible_version': __version__,
         'ansible_location': ansible.__path__[0],
-    }, sys.stdout)
+    })
 
 
 if __name__ == '__main__':

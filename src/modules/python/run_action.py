@@ -25,26 +25,13 @@ import json
 import os
 import sys
 
-
-# The answer goes to the real stdout; what the plugin or ansible prints (display) goes to stderr.
-ANSWER = sys.stdout
-sys.stdout = sys.stderr
-
-
-def fail(kind, message):
-    json.dump({'error': message, 'kind': kind}, ANSWER)
-    sys.exit(0)
+from controller_side import fail, load_ansible, reply
 
 
 def main():
     request = json.load(sys.stdin)
-    try:
-        from ansible import constants as C  # noqa: F401 (loads the configuration)
-    except ImportError as e:
-        fail('no-ansible', str(e))
-
-    from ansible.plugins.loader import get_plugin_loader_namespace, init_plugin_loader
-    init_plugin_loader(request['collections_paths'])
+    load_ansible(request)
+    from ansible.plugins.loader import get_plugin_loader_namespace
 
     from ansible.errors import AnsibleActionSkip, AnsibleError
     from ansible.parsing.dataloader import DataLoader
@@ -106,7 +93,7 @@ def main():
             action.cleanup()
         except AnsibleError:
             pass
-    json.dump({'result': result}, ANSWER, default=str)
+    reply({'result': result}, default=str)
 
 
 if __name__ == '__main__':

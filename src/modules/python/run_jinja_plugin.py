@@ -19,23 +19,9 @@ A float in the result is sent as {"__py_float__": x} so that 2.0 stays a float.
 Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stderr.
 """
 import json
-import os
 import sys
 
-# Display writes to stdout: the answer goes to the real one, everything else to stderr.
-_answer = os.fdopen(os.dup(1), 'w')
-os.dup2(2, 1)
-
-
-def reply(obj):
-    json.dump(obj, _answer)
-    _answer.flush()
-    sys.exit(0)
-
-
-def _message(e):
-    # AnsibleError keeps its own message apart from the chained causes str() may add.
-    return getattr(e, 'message', None) or str(e) or type(e).__name__
+from controller_side import load_ansible, message as _message, reply
 
 
 def _tagged(value):
@@ -55,15 +41,8 @@ def _tagged(value):
 
 def main():
     request = json.load(sys.stdin)
-    try:
-        from ansible import constants as C  # noqa: F401 (loads the configuration, the cwd's ansible.cfg)
-    except ImportError as e:
-        reply({'error': str(e), 'kind': 'no-ansible'})
-
-    from ansible.plugins.loader import add_all_plugin_dirs, filter_loader, init_plugin_loader, test_loader
-    init_plugin_loader(request['collections_paths'])
-    for folder in request['plugin_dirs']:
-        add_all_plugin_dirs(folder)
+    load_ansible(request)
+    from ansible.plugins.loader import filter_loader, test_loader
     loader = filter_loader if request['kind'] == 'filter' else test_loader
 
     if request['op'] == 'list':

@@ -16,18 +16,13 @@ Output (one JSON object on stdout): {"result": [...]} or {"error": "...", "kind"
 Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stderr.
 """
 import json
-import os
 import sys
 
-# Display writes to stdout: the answer goes to the real one, everything else to stderr.
-_answer = os.fdopen(os.dup(1), 'w')
-os.dup2(2, 1)
+from controller_side import load_ansible, message as _message, reply as _reply
 
 
 def reply(obj):
-    json.dump(obj, _answer, default=_plain)
-    _answer.flush()
-    sys.exit(0)
+    _reply(obj, default=_plain)
 
 
 def _plain(value):
@@ -36,22 +31,10 @@ def _plain(value):
     return str(value)
 
 
-def _message(e):
-    # AnsibleError keeps its own message apart from the chained causes str() may add.
-    return getattr(e, 'message', None) or str(e) or type(e).__name__
-
-
 def main():
     request = json.load(sys.stdin)
-    try:
-        from ansible import constants as C  # noqa: F401 (loads the configuration, the cwd's ansible.cfg)
-    except ImportError as e:
-        reply({'error': str(e), 'kind': 'no-ansible'})
-
-    from ansible.plugins.loader import add_all_plugin_dirs, init_plugin_loader, lookup_loader
-    init_plugin_loader(request['collections_paths'])
-    for folder in request['plugin_dirs']:
-        add_all_plugin_dirs(folder)
+    load_ansible(request)
+    from ansible.plugins.loader import lookup_loader
 
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar

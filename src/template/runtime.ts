@@ -19,6 +19,7 @@ import { PyError } from '../python/errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
 import type { Syntax } from './lexer.js';
 import { ContextualGlobal } from './globals.js';
+import { isLazyMapping, lazyMapping, materialize } from './lazy.js';
 import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
 import type { PluginContext } from './plugins.js';
@@ -98,9 +99,6 @@ function capturedMessage(e: TemplateError): string {
   return taskFailureDetail(e);
 }
 
-/** The lazy mappings variables give (see Evaluation.lazyDict). */
-const LAZY_DICTS = new WeakSet<object>();
-
 /** The globals that call a lookup. */
 const LOOKUP_CALLS = new Set(['lookup', 'query', 'q']);
 
@@ -170,7 +168,7 @@ export class Evaluation implements PluginContext {
       if (single) {
         const value = this.eval(single, frame ?? new Frame(null));
         // A variable that is another's lazy mapping (`top: "{{ lower }}"`) stays lazy: it has not left the template system.
-        result = keepLazy && typeof value === 'object' && value !== null && LAZY_DICTS.has(value) ? value : this.finalizeNative(value, single.pos);
+        result = keepLazy && isLazyMapping(value) ? value : this.finalizeNative(value, single.pos);
       } else {
         const out: unknown[] = [];
         this.execBody(compiled.body, frame ?? new Frame(null), out);
@@ -314,54 +312,14 @@ export class Evaluation implements PluginContext {
     return value;
   }
 
-  /**
-   * A mapping whose values are templated when they are read, once each (Ansible's lazy
-   * containers): `{{ top.key1 }}` does not run the templates under the other keys. It is made
-   * plain (every value templated) when it leaves the template (finalizeNative, materialize).
-   */
+  /** A mapping whose values are templated when they are read (see lazy.ts). */
   private lazyDict(raw: Record<string, unknown>, name: string): Record<string, unknown> {
-    const values = new Map<string, unknown>();
-    const resolving = new Set<string>();
-    const valueOf = (key: string): unknown => {
-      if (values.has(key)) return values.get(key);
-      if (resolving.has(key)) throw new PluginError('recursion', `Recursive loop detected in template: '${name}' refers to its own key '${key}'`);
-      resolving.add(key);
-      try {
-        const value = this.lazily(() => this.templateDeep(raw[key], name));
-        values.set(key, value);
-        return value;
-      } finally {
-        resolving.delete(key);
-      }
-    };
-    const own = (target: object, key: string | symbol): key is string => typeof key === 'string' && Object.prototype.hasOwnProperty.call(target, key);
-    const lazy = new Proxy(raw, {
-      get: (target, key, receiver) => (own(target, key) ? valueOf(key) : Reflect.get(target, key, receiver)),
-      getOwnPropertyDescriptor: (target, key) => {
-        const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
-        return descriptor && own(target, key) ? { ...descriptor, value: valueOf(key) } : descriptor;
-      },
-    });
-    LAZY_DICTS.add(lazy);
-    return lazy;
+    return lazyMapping(raw, name, (value) => this.lazily(() => this.templateDeep(value, name)));
   }
 
-  /** The value with its lazy mappings made plain (every value templated), for what leaves the template system. */
-  materialize(value: unknown, depth = 0): unknown {
-    if (depth > 64) return value;
-    if (Array.isArray(value)) {
-      const items = value.map((v) => this.materialize(v, depth + 1));
-      return items.some((v, i) => v !== value[i]) ? items : value;
-    }
-    if (!isDict(value)) return value;
-    let changed = LAZY_DICTS.has(value);
-    const out = newDict();
-    for (const k of dictKeys(value)) {
-      const v = this.materialize(value[k], depth + 1);
-      if (v !== value[k]) changed = true;
-      setKey(out, k, v);
-    }
-    return changed ? out : value;
+  /** The value with its lazy mappings made plain, for what leaves the template system. */
+  materialize(value: unknown): unknown {
+    return materialize(value);
   }
 
   // ---------------------------------------------------------------- errors
@@ -608,7 +566,7 @@ export class Evaluation implements PluginContext {
     }
     if (isDict(value)) {
       // A lazy mapping leaves as a plain one.
-      let changed = LAZY_DICTS.has(value);
+      let changed = isLazyMapping(value);
       const out = newDict();
       for (const k of dictKeys(value)) {
         const v = this.finalizeNative(value[k], pos, true);

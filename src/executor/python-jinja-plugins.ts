@@ -9,7 +9,7 @@
  * mentions it, the name is unknown without starting Python (the common case: a typo, no plugin
  * folders). When one does, ansible-core lists the names of the whole folder set, once per set.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { controllerAnsibleSync, listJinjaPlugins } from '../modules/python/controller.js';
@@ -79,7 +79,8 @@ export class PythonJinjaPlugins {
       const from = listed?.get(short);
       // Only a file of the folders counts: ansible-core's own are what playbook carries natively.
       // Without ansible-core, which names a file provides is unknown: playbook's own stays.
-      if (from && this.legacyDirs(kind).some((d) => from.startsWith(d + path.sep))) {
+      // ansible-core names the file by its real path (a role may be a symlink).
+      if (from && this.legacyDirs(kind).some((d) => from.startsWith(realDir(d) + path.sep))) {
         def = defs.get(name) ?? make(name, from, this.places);
         defs.set(name, def);
       }
@@ -179,5 +180,14 @@ export class PythonJinjaPlugins {
     def = make(name, file, this.places);
     defs.set(name, def);
     return def;
+  }
+}
+
+/** A folder's real path (symlinks resolved), or the path itself when it cannot be had. */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
   }
 }

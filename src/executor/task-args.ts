@@ -23,7 +23,7 @@ export function finalTaskArgs(runContext: RunContext, pc: PlayContext, task: Tas
     const at = task.locations[`args.${key}`] ?? task.location;
     const where = { file: at.file, line: at.line, column: at.column };
     // set_fact's variable names may be templates too ("seen_{{ idx }}").
-    const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(bound.templateValue(key, where)) : key;
+    const name = task.action === 'set_fact' && key.includes('{{') ? pyStr(finalizing(task, key, () => bound.templateValue(key, where))) : key;
     templated[name] = module.conditionArgs?.includes(key) ? conditionArgument(value, bound, at) : finalizing(task, key, () => bound.templateValue(value, where));
   }
   return dropOmitted(templated) as Record<string, unknown>;

@@ -325,7 +325,7 @@ export class VariableManager {
   private varsProxy(layers: Layer[]): Record<string, unknown> {
     const source = this.source(layers.filter((l) => !l.connection));
     const bound = this.templar.bind(source, { keepPythonTypes: true });
-    return lazyDict(() => [...source.keys()], (name) => bound.variable(name));
+    return lazyDict(() => [...source.keys()], (name) => bound.lazyVariable(name));
   }
 
   /** `hostvars`: a mapping from each inventory host to its variables (play-level, no task). */
@@ -342,7 +342,7 @@ export class VariableManager {
           const bound = this.templar.bind(source, { keepPythonTypes: true });
           // Without `hostvars` itself, as Ansible's HostVarsVars (get_vars with include_hostvars=False):
           // so the whole of a host's variables can be shown.
-          view = lazyDict(() => [...source.keys()].filter((k) => k !== 'hostvars'), (name) => (name === 'hostvars' ? MISSING : bound.variable(name)));
+          view = lazyDict(() => [...source.keys()].filter((k) => k !== 'hostvars'), (name) => (name === 'hostvars' ? MISSING : bound.lazyVariable(name)));
           perHost.set(host, view);
         }
         return view;

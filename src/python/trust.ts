@@ -11,11 +11,24 @@
 import { isDict } from './values.js';
 
 const trusted = new Set<string>();
+/** Text loaded as `!unsafe`: never trusted, wherever the same text appears. */
+const unsafe = new Set<string>();
+
+/**
+ * Records text loaded as `!unsafe` (Ansible's unsafe values are never trusted as templates); the
+ * same text loaded as written elsewhere stays trusted (trust is by value).
+ */
+export function neverTrust(text: string): string {
+  unsafe.add(text);
+  return text;
+}
 
 /** Records every string in a loaded value (keys, list items, mapping values, nested), and gives the value back. */
 export function trustLoaded<T>(value: T): T {
   const visit = (v: unknown, depth: number): void => {
-    if (typeof v === 'string') trusted.add(v);
+    if (typeof v === 'string') {
+      if (!unsafe.has(v)) trusted.add(v);
+    }
     else if (depth > 64) return;
     else if (Array.isArray(v)) for (const item of v) visit(item, depth + 1);
     else if (v instanceof Map) {

@@ -73,7 +73,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, fallback: Looku
     throw new PluginError('unknown-lookup', `The lookup plugin '${name}' was not found.${hint ? ` Did you mean '${hint}'?` : ''}${install ? ` (${install})` : ''}`);
   }
   const list = forceList || truthy(wantlist ?? false);
-  for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);
+  if (!def.acceptsMarkers) for (const t of terms) if (t instanceof Undefined) throw new PluginError('undefined', t.message);
   let result: unknown[];
   try {
     result = invokeLookup(ctx, def, name, terms, kwargs);

@@ -159,6 +159,11 @@ export class BoundTemplar {
     return this.evaluation.materialize(this.evaluation.variable(name));
   }
 
+  /** A variable as a template reads it, its mappings still lazy: for views a template reads further (`vars`, `hostvars`). */
+  lazyVariable(name: string): unknown {
+    return this.evaluation.variable(name);
+  }
+
   /**
    * A task's `with_<lookup>`: its terms templated (undefined items kept as Undefined for a lookup
    * that drops them), the lookup run on these variables and search path, told the task's action;

@@ -21,7 +21,7 @@ export function lazyMapping(raw: Record<string, unknown>, name: string, template
     if (resolving.has(key)) throw new PluginError('recursion', `Recursive loop detected in template: '${name}' refers to its own key '${key}'`);
     resolving.add(key);
     try {
-      const value = template(raw[key]);
+      const value = template(copy[key]);
       values.set(key, value);
       return value;
     } finally {
@@ -29,11 +29,28 @@ export function lazyMapping(raw: Record<string, unknown>, name: string, template
     }
   };
   const own = (target: object, key: string | symbol): key is string => typeof key === 'string' && Object.prototype.hasOwnProperty.call(target, key);
-  const lazy = new Proxy(raw, {
+  // Over a copy: a template that changes the mapping (`{% set _ = d.update(...) %}`) changes its
+  // own value of the variable, never the data the variable came from (other hosts, later tasks).
+  const copy = newDict();
+  for (const k of dictKeys(raw)) setKey(copy, k, raw[k]);
+  const lazy = new Proxy(copy, {
     get: (target, key, receiver) => (own(target, key) ? valueOf(key) : Reflect.get(target, key, receiver)),
     getOwnPropertyDescriptor: (target, key) => {
       const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
       return descriptor && own(target, key) ? { ...descriptor, value: valueOf(key) } : descriptor;
+    },
+    // A value put in is the value (not templated again).
+    defineProperty: (target, key, descriptor) => {
+      if (typeof key === 'string' && 'value' in descriptor) values.set(key, descriptor.value);
+      return Reflect.defineProperty(target, key, descriptor);
+    },
+    set: (target, key, value, receiver) => {
+      if (typeof key === 'string') values.set(key, value);
+      return Reflect.set(target, key, value, receiver);
+    },
+    deleteProperty: (target, key) => {
+      if (typeof key === 'string') values.delete(key);
+      return Reflect.deleteProperty(target, key);
     },
   });
   LAZY.add(lazy);

@@ -53,6 +53,8 @@ export interface LookupDef {
   fn: (ctx: PluginContext, terms: unknown[], kwargs: Record<string, unknown>, loop?: LoopInvocation) => unknown[];
   /** As a `with_` loop, its terms may hold undefined items (Ansible's lazy markers), which it drops. */
   lazyUndefined?: boolean;
+  /** Ansible's accept_args_markers: an undefined term reaches it (an Undefined) instead of failing the call. */
+  acceptsMarkers?: boolean;
 }
 
 /**

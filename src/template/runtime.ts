@@ -783,19 +783,27 @@ export class Evaluation implements PluginContext {
     try {
       return this.renderNative(this.env.compile(text, { file: this.file, syntax: { escapeBackslashes: true } }));
     } catch (e) {
-      if (lenient && isUndefinedError(e)) return text;
+      // An undefined marker: the lookup fails on it unless it takes markers (accept_args_markers).
+      if (lenient && isUndefinedError(e)) return new Undefined((e as { variable?: string }).variable ?? '', e instanceof TemplateError ? e.detail : e.message);
       throw e;
     }
   }
 
+  /**
+   * A lookup's arguments: its terms' string literals (alone, or in list and dict literals) render
+   * as templates, as Ansible trusts them; the lookup's name never, its keyword arguments as the
+   * template's other literals.
+   */
   private evalLookupArgs(expr: Extract<Expr, { kind: 'call' }>, frame: Frame): CallArgs {
     const saved = this.constTemplates;
+    const literal = (e: Expr): boolean => e.kind === 'const' || e.kind === 'list' || e.kind === 'tuple' || e.kind === 'dict';
     try {
-      this.constTemplates = 'keep';
-      const name = expr.args.length ? this.eval(expr.args[0]!, frame) : MISSING;
-      this.constTemplates = 'lookup';
-      const call = this.evalArgs({ ...expr, args: expr.args.slice(1) }, frame);
-      if (name !== MISSING) call.args.unshift(name);
+      const call = this.evalArgs({ ...expr, args: [] }, frame);
+      const terms = expr.args.map((arg, i) => {
+        this.constTemplates = i === 0 ? 'keep' : literal(arg) ? 'lookup' : saved;
+        return this.eval(arg, frame);
+      });
+      call.args.unshift(...terms);
       return call;
     } finally {
       this.constTemplates = saved;

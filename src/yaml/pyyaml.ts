@@ -5,6 +5,7 @@
  */
 import YAML, { type CollectionTag, isPair, isScalar, isSeq, isMap, type Node, type ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import { VaultedValue, mkFloat } from '../python/values.js';
+import { neverTrust } from '../python/trust.js';
 
 const nullTag: ScalarTag = {
   tag: 'tag:yaml.org,2002:null',
@@ -67,9 +68,9 @@ export const PYYAML_TAGS: ScalarTag[] = [nullTag, boolTag, intTag, floatTag, vau
  * the engine templates variables when they are used, and this one renders to itself.
  */
 export function untemplatedText(text: string): string {
-  if (!/\{[{%#]/.test(text)) return text;
-  if (!/endraw/.test(text)) return `{% raw %}${text}{% endraw %}`;
-  return `{{ '${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' }}`;
+  if (!/\{[{%#]/.test(text)) return neverTrust(text);
+  if (!/endraw/.test(text)) return neverTrust(`{% raw %}${text}{% endraw %}`);
+  return neverTrust(`{{ '${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' }}`);
 }
 
 /** `!unsafe` on a list or mapping marks every string inside it (the values, not the keys). */

@@ -78,3 +78,26 @@ test("what an expression raised, as ansible._protomatter.dump_object shows it; f
   expect(r.stdout).toMatch(/"msg": \[\n {8}1\n {4}\]/);
 }, 60_000);
 
+test("a lookup term naming an undefined variable fails the lookup (its command never runs); changing a variable's mapping in a template does not change the variable", async () => {
+  const dir = project({
+    'inventory.ini': INVENTORY,
+    'pb.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    shared: { port: "{{ 80 }}", keep: "{{ 'same' }}" }
+  tasks:
+    - debug: { msg: "{{ lookup('pipe', 'touch {{ nowhere }}/made') }}" }
+      ignore_errors: true
+    - debug: { msg: "{% set _ = shared.update({'port': 1}) %}{{ shared.port }} {{ shared.keep }}" }
+    - debug: { msg: "{{ shared.port }}" }
+`,
+  });
+  const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  expect(r.stdout).toContain(`"msg": "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': 'nowhere' is undefined"`);
+  expect(existsSync(path.join(dir, 'nowhere'))).toBe(false);
+  expect(existsSync(path.join(dir, '{{'))).toBe(false);
+  const messages = [...r.stdout.matchAll(/^ {4}"msg": (.*)$/gm)].map((m) => m[1]!);
+  expect(messages).toEqual(['"1 same"', '80']);
+}, 60_000);
+

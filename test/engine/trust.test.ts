@@ -123,4 +123,22 @@ describe('trusted text and conditionals', () => {
     expect(r.stdout).toMatch(/TASK \[rendered in an expression\] \*+\nok: \[localhost\]/);
     expect(r.stdout).toMatch(/TASK \[not rendered inside a whole template\] \*+\nskipping: \[localhost\]/);
   }, 60_000);
+
+  test('text loaded as !unsafe is not trusted: a condition that gives it fails as untrusted', async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'pb.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    x: 1
+    cond: !unsafe "x == 1"
+  tasks:
+    - debug: { msg: ran }
+      when: "{{ cond }}"
+`,
+    });
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('fatal: [localhost]: FAILED! => {"msg": "Task failed: Encountered untrusted template or expression."}');
+  }, 60_000);
 });

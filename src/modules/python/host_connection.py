@@ -30,6 +30,8 @@ class Channel:
     """Questions to playbook and its answers, over the socket on `fd`."""
 
     def __init__(self, fd):
+        # A process the plugin starts must not hold the channel open (the task would wait for it).
+        os.set_inheritable(fd, False)
         self._writer = os.fdopen(fd, 'wb', buffering=0)
         self._reader = os.fdopen(os.dup(fd), 'rb')
 

@@ -3,6 +3,7 @@
  * collection's lookup), run with ansible-core on the controller (run_lookup.py). It sees the
  * task's variables that are JSON values, as they template; its list, or its error, is the lookup's.
  */
+import { readFileSync } from 'node:fs';
 import { PluginError } from '../../template/errors.js';
 import type { LookupDef, PluginContext } from '../../template/plugins.js';
 import { PyFloat, Undefined, VaultedValue, dictKeys, isDict } from '../../python/values.js';
@@ -62,8 +63,9 @@ function gatherVariables(ctx: PluginContext): Record<string, unknown> {
   gathering = true;
   try {
     for (const name of ctx.variableNames()) {
-      // `vars` is a view of these same variables: the lookup has them all already.
-      if (name === 'vars') continue;
+      // `vars` is a view of these same variables: the lookup has them all already. `hostvars`
+      // would template every host's variables at each call; lookups rarely read it.
+      if (name === 'vars' || name === 'hostvars') continue;
       try {
         // Items of a list or dict template lazily, when read: while it is copied.
         const json = jsonValue(ctx.variable(name), new Set());
@@ -78,9 +80,22 @@ function gatherVariables(ctx: PluginContext): Record<string, unknown> {
   return out;
 }
 
+/** Whether the plugin's LookupModule says `accept_args_markers = True` (read from its source, nothing run). */
+function acceptsMarkers(file: string | undefined): boolean {
+  if (!file) return false;
+  try {
+    return /^\s+accept_args_markers\s*=\s*True\b/m.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export function pythonLookup(name: string, file: string | undefined, options: PythonLookupOptions): LookupDef {
   return {
-    fn: (ctx, terms, kwargs) => {
+    acceptsMarkers: acceptsMarkers(file),
+    fn: (ctx, given, kwargs) => {
+      // An undefined term (only a plugin that takes markers gets one) reaches Python as None.
+      const terms = given.map((t) => (t instanceof Undefined ? null : t));
       if (gathering) throw new Error(`lookup plugin '${name}' is not run while another one gathers its variables`);
       const ansible = controllerAnsibleSync();
       if (!ansible) throw new Error(`lookup plugin '${name}'${file ? ` (${file})` : ''} needs ansible-core (${installHint()})`);

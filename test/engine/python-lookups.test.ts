@@ -107,6 +107,42 @@ describe('with ansible-core on the controller', () => {
     });
   }, 60_000);
 
+  test('a float stays a float; a plugin that takes markers (accept_args_markers) gets an undefined term, one that does not fails on it', async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'lookup_plugins/floaty.py': `from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        return [2.0, 3]
+`,
+      'lookup_plugins/passes.py': `from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    accept_args_markers = True
+
+    def run(self, terms, variables=None, **kwargs):
+        return terms
+`,
+      'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ query('floaty') | map('type_debug') | list }}"
+    - debug: msg="{{ lookup('passes', '{{ nowhere }}', 42)[1] }}"
+    - debug: msg="{{ lookup('floaty', '{{ nowhere }}') }}"
+      ignore_errors: true
+`,
+    });
+    const r = await run(dir);
+    expect(r.output).toMatch(/"msg": \[\n\s+"float",\n\s+"int"\n\s+\]/);
+    expect(r.output).toContain('"msg": 42');
+    expect(r.output).toContain("Error while resolving value for 'msg': 'nowhere' is undefined");
+    expect(recapLine(r.output, 'localhost')).toMatch(/ok=3 .*failed=0 .*ignored=1/);
+  }, 60_000);
+
   test("a plugin's error fails the task as Ansible words it (one that does not load, even with errors=ignore); a lookup nothing provides is still not found", async () => {
     const dir = project({
       'inventory.ini': INVENTORY,

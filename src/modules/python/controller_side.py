@@ -23,6 +23,22 @@ def fail(kind, message):
     reply({'error': message, 'kind': kind})
 
 
+def tagged(value):
+    """The value as JSON can carry it: floats tagged ({"__py_float__": 2.0}, so that 2.0 stays a
+    float), tuples and sets as lists, other objects (and NaN, infinities) as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return {'__py_float__': value} if value == value and value not in (float('inf'), float('-inf')) else str(value)
+    if isinstance(value, dict):
+        return dict((str(k), tagged(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)) or (hasattr(value, '__iter__') and not isinstance(value, bytes)):
+        return [tagged(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    return str(value)
+
+
 def message(e):
     """An error's own message (AnsibleError keeps it apart from the chained causes str() may add)."""
     return getattr(e, 'message', None) or str(e) or type(e).__name__

@@ -6,9 +6,10 @@
  */
 import { PluginError } from '../../template/errors.js';
 import type { FilterDef, TestDef } from '../../template/plugins.js';
-import { dictKeys, isDict, mkFloat, newDict, setKey, typeName } from '../../python/values.js';
+import { typeName } from '../../python/values.js';
 import { controllerAnsibleSync, runJinjaPlugin } from './controller.js';
-import { SKIP, installHint, jsonValue } from './lookup.js';
+import { installHint } from './lookup.js';
+import { SKIP, fromTagged, jsonValue } from './json-values.js';
 
 export interface PythonJinjaOptions {
   /** Playbook and role folders whose *_plugins/ ansible-core adds (read at each call: roles load as the run goes). */
@@ -19,20 +20,6 @@ export interface PythonJinjaOptions {
 }
 
 type Kind = 'filter' | 'test';
-
-/** run_jinja_plugin.py's result as playbook's values: `{"__py_float__": 2.0}` is a float. */
-export function fromTagged(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(fromTagged);
-  if (isDict(v)) {
-    const keys = dictKeys(v);
-    const f = v['__py_float__'];
-    if (keys.length === 1 && typeof f === 'number') return mkFloat(f);
-    const out = newDict();
-    for (const k of keys) setKey(out, k, fromTagged(v[k]));
-    return out;
-  }
-  return v;
-}
 
 function call(kind: Kind, name: string, file: string | undefined, options: PythonJinjaOptions, value: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown {
   const ansible = controllerAnsibleSync();

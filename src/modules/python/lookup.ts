@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { PluginError } from '../../template/errors.js';
 import type { LookupDef, PluginContext } from '../../template/plugins.js';
-import { PyFloat, Undefined, VaultedValue, dictKeys, isDict } from '../../python/values.js';
+import { Undefined } from '../../python/values.js';
 import { ansiblePythonCandidates, controllerAnsibleSync, runLookupPlugin } from './controller.js';
+import { SKIP, fromTagged, jsonValue } from './json-values.js';
 
 export interface PythonLookupOptions {
   /** Playbook and role folders whose *_plugins/ ansible-core adds (read at each call: roles load as the run goes). */
@@ -21,37 +22,6 @@ export interface PythonLookupOptions {
 export function installHint(what = 'lookups', env: NodeJS.ProcessEnv = process.env): string {
   const tried = ansiblePythonCandidates(env);
   return `${what} playbook does not carry run with ansible-core on the controller: pip install ansible-core, or set PLAYBOOK_ANSIBLE_PYTHON; ${tried.length ? `no ansible in ${tried.join(', ')}` : 'no python3 on PATH'}`;
-}
-
-/** What jsonValue gives for a value JSON cannot hold. */
-export const SKIP = Symbol('skip');
-
-/** A copy made of JSON values only; SKIP for what JSON cannot hold (hostvars, undefined, vaulted). */
-export function jsonValue(v: unknown, seen: Set<object>): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : SKIP;
-  if (v instanceof PyFloat) return v;
-  if (v instanceof Undefined || v instanceof VaultedValue) return SKIP;
-  if (Array.isArray(v) || isDict(v)) {
-    if (seen.has(v)) return SKIP;
-    seen.add(v);
-    try {
-      if (Array.isArray(v)) {
-        const items = v.map((x) => jsonValue(x, seen));
-        return items.includes(SKIP) ? SKIP : items;
-      }
-      const out: Record<string, unknown> = {};
-      for (const k of dictKeys(v)) {
-        const x = jsonValue(v[k], seen);
-        if (x === SKIP) return SKIP;
-        out[k] = x;
-      }
-      return out;
-    } finally {
-      seen.delete(v);
-    }
-  }
-  return SKIP;
 }
 
 /** Set while a Python lookup gathers its variables: one of them calling a Python lookup again is left out, not run. */
@@ -112,7 +82,7 @@ export function pythonLookup(name: string, file: string | undefined, options: Py
         },
         options.cwd,
       );
-      if ('result' in answer) return answer.result;
+      if ('result' in answer) return fromTagged(answer.result) as unknown[];
       // As Ansible words it, and not subject to errors=ignore/warn, which are about running.
       if (answer.kind === 'load') throw new PluginError('lookup-load', `The ${answer.error}`);
       throw new Error(answer.error);

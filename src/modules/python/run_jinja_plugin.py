@@ -21,22 +21,7 @@ Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stde
 import json
 import sys
 
-from controller_side import load_ansible, message as _message, reply
-
-
-def _tagged(value):
-    """The value as JSON can carry it: floats tagged, tuples and sets as lists, other objects as text."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return {'__py_float__': value}
-    if isinstance(value, dict):
-        return dict((str(k), _tagged(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)) or (hasattr(value, '__iter__') and not isinstance(value, bytes)):
-        return [_tagged(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode('utf-8', 'replace')
-    return str(value)
+from controller_side import load_ansible, message as _message, reply, tagged as _tagged
 
 
 def main():

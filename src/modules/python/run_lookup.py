@@ -18,17 +18,7 @@ Whatever the plugin or ansible-core prints (warnings, deprecations) goes to stde
 import json
 import sys
 
-from controller_side import load_ansible, message as _message, reply as _reply
-
-
-def reply(obj):
-    _reply(obj, default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
+from controller_side import load_ansible, message as _message, reply, tagged
 
 
 def main():
@@ -56,7 +46,7 @@ def main():
         reply({'error': _message(e), 'kind': 'run'})
     if isinstance(result, (str, bytes, dict)) or not hasattr(result, '__iter__'):
         reply({'error': 'returned %s instead of %s' % (type(result), list), 'kind': 'run'})
-    reply({'result': list(result)})
+    reply({'result': tagged(list(result))})
 
 
 if __name__ == '__main__':

@@ -308,7 +308,9 @@ export type JinjaPluginAnswer = { result: unknown } | { error: string; kind: 'no
 /** The filter or test names ansible-core finds in the folders (and its own), those failing to load included, with the file of each. */
 export function listJinjaPlugins(ansible: ControllerAnsible, request: JinjaPluginFolders, cwd: string): Map<string, string | null> {
   const answer = runScriptSync<{ names?: Record<string, string | null>; error?: string }>(ansible, JINJA_PLUGIN_SCRIPT, { op: 'list', ...request }, cwd, `the ${request.kind} plugins`);
-  return new Map(Object.entries(answer.names ?? {}));
+  // Not an empty listing: that would make a plugin that is there "No filter named".
+  if (answer.error !== undefined || answer.names === undefined) throw new Error(`ansible-core ${ansible.version} (${ansible.python}) could not list the ${request.kind} plugins: ${answer.error ?? 'no names in its answer'}`);
+  return new Map(Object.entries(answer.names));
 }
 
 /** Runs a filter or test plugin with ansible-core on the controller (run_jinja_plugin.py). */

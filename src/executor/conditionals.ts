@@ -27,21 +27,13 @@ export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, a
     if (condition === null || condition === undefined) continue;
     const text = String(condition).trim();
     if (text === '') continue;
-    const where = at ? { file: at.file, line: at.line, column: at.column } : {};
-    let expression = text;
-    if (isPossiblyAllTemplate(text)) {
-      // `when: "{{ x }}"` is a template: its value, or, when it gives text the user wrote, that expression (Ansible's indirection).
-      const value = bound.templateValue(text, { ...where, keepPythonTypes: true });
-      if (typeof value !== 'string') {
-        if (!truthy(value)) return { ok: false, failed: String(condition) };
-        continue;
-      }
-      // Text a template made (`"{{ a }} and {{ b }}"`) is never evaluated.
-      if (!isTrustedText(value)) throw new BrokenConditionalError(UNTRUSTED);
-      expression = value;
+    const where = positionOf(at);
+    const indirect = isPossiblyAllTemplate(text) ? throughTemplate(text, bound, where) : { expression: text };
+    if (!('expression' in indirect)) {
+      if (!truthy(indirect.value)) return { ok: false, failed: String(condition) };
+      continue;
     }
-    // An expression's string literals that hold a template are rendered (`x == '{{ y }}'`, deprecated in 2.19).
-    const value = bound.evaluateExpression(expression, { ...where, escapeBackslashes: false, keepPythonTypes: true, constTemplates: true });
+    const value = evaluate(indirect.expression, bound, where);
     const result = typeof value === 'string' ? truthyString(value) : truthy(value);
     if (!result) return { ok: false, failed: String(condition) };
   }
@@ -56,7 +48,7 @@ export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, a
 export function conditionArgument(value: unknown, bound: BoundTemplar, at: Location | undefined): unknown {
   if (typeof value !== 'string' || !isPossiblyAllTemplate(value)) return value;
   try {
-    const container = bound.resolveToContainer(value, at ? { file: at.file, line: at.line, column: at.column } : {});
+    const container = bound.resolveToContainer(value, positionOf(at));
     return Array.isArray(container) ? container : value;
   } catch {
     // The condition itself fails with its error when it is evaluated.
@@ -71,7 +63,31 @@ function truthyString(value: string): boolean {
 }
 
 const UNTRUSTED = 'Encountered untrusted template or expression.';
-export const CONDITIONAL_AS_TEMPLATE = 'Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}.';
+const CONDITIONAL_AS_TEMPLATE = 'Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}.';
+
+type Where = { file?: string; line?: number; column?: number };
+
+function positionOf(at: Location | undefined): Where {
+  return at ? { file: at.file, line: at.line, column: at.column } : {};
+}
+
+/**
+ * A conditional that is a template as a whole (`"{{ check }}"`): its value when that is not text;
+ * text the user wrote as the expression to evaluate (Ansible's indirection); text a template made
+ * (`"{{ a }} and {{ b }}"`) is never evaluated. `strip`: Ansible's emptiness check on the value.
+ */
+function throughTemplate(text: string, bound: BoundTemplar, where: Where, strip: (v: unknown) => unknown = (v) => v): { expression: string } | { value: unknown } {
+  const templated = bound.templateValue(text, { ...where, keepPythonTypes: true });
+  const value = strip(templated);
+  if (typeof value !== 'string') return { value };
+  if (!isTrustedText(templated)) throw new BrokenConditionalError(UNTRUSTED);
+  return { expression: value };
+}
+
+/** An expression, its string literals that hold a template rendered (`x == '{{ y }}'`, deprecated in 2.19). */
+function evaluate(expression: string, bound: BoundTemplar, where: Where): unknown {
+  return bound.evaluateExpression(expression, { ...where, escapeBackslashes: false, keepPythonTypes: true, constTemplates: true });
+}
 
 /** Ansible's is_possibly_all_template: the text starts and ends with template delimiters. */
 function isPossiblyAllTemplate(text: string): boolean {
@@ -96,20 +112,13 @@ export function evaluateConditional(condition: unknown, bound: BoundTemplar, at:
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'string') throw new BrokenConditionalError('Conditional expressions must be strings.');
   if (!isTrustedText(condition)) throw new BrokenConditionalError(UNTRUSTED);
-  const where = at ? { file: at.file, line: at.line, column: at.column } : {};
-  let expression = value;
-  if (isPossiblyAllTemplate(value)) {
-    const templated = bound.templateValue(value, { ...where, keepPythonTypes: true });
-    const result = stripped(templated);
-    if (typeof result !== 'string') {
-      deprecate(CONDITIONAL_AS_TEMPLATE);
-      return booleanResult(result);
-    }
-    // Only indirection to an expression the user wrote: a template's own text is never evaluated.
-    if (!isTrustedText(templated)) throw new BrokenConditionalError(UNTRUSTED);
-    expression = result;
+  const where = positionOf(at);
+  const indirect = isPossiblyAllTemplate(value) ? throughTemplate(value, bound, where, stripped) : { expression: value };
+  if (!('expression' in indirect)) {
+    deprecate(CONDITIONAL_AS_TEMPLATE);
+    return booleanResult(indirect.value);
   }
-  return booleanResult(bound.evaluateExpression(expression, { ...where, escapeBackslashes: false, keepPythonTypes: true, constTemplates: true }));
+  return booleanResult(evaluate(indirect.expression, bound, where));
 }
 
 function booleanResult(result: unknown): boolean {

@@ -9,6 +9,7 @@ import { createFilterRegistry } from './filters/index.js';
 import { createGlobals, invokeLookup } from './globals.js';
 import { createLookupRegistry } from './lookups.js';
 import type { FilterDef, FilterTestFallback, LookupDef, LookupFallback, TestDef } from './plugins.js';
+import { materialize } from './lazy.js';
 import { Evaluation, MISSING, type VariableSource, objectSource } from './runtime.js';
 import { createTestRegistry } from './tests.js';
 import { type SourcePosition, TemplateRuntimeError, TemplateSyntaxError, UndefinedVariableError } from './errors.js';
@@ -156,7 +157,7 @@ export class BoundTemplar {
 
   /** A variable as a template sees it (an Undefined when missing). */
   variable(name: string): unknown {
-    return this.evaluation.materialize(this.evaluation.variable(name));
+    return materialize(this.evaluation.variable(name));
   }
 
   /** A variable as a template reads it, its mappings still lazy: for views a template reads further (`vars`, `hostvars`). */

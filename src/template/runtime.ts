@@ -19,7 +19,7 @@ import { PyError } from '../python/errors.js';
 import type { CompiledTemplate, TemplateEnvironment } from './environment.js';
 import type { Syntax } from './lexer.js';
 import { ContextualGlobal } from './globals.js';
-import { isLazyMapping, lazyMapping, materialize } from './lazy.js';
+import { isLazyMapping, lazyMapping } from './lazy.js';
 import { LoopInfo } from './loop.js';
 import { SliceValue } from './slice.js';
 import type { PluginContext } from './plugins.js';
@@ -315,11 +315,6 @@ export class Evaluation implements PluginContext {
   /** A mapping whose values are templated when they are read (see lazy.ts). */
   private lazyDict(raw: Record<string, unknown>, name: string): Record<string, unknown> {
     return lazyMapping(raw, name, (value) => this.lazily(() => this.templateDeep(value, name)));
-  }
-
-  /** The value with its lazy mappings made plain, for what leaves the template system. */
-  materialize(value: unknown): unknown {
-    return materialize(value);
   }
 
   // ---------------------------------------------------------------- errors

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ansiblePython } from '../support/ansible.js';
+import { ansiblePython, pythonWithoutAnsible } from '../support/ansible.js';
 import { project, recapLine, run } from './helpers.js';
 
 const INVENTORY = 'localhost ansible_connection=local\n';
@@ -207,10 +207,7 @@ test('without ansible-core on the controller: the error names the filter, its fi
     - debug: msg="{{ 'x' | wrap }}"
 `,
   });
-  // A Python that cannot import ansible whatever is installed: no site-packages at all.
-  const noAnsible = path.join(dir, 'python-without-ansible');
-  writeFileSync(noAnsible, '#!/bin/sh\nexec python3 -S "$@"\n');
-  chmodSync(noAnsible, 0o755);
+  const noAnsible = pythonWithoutAnsible(dir);
   process.env['PLAYBOOK_ANSIBLE_PYTHON'] = noAnsible;
   const r = await run(dir);
   expect(r.output).toContain("No filter named 'nope'.");

@@ -4,10 +4,10 @@
  * lookup_plugins/ file beside the playbook or in a role; without ansible-core, an error naming the
  * lookup and what to install. Expectations checked against ansible-playbook 2.19.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ansiblePython } from '../support/ansible.js';
+import { ansiblePython, pythonWithoutAnsible } from '../support/ansible.js';
 import { project, recapLine, run } from './helpers.js';
 
 const INVENTORY = 'localhost ansible_connection=local\n';
@@ -195,10 +195,7 @@ test('without ansible-core on the controller: the error names the lookup and wha
     - debug: msg="{{ lookup('greet', 'world') }}"
 `,
   });
-  // A Python that cannot import ansible whatever is installed: no site-packages at all.
-  const noAnsible = path.join(dir, 'python-without-ansible');
-  writeFileSync(noAnsible, '#!/bin/sh\nexec python3 -S "$@"\n');
-  chmodSync(noAnsible, 0o755);
+  const noAnsible = pythonWithoutAnsible(dir);
   process.env['PLAYBOOK_ANSIBLE_PYTHON'] = noAnsible;
   const r = await run(dir);
   expect(r.output).toContain(

@@ -6,11 +6,11 @@
  * Without ansible-core the task fails naming the module and what to install; -v names the path.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ansiblePython, ansibleVenv } from '../support/ansible.js';
+import { ansiblePython, ansibleVenv, pythonWithoutAnsible } from '../support/ansible.js';
 import { MY_MOD, WHO_AM_I } from '../support/python-module.js';
 import { cli, project, recapLine } from '../engine/helpers.js';
 import { moduleResult } from '../../src/modules/python/result.js';
@@ -309,10 +309,7 @@ describe('a module playbook does not carry', () => {
   }, 120_000);
 
   test('without ansible-core on the controller: a clear error naming the module and what to install', async () => {
-    // A Python that cannot import ansible whatever is installed: no site-packages at all.
-    const noAnsible = path.join(dir, 'python-without-ansible');
-    writeFileSync(noAnsible, '#!/bin/sh\nexec python3 -S "$@"\n');
-    chmodSync(noAnsible, 0o755);
+    const noAnsible = pythonWithoutAnsible(dir);
     const only = path.join(dir, 'only-library.yml');
     writeFileSync(only, PLAYBOOK.split('    - community.general.ini_file')[0]!);
     const mine = await ours(dir, only, outDir(dir, 'none'), [], { PLAYBOOK_ANSIBLE_PYTHON: noAnsible });

@@ -55,7 +55,7 @@ describe('async tasks', () => {
       register: quick
     - shell: sleep ${marker} & sleep ${marker}
       async: 2
-      poll: 3
+      poll: 4
       register: slow
       ignore_errors: true
     - copy: { dest: "{{ playbook_dir }}/report", content: "{{ [quick.stdout, quick.finished, slow.msg, slow.finished] | to_json }}" }
@@ -65,6 +65,7 @@ describe('async tasks', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'report'), 'utf8'))).toEqual(['finished', true, 'Timeout exceeded', true]);
     expect(ran.output).toMatch(/ASYNC POLL on localhost: jid=j\d+\.\d+ started=True finished=False\nASYNC OK on localhost: jid=j\d+\.\d+\n/);
     expect(ran.output).toMatch(/ASYNC FAILED on localhost: jid=j\d+\.\d+\n/);
+    // "Timeout exceeded" is only reported once the job's process group is gone.
     expect(processes()).not.toContain(`sleep ${marker}`);
   });
 

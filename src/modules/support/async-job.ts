@@ -4,8 +4,11 @@
  * `<async_dir>/<jid>/` (Ansible's async_dir: `ansible_async_dir`, else ANSIBLE_ASYNC_DIR, else
  * ~/.ansible_async, `~` being the home of the user the job runs as; private
  * to that user, since the output may hold secrets). A watchdog ends it after the task's `async:`
- * seconds, as Ansible's async_wrapper does. The controller polls (`poll:`) or async_status reads
- * the directory later.
+ * seconds, as Ansible's async_wrapper does: TERM to the job's process group, KILL to what is left
+ * a second later, and only once the group is gone (or two more seconds have passed) the
+ * `timedout` mark, so "Timeout exceeded" is never reported while the job's processes still run.
+ * Until then the job reads as running. The controller polls (`poll:`) or async_status reads the
+ * directory later.
  */
 import { randomInt } from 'node:crypto';
 import type { ModuleContext, ModuleResult } from '../types.js';
@@ -27,13 +30,18 @@ echo "$child" > "$d/pid"
 (
   trap '"'"'kill $s 2>/dev/null; exit 0'"'"' TERM
   sleep "$limit" & s=$!; wait $s
+  trap "" TERM
   if kill -0 "$child" 2>/dev/null; then
-    : > "$d/timedout"; kill -TERM "-$child" 2>/dev/null; sleep 1; kill -KILL "-$child" 2>/dev/null
+    kill -TERM "-$child" 2>/dev/null
+    n=0; while kill -0 "-$child" 2>/dev/null && [ $n -lt 10 ]; do sleep 0.1; n=$((n+1)); done
+    kill -KILL "-$child" 2>/dev/null
+    n=0; while kill -0 "-$child" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+    : > "$d/timedout"
   fi
 ) < /dev/null > /dev/null 2>&1 &
 watchdog=$!
 wait "$child"; rc=$?
-kill "$watchdog" 2>/dev/null
+kill "$watchdog" 2>/dev/null; wait "$watchdog"
 date +%s.%N > "$d/end"
 echo "$rc" > "$d/rc.tmp" && mv "$d/rc.tmp" "$d/rc"
 ' job "$d" "$limit" "$@" < /dev/null > /dev/null 2>&1 &

@@ -91,6 +91,8 @@ export class PythonModules {
   }
 
   private readonly lookups = new Map<string, LookupDef>();
+  /** Per native lookup name, the lookup_plugins/ file's lookup that takes its place (none: undefined), for a count of plugin folders. */
+  private readonly lookupShadows = new Map<string, { folders: number; def: LookupDef | undefined }>();
 
   /**
    * Lookups playbook does not carry, run with ansible-core: an unqualified (ansible.legacy.) name
@@ -102,15 +104,18 @@ export class PythonModules {
   lookupFallback(): LookupFallback {
     const pluginDirs = (): string[] => [...this.playbookDirs, ...this.roles];
     const options = { pluginDirs, collectionsPaths: this.collectionsPaths, cwd: this.playbookDirs[0] ?? process.cwd() };
+    /** The lookup_plugins/ file an unqualified (ansible.legacy.) name runs, in Ansible's order. */
+    const pluginFile = (name: string): string | undefined => {
+      const legacy = /^(?:ansible\.legacy\.)?(\w+)$/.exec(name)?.[1];
+      if (!legacy) return undefined;
+      const dirs = [...pluginDirs().map((d) => path.join(d, 'lookup_plugins')), ...this.config.lookupPlugins];
+      return dirs.map((d) => path.join(d, `${legacy}.py`)).find((f) => existsSync(f));
+    };
     /** Where the lookup is: its file (a lookup_plugins/ one), '' (ansible-core's or a collection's), undefined (nowhere). */
     const locate = (name: string): string | undefined => {
-      const legacy = /^(?:ansible\.legacy\.)?(\w+)$/.exec(name)?.[1];
       const builtin = /^(?:ansible\.(?:legacy|builtin)\.)?(\w+)$/.exec(name)?.[1];
-      if (legacy) {
-        const dirs = [...pluginDirs().map((d) => path.join(d, 'lookup_plugins')), ...this.config.lookupPlugins];
-        const file = dirs.map((d) => path.join(d, `${legacy}.py`)).find((f) => existsSync(f));
-        if (file) return file;
-      }
+      const file = pluginFile(name);
+      if (file) return file;
       if (builtin) {
         const ansible = controllerAnsibleSync();
         return ansible !== undefined && existsSync(path.join(ansible.location, 'plugins', 'lookup', `${builtin}.py`)) ? '' : undefined;
@@ -129,6 +134,16 @@ export class PythonModules {
           def = pythonLookup(name, file || undefined, options);
           this.lookups.set(name, def);
         }
+        return def;
+      },
+      // Asked at every call of a native lookup, hence remembered per name until a role adds folders.
+      shadowing: (name) => {
+        const folders = this.playbookDirs.length + this.roles.length;
+        const known = this.lookupShadows.get(name);
+        if (known?.folders === folders) return known.def;
+        const file = pluginFile(name);
+        const def = file === undefined ? undefined : pythonLookup(name, file, options);
+        this.lookupShadows.set(name, { folders, def });
         return def;
       },
       notFoundHint: () => (controllerAnsibleSync() ? undefined : installHint()),

@@ -9,7 +9,7 @@ import { TemplateSyntaxError } from './errors.js';
 import { ANSIBLE_SYNTAX, Lexer, type Syntax } from './lexer.js';
 import { Parser } from './parser.js';
 import type { FilterDef, FilterRegistry, FilterTestFallback, LookupDef, LookupFallback, LookupRegistry, TestDef, TestRegistry } from './plugins.js';
-import { shortName } from './plugins.js';
+import { nativeName, resolveLookup } from './plugins.js';
 import { checkPlugins } from './check.js';
 import { dictKeys, isDict } from '../python/values.js';
 
@@ -106,15 +106,16 @@ export class TemplateEnvironment {
     this.lookups = registries.lookups;
   }
 
-  /** A lookup by name: a registered one, else the fallback's. */
+  /** A lookup by name (see resolveLookup). */
   findLookup(name: string): LookupDef | undefined {
-    return this.lookups.get(shortName(name)) ?? this.lookupFallback?.find(name);
+    return resolveLookup(this.lookups, this.lookupFallback, name);
   }
 
   /** A filter by name: a registered one (unless a plugin file shadows it), else the fallback's. */
   findFilter(name: string): FilterDef | undefined {
     const fallback = this.filterTestFallback;
-    const own = this.filters.get(shortName(name));
+    const native = nativeName(name);
+    const own = native === undefined ? undefined : this.filters.get(native);
     if (!fallback) return own;
     return own ? (fallback.shadowingFilter?.(name) ?? own) : fallback.findFilter(name);
   }
@@ -122,7 +123,8 @@ export class TemplateEnvironment {
   /** A test by name: a registered one (unless a plugin file shadows it), else the fallback's. */
   findTest(name: string): TestDef | undefined {
     const fallback = this.filterTestFallback;
-    const own = this.tests.get(shortName(name));
+    const native = nativeName(name);
+    const own = native === undefined ? undefined : this.tests.get(native);
     if (!fallback) return own;
     return own ? (fallback.shadowingTest?.(name) ?? own) : fallback.findTest(name);
   }

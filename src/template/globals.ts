@@ -3,7 +3,7 @@ import { PluginError } from './errors.js';
 import { PyError } from '../python/errors.js';
 import { suggest } from '../python/suggest.js';
 import type { LookupDef, LookupFallback, LookupRegistry, LoopInvocation, PluginContext } from './plugins.js';
-import { shortName } from './plugins.js';
+import { resolveLookup } from './plugins.js';
 import { strftime } from './strftime.js';
 import { type CallArgs, Namespace, PyCallable, PyObject, PyRange, Undefined, dictKeys, isDict, missingAttribute, pyIter, pyStr, setKey, toNumber, truthy, typeName } from '../python/values.js';
 
@@ -66,7 +66,7 @@ function callLookup(ctx: PluginContext, lookups: LookupRegistry, fallback: Looku
   const [nameArg, ...terms] = call.args;
   const name = pyStr(nameArg);
   const { wantlist, errors, ...kwargs } = call.kwargs;
-  const def = lookups.get(shortName(name)) ?? fallback?.find(name);
+  const def = resolveLookup(lookups, fallback, name);
   if (!def) {
     const hint = suggest(name, lookups.keys());
     const install = fallback?.notFoundHint?.(name);

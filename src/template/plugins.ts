@@ -59,11 +59,14 @@ export interface LookupDef {
 
 /**
  * Where the lookups the registry does not hold are found: the executor's Python lookup plugins,
- * run with the controller's ansible-core. Registered lookups always come first.
+ * run with the controller's ansible-core. Registered lookups come first unless a lookup_plugins/
+ * file beside the playbook or in a role takes their name (shadowing, as Ansible looks there first).
  */
 export interface LookupFallback {
   /** The lookup of that name (as the template wrote it), when there is one. */
   find(name: string): LookupDef | undefined;
+  /** A lookup_plugins/ file's lookup that takes the place of a registered one of that name, as in Ansible. */
+  shadowing?(name: string): LookupDef | undefined;
   /** Words to add to "The lookup plugin 'x' was not found." (what to install to have it). */
   notFoundHint?(name: string): string | undefined;
 }
@@ -123,8 +126,19 @@ export function assertDefined(value: unknown): void {
   if (value instanceof Undefined) throw new PluginError('undefined', value.message);
 }
 
-/** Qualified names (`ansible.builtin.to_json`, `community.general.x`) resolve to the short name. */
-export function shortName(name: string): string {
-  const i = name.lastIndexOf('.');
-  return i < 0 ? name : name.slice(i + 1);
+/**
+ * The registry name of a plugin name playbook may carry natively: a bare name, or one qualified
+ * with ansible.builtin, ansible.legacy or ansible._protomatter. Another collection's name
+ * (`community.general.x`, `my.coll.items`) is never one of playbook's own: it is found in that
+ * collection or not at all.
+ */
+export function nativeName(name: string): string | undefined {
+  return /^(?:ansible\.(?:builtin|legacy|_protomatter)\.)?([^.]+)$/.exec(name)?.[1];
+}
+
+/** A lookup by name: playbook's own (unless a lookup_plugins/ file takes its name), else the fallback's. */
+export function resolveLookup(lookups: LookupRegistry, fallback: LookupFallback | undefined, name: string): LookupDef | undefined {
+  const native = nativeName(name);
+  const own = native === undefined ? undefined : lookups.get(native);
+  return own ? (fallback?.shadowing?.(name) ?? own) : fallback?.find(name);
 }

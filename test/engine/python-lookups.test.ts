@@ -107,6 +107,42 @@ describe('with ansible-core on the controller', () => {
     });
   }, 60_000);
 
+  test("a lookup_plugins/ file takes the name of playbook's own lookup (bare and ansible.legacy, with_ too), not of ansible.builtin's; another collection's name is never playbook's own", async () => {
+    const dir = project({
+      'inventory.ini': INVENTORY,
+      'lookup_plugins/env.py': `from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        return ['mine:%s' % t for t in terms]
+`,
+      'pb.yml': `
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - set_fact:
+        looked: "{{ [lookup('env', 'HOME'), lookup('ansible.legacy.env', 'HOME'), lookup('ansible.builtin.env', 'HOME') == lookup('pipe', 'echo $HOME')] }}"
+    - set_fact:
+        looped: "{{ item }}"
+      with_env: [HOME]
+    - debug: msg="{{ lookup('my.coll.items', [1]) }}"
+      register: other
+      ignore_errors: true
+    - copy:
+        dest: "{{ playbook_dir }}/res.json"
+        content: "{{ [looked, looped, other.msg] | to_json }}"
+`,
+    });
+    const r = await run(dir);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'res.json'), 'utf8'))).toEqual([
+      ['mine:HOME', 'mine:HOME', true],
+      'mine:HOME',
+      expect.stringContaining("The lookup plugin 'my.coll.items' was not found."),
+    ]);
+  }, 60_000);
+
   test('a float stays a float; a plugin that takes markers (accept_args_markers) gets an undefined term, one that does not fails on it', async () => {
     const dir = project({
       'inventory.ini': INVENTORY,

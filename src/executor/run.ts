@@ -14,7 +14,7 @@ import { PlaybookLoader } from '../playbook/loader.js';
 import type { Playbook } from '../playbook/model.js';
 import { parseKv } from '../python/kv.js';
 import { parseYaml } from '../playbook/yaml.js';
-import { type PlaybookError, PlaybookErrors } from '../playbook/errors.js';
+import { type PlaybookError, PlaybookErrors, RunError } from '../playbook/errors.js';
 import { validatePlaybook } from '../playbook/validate.js';
 import { Templar } from '../template/index.js';
 import { isDict, pyStr } from '../python/values.js';
@@ -185,6 +185,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const sources = options.inventory?.length ? options.inventory : config.inventory;
   const inventory: Inventory = await loadInventory(sources, { cwd });
   for (const message of inventory.warnings) emit({ type: 'warning', message });
+  if (options.limit !== undefined) checkLimit(inventory, options.limit, emit);
   const templar = new Templar();
   templar.setLookupFallback(pythonModules.lookupFallback());
   templar.setFilterTestFallback(pythonModules.filterTestFallback());
@@ -301,4 +302,15 @@ export function loadPlaybook(file: string, options: { cwd?: string; modules?: Mo
   const cwd = options.cwd ?? process.cwd();
   const { playbooks } = loadPlaybooks([file], createModuleRegistry(options.modules), options.config ?? loadAnsibleConfig(cwd), cwd, { strict: true });
   return playbooks[0]!;
+}
+
+/**
+ * --limit as ansible-playbook checks it before the first play: a warning for each part that
+ * matches nothing, and an error (exit 1, nothing run) when it leaves no host of the inventory.
+ * An inventory with no hosts at all is not checked (only the implicit localhost is there).
+ */
+function checkLimit(inventory: Inventory, limit: string, emit: (event: RunEvent) => void): void {
+  for (const message of inventory.patternWarnings(limit)) emit({ type: 'warning', message });
+  if (inventory.hostNames().length === 0) return;
+  if (inventory.resolvePattern('all', { limit }).length === 0) throw new RunError('Specified inventory, host pattern and/or --limit leaves us with no hosts to target.');
 }

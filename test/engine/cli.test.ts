@@ -93,6 +93,17 @@ describe('listing and checking without running', () => {
     expect(events.at(-1)?.type).toBe('recap');
   }, 30_000);
 
+  test("--limit: a part that matches nothing is warned about; one that leaves no host ends the run before any play, exit 1, as ansible-playbook", async () => {
+    const some = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '-l', 'node2,nohost'], dir);
+    expect(some.code).toBe(0);
+    expect(some.stderr).toContain('[WARNING]: Could not match supplied host pattern, ignoring: nohost');
+    expect(some.stdout).toMatch(/^node2 +: ok=2 /m);
+    const none = await cli(['run', '-i', 'inventory.ini', 'pb.yml', '-l', 'nohost'], dir);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('[WARNING]: Could not match supplied host pattern, ignoring: nohost\n[ERROR]: Specified inventory, host pattern and/or --limit leaves us with no hosts to target.\n');
+    expect(none.stdout).not.toContain('PLAY');
+  }, 30_000);
+
   test('inventory --list, --graph and --host', async () => {
     const list = await cli(['inventory', '-i', 'inventory.ini', '--list'], dir);
     expect(JSON.parse(list.stdout)).toMatchObject({ all: { children: ['ungrouped'] }, ungrouped: { hosts: ['node1', 'node2'] } });

@@ -4,7 +4,7 @@
  * gives about the names.
  */
 import { invalidGroupNameWarning } from '../inventory/model.js';
-import { pythonClass } from '../modules/add-host.js';
+import { pythonClass } from '../python/class-name.js';
 import { RunError } from '../playbook/errors.js';
 import { isDict, pyStr } from '../python/values.js';
 import type { RunContext } from './context.js';

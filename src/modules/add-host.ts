@@ -9,25 +9,11 @@
  */
 import { defineModule } from './define.js';
 import { parseAddress } from '../inventory/hostrange.js';
-import { hasOwn, isDict, setKey, truthy, typeName } from '../python/values.js';
+import { hasOwn, isDict, setKey, truthy } from '../python/values.js';
+import { pythonClass, taggedClassName } from '../python/class-name.js';
 
 /** The arguments that name the host and its groups; every other one is a host variable. */
 const SPECIAL_ARGS: ReadonlySet<string> = new Set(['name', 'hostname', 'groupname', 'groups']);
-
-/**
- * The Python class of a value in a task's arguments, as Ansible 2.19 names it: values from the
- * playbook carry their origin (a tagged str, int, float, list or dict); None and bool cannot.
- */
-export function taggedClassName(value: unknown): string {
-  const name = typeName(value);
-  return ['str', 'int', 'float', 'list', 'dict'].includes(name) ? `_AnsibleTagged${name[0]!.toUpperCase()}${name.slice(1)}` : name;
-}
-
-/** The class as Python prints it (`<class ...>`). */
-export function pythonClass(value: unknown): string {
-  const name = taggedClassName(value);
-  return name.startsWith('_AnsibleTagged') ? `<class 'ansible.module_utils._internal._datatag.${name}'>` : `<class '${name}'>`;
-}
 
 /** args.get(a, args.get(b, ...)): the value of the first key present, even when it is None. */
 function firstGiven(args: Record<string, unknown>, keys: readonly string[], otherwise: unknown): unknown {

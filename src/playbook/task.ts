@@ -6,6 +6,7 @@ import { isAnsibleBuiltinModule, resolvedActionName } from '../modules/ansible-b
 import { suggest } from '../python/suggest.js';
 import { isDict } from '../python/values.js';
 import { type Location, PlaybookError } from './errors.js';
+import { includeOptionsProblem } from './include-options.js';
 import { BLOCK_KEYWORDS, COMMAND_MODULES, COMMAND_OPTIONS, ENGINE_ACTIONS, RAW_PARAM_MODULES, TASK_KEYWORDS } from './keywords.js';
 import { KvSplitError, parseKv } from '../python/kv.js';
 import { isTrustedText, trustLoaded } from '../python/trust.js';
@@ -199,6 +200,11 @@ export function normalizeTask(raw: unknown, ctx: NormalizeContext): Task | undef
   if (!rawParams && '_raw_params' in args) {
     rawParamsError = `Action '${resolvedActionName(action)}' does not support raw params.`;
     delete args['_raw_params'];
+  }
+  const includeProblem = argTemplates.length ? undefined : includeOptionsProblem(short, action, args);
+  if (includeProblem !== undefined) {
+    ctx.errors.push(new PlaybookError(includeProblem, location));
+    return undefined;
   }
   // The raw params come first, as ansible-core hands the arguments on.
   if ('_raw_params' in args) args = { _raw_params: args['_raw_params'], ...args };

@@ -132,6 +132,11 @@ export class PluginError extends PyError {
 
 export { typeError };
 
+/** Whether an error is an undefined variable's, however wrapped. */
+export function isUndefinedError(e: unknown): e is TemplateError | PyError {
+  return (e instanceof TemplateError || e instanceof PyError) && e.kind === 'undefined';
+}
+
 /**
  * A conditional Ansible 2.19 refuses to evaluate: empty, not a string, untrusted text, or one
  * whose result is not a boolean. The message is Ansible's; the task fails with it.

@@ -38,6 +38,35 @@ describe('the run stops before touching any host when the playbook does not vali
     ]);
   });
 
+  test("include and import options, checked at load in ansible-core's words (checked against ansible-playbook 2.19)", async () => {
+    const errors = await loadErrors(
+      `- hosts: all
+  gather_facts: false
+  vars: {x: 1}
+  tasks:
+    - include_tasks: "{{ 'a.yml' if x == 1 else 'b.yml' }}"
+    - ansible.builtin.include_tasks: {file: a.yml, x: 1, y: 2}
+    - include_tasks: {}
+    - import_tasks: file=a.yml apply={}
+    - include_tasks: a.yml
+      args: {apply: 3}
+    - include_role: r
+    - include_role: {name: r, tasks_from: [1]}
+    - include_role: {name: r, apply: {tags: [t]}}
+`,
+      { 'a.yml': '- debug: msg=a\n', 'roles/r/tasks/main.yml': '- debug: msg=r\n' },
+    );
+    expect(errors).toEqual([
+      "pb.yml:5:7: Invalid options for include_tasks: {{ 'a.yml' if x",
+      'pb.yml:6:7: Invalid options for ansible.builtin.include_tasks: x,y',
+      'pb.yml:7:7: No file specified for include_tasks',
+      'pb.yml:8:7: Invalid options for import_tasks: apply',
+      "pb.yml:9:7: Expected a dict for apply but got <class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'> instead",
+      "pb.yml:11:7: 'name' is a required field for include_role.",
+      "pb.yml:12:7: Expected a string for tasks_from but got <class 'ansible.module_utils._internal._datatag._AnsibleTaggedList'> instead",
+    ]);
+  });
+
   test('unknown task, block and play keywords', async () => {
     const errors = await loadErrors(
       '- hosts: all\n  gather_fact: false\n  tasks:\n    - debug: msg=hi\n      whne: true\n    - block:\n        - debug: msg=x\n      rescu: []\n',

@@ -10,6 +10,7 @@ import { withOwnTags } from '../executor/tags.js';
 import { taskTitle } from '../executor/task-title.js';
 import { InventoryError, formatInventoryJson, loadInventory } from '../inventory/index.js';
 import { JsonLinesReporter, TextReporter } from '../output/text.js';
+import { sourceExcerpt } from '../output/source-excerpt.js';
 import { PlaybookError, PlaybookErrors, RunError, formatLocation } from '../playbook/errors.js';
 import type { Playbook, TaskNode } from '../playbook/model.js';
 import { TemplateError } from '../template/errors.js';
@@ -48,7 +49,8 @@ function printError(e: unknown): number {
   }
   if (e instanceof RunError) {
     // Ansible 2.19's form for an error that ends the run: the message, then where its task is.
-    process.stderr.write(`[ERROR]: ${e.detail}\n${e.location ? `Origin: ${formatLocation(e.location)}\n` : ''}`);
+    const excerpt = e.location ? sourceExcerpt(e.location.file, e.location.line, e.location.column) : [];
+    process.stderr.write(`[ERROR]: ${e.detail}\n${e.location ? `Origin: ${formatLocation(e.location)}\n` : ''}${excerpt.length ? `\n${excerpt.join('\n')}\n\n` : ''}`);
     return EXIT.error;
   }
   if (e instanceof PlaybookError || e instanceof TemplateError || e instanceof InventoryError) {

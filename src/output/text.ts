@@ -1,9 +1,11 @@
 /** Ansible's default stdout callback, line for line: banners, host results, diffs, the recap. */
+import { readFileSync } from 'node:fs';
 import { pyJsonDumps } from '../python/serialize.js';
 import { isDict, pyStr } from '../python/values.js';
 import { unifiedDiff } from './diff.js';
 import type { ErrorCause, HostStats, Reporter, RunEvent } from './events.js';
 import { ProgressDisplay, type ProgressOptions } from './progress.js';
+import { sourceExcerpt } from './source-excerpt.js';
 
 export interface TextReporterOptions {
   write(text: string): void;
@@ -81,6 +83,8 @@ export class TextReporter implements Reporter {
   private readonly progressShown = new Map<string, number>();
   /** Errors of loop items already shown (Ansible shows the same error once). */
   private readonly shownErrors = new Set<string>();
+  /** Source files read for excerpts under error origins. */
+  private readonly sources = new Map<string, string>();
 
   private c(color: keyof typeof COLORS, text: string): string {
     return this.options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
@@ -94,12 +98,26 @@ export class TextReporter implements Reporter {
     this.line(this.c('error', `[ERROR]: ${message}`));
     this.line(origin);
     this.line();
+    this.excerpt(task.file, task.line, task.column);
     if (cause === undefined) return;
-    // Ansible's chain display, without its source excerpts: the cause where it is.
+    // Ansible's chain display: the cause where it is.
     this.line('<<< caused by >>>');
     this.line();
     this.line(cause.message);
     this.line(`Origin: ${cause.file}:${cause.line}:${cause.column}`);
+    this.line();
+    this.excerpt(cause.file, cause.line, cause.column);
+  }
+
+  /** The source lines under an Origin (see sourceExcerpt), then a blank line; files read once per run. */
+  private excerpt(file: string, line: number, column: number): void {
+    const lines = sourceExcerpt(file, line, column, (f) => {
+      let text = this.sources.get(f);
+      if (text === undefined) this.sources.set(f, (text = readFileSync(f, 'utf8')));
+      return text;
+    });
+    if (!lines.length) return;
+    for (const l of lines) this.line(l);
     this.line();
   }
 

@@ -124,7 +124,11 @@ describe('runtime errors', () => {
     const msg = "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': 'who' is undefined";
     expect(r.output).toContain(`fatal: [node1]: FAILED! => {"msg": "${msg}"}`);
     const file = path.join(dir, 'pb.yml');
-    expect(r.output).toContain(`[ERROR]: ${msg}\nOrigin: ${file}:4:7\n\n<<< caused by >>>\n\n'who' is undefined\nOrigin: ${file}:6:24\n\nfatal: [node1]`);
+    // Each Origin with its source lines, as Ansible 2.19 shows them.
+    expect(r.output).toContain(
+      `[ERROR]: ${msg}\nOrigin: ${file}:4:7\n\n2   gather_facts: false\n3   tasks:\n4     - name: greet\n        ^ column 7\n\n` +
+        `<<< caused by >>>\n\n'who' is undefined\nOrigin: ${file}:6:24\n\n4     - name: greet\n5       debug:\n6         msg: "hello {{ who }}"\n                         ^ column 24\n\nfatal: [node1]`,
+    );
   });
 
   test("an operator's Python exception is an error rendering the template, in arguments and loops; an argument template that is not a mapping fails the finalization", async () => {

@@ -97,6 +97,7 @@ export class PlayRunner {
         skipTags: this.options.tags.skip,
         limit: this.options.limit,
         inventorySources: this.options.inventorySources,
+        forks: this.runContext.options.forks,
       };
       await this.loadVarsFiles(pc, batch);
       if (this.gatherFacts(pc)) await this.runSection(pc, strategy, batch, [this.factsTask(play)], false);

@@ -78,6 +78,8 @@ export interface PlayContext {
   skipTags: string[];
   limit: string | undefined;
   inventorySources: string[];
+  /** How many hosts run at once (ansible_forks). */
+  forks: number;
 }
 
 function roleChain(role: RoleInstance | undefined): RoleInstance[] {
@@ -223,12 +225,28 @@ export class VariableManager {
     for (const role of chain) trusted(role.params);
     if (task?.kind === 'task') trusted(task.includeVars);
     trusted(ctx.extraVars);
-    layers.push({ vars: this.magicVars(ctx, host, task), trusted: false });
+    layers.push({ vars: { ...this.hostMagicVars(ctx, host), ...this.playMagicVars(ctx, task) }, trusted: false });
     if (locals) layers.push({ vars: locals, trusted: false });
     if (task?.kind === 'task') {
       const isSet = (name: string): boolean => layers.some((l) => Object.prototype.hasOwnProperty.call(l.vars, name));
       layers.unshift({ vars: connectionVars(host, isSet, this.connectionDefaults), trusted: true, connection: true });
     }
+    return layers;
+  }
+
+  /**
+   * The layers of `hostvars[host]`: what belongs to the host, not to a play or a task, as
+   * Ansible's HostVars gives get_vars(host) without a play: inventory variables, facts,
+   * include_vars, set_fact and register, extra vars, and the host's and the run's magic variables.
+   * No play vars, vars_files or role defaults and vars, no play magic (ansible_play_hosts, omit).
+   */
+  private hostLayers(ctx: PlayContext, host: string): Layer[] {
+    const state = this.state(host);
+    const layers: Layer[] = [...this.inventoryLayers(host), { vars: facts(state.facts), trusted: false }];
+    if (Object.keys(state.includeVars).length) layers.push({ vars: state.includeVars, trusted: true });
+    if (Object.keys(state.runtimeVars).length) layers.push({ vars: state.runtimeVars, trusted: false });
+    if (Object.keys(ctx.extraVars).length) layers.push({ vars: ctx.extraVars, trusted: true });
+    layers.push({ vars: this.hostMagicVars(ctx, host), trusted: false });
     return layers;
   }
 
@@ -248,8 +266,8 @@ export class VariableManager {
     return this.templar.bind(this.source(this.layers(ctx, host, task, locals)), searchPath ? { ...options, searchPath } : options);
   }
 
-  private magicVars(ctx: PlayContext, host: string, task: Task | Block | undefined): Record<string, unknown> {
-    const role = task?.role;
+  /** The magic variables of the host and the run (hostvars has these too). */
+  private hostMagicVars(ctx: PlayContext, host: string): Record<string, unknown> {
     this.groupsCache ??= this.inventory.groupsVar();
     const groups = this.groupsCache;
     let groupNames = this.groupNamesCache.get(host);
@@ -262,23 +280,31 @@ export class VariableManager {
       inventory_hostname_short: inventoryHostnameShort(host),
       group_names: groupNames,
       groups,
+      // An imported playbook's plays see their own file's directory.
+      playbook_dir: ctx.play.baseDir,
+      // The command line's options, as Ansible's load_options_vars gives them (ansible_limit only with --limit).
+      ansible_check_mode: ctx.checkMode,
+      ansible_diff_mode: ctx.diffMode,
+      ansible_verbosity: ctx.verbosity,
+      ansible_run_tags: ctx.runTags.length ? ctx.runTags : ['all'],
+      ansible_skip_tags: ctx.skipTags,
+      ...(ctx.limit !== undefined ? { ansible_limit: ctx.limit } : {}),
+      ansible_inventory_sources: ctx.inventorySources,
+      ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
+      ansible_forks: ctx.forks,
+    };
+  }
+
+  /** The magic variables of the play and the task (not in hostvars). */
+  private playMagicVars(ctx: PlayContext, task: Task | Block | undefined): Record<string, unknown> {
+    const role = task?.role;
+    return {
       hostvars: this.hostvarsProxy(ctx),
       play_hosts: ctx.playBatch,
       ansible_play_hosts: ctx.playHosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
       ansible_play_hosts_all: ctx.playHostsAll,
       ansible_play_batch: ctx.playBatch.filter((h) => !this.state(h).failed && !this.state(h).unreachable),
       ansible_play_name: playName(ctx.play),
-      // An imported playbook's plays see their own file's directory.
-      playbook_dir: ctx.play.baseDir,
-      ansible_check_mode: ctx.checkMode,
-      ansible_diff_mode: ctx.diffMode,
-      ansible_verbosity: ctx.verbosity,
-      ansible_run_tags: ctx.runTags.length ? ctx.runTags : ['all'],
-      ansible_skip_tags: ctx.skipTags,
-      ansible_limit: ctx.limit ?? null,
-      ansible_inventory_sources: ctx.inventorySources,
-      ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
-      ansible_forks: 5,
       omit: OMIT,
       // TaskExecutor sets it for every task it runs: where the task's files are looked up.
       ...(task?.kind === 'task' ? { ansible_search_path: taskSearchPath(task, this.playbookDir) } : {}),
@@ -328,7 +354,7 @@ export class VariableManager {
     return lazyDict(() => [...source.keys()], (name) => bound.lazyVariable(name));
   }
 
-  /** `hostvars`: a mapping from each inventory host to its variables (play-level, no task). */
+  /** `hostvars`: a mapping from each inventory host to its variables (see hostLayers). */
   hostvarsProxy(ctx: PlayContext): Record<string, unknown> {
     const perHost = new Map<string, Record<string, unknown>>();
     return lazyDict(
@@ -337,8 +363,7 @@ export class VariableManager {
         if (!this.inventory.hasHost(host)) return MISSING;
         let view = perHost.get(host);
         if (!view) {
-          const layers = this.layers(ctx, host, undefined);
-          const source = this.source(layers);
+          const source = this.source(this.hostLayers(ctx, host));
           const bound = this.templar.bind(source, { keepPythonTypes: true });
           // Without `hostvars` itself, as Ansible's HostVarsVars (get_vars with include_hostvars=False):
           // so the whole of a host's variables can be shown.

@@ -269,7 +269,7 @@ describe('add_host', () => {
     const free = await cli(['run', '-i', 'inventory.ini', 'free.yml'], dir);
     expect(free.code).toBe(1);
     expect(free.stderr).toBe(
-      `[ERROR]: The 'add_host' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.\nOrigin: ${dir}/free.yml:6:7\n`,
+      `[ERROR]: The 'add_host' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.\nOrigin: ${dir}/free.yml:6:7\n\n4   strategy: free\n5   tasks:\n6     - add_host: name=z\n        ^ column 7\n\n`,
     );
     expect(free.stdout).not.toContain('PLAY RECAP');
     const number = await cli(['run', '-i', 'inventory.ini', 'number.yml'], dir);

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
 import { ansiblePython } from '../support/ansible.js';
-import { type DeployLab, type Run, VERIFY_YML, recap, startDeployLab } from '../support/deploy-lab.js';
+import { type DeployLab, type Run, VERIFY_YML, clusterEnv, recap, startDeployLab } from '../support/deploy-lab.js';
 
 const ENV_BIN = '/opt/miniforge3/envs/vllm-ray/bin';
 const MODEL = '/models/Qwen3-0.6B';
@@ -50,14 +50,6 @@ function taskStatuses(output: string): string[] {
   return out;
 }
 
-/** The PIDs that must not change when nothing changed: each node's raylet, and vLLM on the head. */
-async function pids(): Promise<Record<string, string>> {
-  return {
-    node1_raylet: (await sh('node1', 'pgrep -x raylet')).trim(),
-    node2_raylet: (await sh('node2', 'pgrep -x raylet')).trim(),
-    vllm: (await sh('node1', 'systemctl show -p MainPID --value vllm')).trim(),
-  };
-}
 
 beforeAll(async () => {
   ansiblePython();
@@ -91,7 +83,7 @@ describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', (
     // Each node's Ray runs with its own NIC and address, from the one environment file.
     const nic = { node1: 'eno1', node2: 'ens3' };
     for (const n of ['node1', 'node2'] as const) {
-      expect(await sh(n, 'cat /etc/ray/cluster.env')).toBe(`GLOO_SOCKET_IFNAME=${nic[n]}\nNCCL_SOCKET_IFNAME=${nic[n]}\nVLLM_HOST_IP=${ip(n)}\n`);
+      expect(await sh(n, 'cat /etc/ray/cluster.env')).toBe(clusterEnv(nic[n], ip(n)));
       expect(await sh(n, 'tr "\\0" " " < /proc/$(pgrep -x raylet)/cmdline')).toContain(`--node_ip_address=${ip(n)}`);
     }
     // The worker got the head's model, file for file.
@@ -122,19 +114,19 @@ describe('playbooks/deploy.yml run by ansible-playbook on a fresh 2-node lab', (
   }, 300_000);
 
   it('then playbook run deploy.yml on those nodes changes nothing and restarts nothing', async () => {
-    const before = await pids();
+    const before = await dl.servicePids();
     idempotentPlaybook = await playbookDeploy(900_000);
     expect(idempotentPlaybook.code, idempotentPlaybook.output).toBe(0);
     for (const n of ['node1', 'node2']) expect(recap(idempotentPlaybook.output, n), idempotentPlaybook.output).toMatch(/changed=0 +unreachable=0 +failed=0/);
-    expect(await pids()).toEqual(before);
+    expect(await dl.servicePids()).toEqual(before);
   }, 1_000_000);
 
   it('and ansible-playbook again changes nothing: both engines report the idempotent run alike', async () => {
-    const before = await pids();
+    const before = await dl.servicePids();
     const again = await ansibleDeploy(900_000);
     expect(again.code, again.output).toBe(0);
     for (const n of ['node1', 'node2']) expect(recap(again.output, n), again.output).toMatch(/changed=0 +unreachable=0 +failed=0/);
-    expect(await pids()).toEqual(before);
+    expect(await dl.servicePids()).toEqual(before);
     if (!idempotentPlaybook) throw new Error("playbook's run did not happen (see the test before)");
     const ours = idempotentPlaybook;
     for (const n of ['node1', 'node2']) {

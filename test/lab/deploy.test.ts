@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT, testScope } from '../docker/support.js';
-import { type DeployLab, type Run, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
+import { type DeployLab, type Run, clusterEnv, recap, startDeployLab, taskStatus } from '../support/deploy-lab.js';
 
 const MODEL = '/models/Qwen3-0.6B';
 const PORT = 10322;
@@ -21,14 +21,6 @@ const sh = (node: string, command: string, user?: string): Promise<string> => dl
 /** `playbook run deploy.yml` from a folder without one: the bundled playbook is found. */
 const deploy = (args: string[], timeoutMs: number): Promise<Run> => dl.deploy(args, { playbook: 'deploy.yml', timeoutMs });
 
-/** The PIDs that must not change when nothing changed: each node's raylet, and vLLM on the head. */
-async function pids(): Promise<Record<string, string>> {
-  return {
-    node1_raylet: (await sh('node1', 'pgrep -x raylet')).trim(),
-    node2_raylet: (await sh('node2', 'pgrep -x raylet')).trim(),
-    vllm: (await sh('node1', 'systemctl show -p MainPID --value vllm')).trim(),
-  };
-}
 
 beforeAll(async () => {
   dl = await startDeployLab('deploy', `dp${testScope('lab').slice(-8)}`);
@@ -63,7 +55,7 @@ describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
     expect(status).toMatch(/^ +2\.0\/2\.0 GPU\b/m);
     for (const n of ['node1', 'node2']) expect(await sh(n, 'nvidia-smi --query-compute-apps=pid,process_name --format=csv,noheader')).toMatch(/^\d+, /m);
     // Each node's Ray runs with its own NIC and address, from the one environment file.
-    expect(await sh('node2', 'cat /etc/ray/cluster.env')).toBe(`GLOO_SOCKET_IFNAME=ens3\nNCCL_SOCKET_IFNAME=ens3\nVLLM_HOST_IP=${ip('node2')}\n`);
+    expect(await sh('node2', 'cat /etc/ray/cluster.env')).toBe(clusterEnv('ens3', ip('node2')));
     expect(await sh('node2', 'tr "\\0" " " < /proc/$(pgrep -x raylet)/cmdline')).toContain(`--node_ip_address=${ip('node2')}`);
     // The worker got the head's model, file for file.
     const sums = async (n: string): Promise<string> => sh(n, `cd ${MODEL} && find . -type f ! -name '.*' | sort | xargs sha256sum`);
@@ -73,20 +65,20 @@ describe('playbooks/deploy.yml on a fresh 2-node lab', () => {
   }, 300_000);
 
   it('changes nothing and restarts nothing on a second run', async () => {
-    const before = await pids();
+    const before = await dl.servicePids();
     const again = await deploy([], 600_000);
     expect(again.code, again.output).toBe(0);
     for (const n of ['node1', 'node2']) expect(recap(again.output, n), again.output).toMatch(/changed=0 +unreachable=0 +failed=0/);
-    expect(await pids()).toEqual(before);
+    expect(await dl.servicePids()).toEqual(before);
   }, 700_000);
 
   it('restarts vLLM only when one of its variables changes', async () => {
-    const before = await pids();
+    const before = await dl.servicePids();
     const changed = await deploy(['-e', 'vllm_max_num_seqs=2'], 900_000);
     expect(changed.code, changed.output).toBe(0);
     expect(recap(changed.output, 'node2')).toMatch(/changed=0 +unreachable=0 +failed=0/);
     expect(taskStatus(changed.output, 'vllm : start vLLM', 'node1')).toBe('changed');
-    const after = await pids();
+    const after = await dl.servicePids();
     expect([after.node1_raylet, after.node2_raylet]).toEqual([before.node1_raylet, before.node2_raylet]);
     expect(after.vllm).not.toBe(before.vllm);
     expect(await sh('node1', 'systemctl show -p ExecStart --value vllm')).toContain('--max-num-seqs 2');

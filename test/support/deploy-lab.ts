@@ -51,8 +51,13 @@ export interface DeployLab {
   rayStatus(wanted: RegExp): Promise<string>;
   /** One chat completion from the API on the head (port 10322), asked from `node` with curl: the answer's text. */
   chat(node: string, content: string): Promise<string>;
+  /** The PIDs that must not change when nothing changed: each node's raylet, and vLLM on the head. */
+  servicePids(): Promise<Record<string, string>>;
   down(): Promise<void>;
 }
+
+/** /etc/ray/cluster.env as the roles write it for a node whose cluster NIC is `nic` with address `ip`. */
+export const clusterEnv = (nic: string, ip: string): string => `GLOO_SOCKET_IFNAME=${nic}\nNCCL_SOCKET_IFNAME=${nic}\nVLLM_HOST_IP=${ip}\n`;
 
 /** The recap counts of a host, as printed (`ok=.. changed=.. ...`). */
 export const recap = (output: string, host: string): string => new RegExp(`^${host} +: (.*?) *$`, 'm').exec(output)?.[1] ?? `(no recap line for ${host})`;
@@ -146,6 +151,13 @@ export async function startDeployLab(label: string, name: string, options: { nod
       const answer = (JSON.parse(out) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
       if (answer === undefined) throw new Error(`no answer from the API: ${out}`);
       return answer;
+    },
+    async servicePids() {
+      return {
+        node1_raylet: (await sh('node1', 'pgrep -x raylet')).trim(),
+        node2_raylet: (await sh('node2', 'pgrep -x raylet')).trim(),
+        vllm: (await sh('node1', 'systemctl show -p MainPID --value vllm')).trim(),
+      };
     },
     async down() {
       const [down] = await Promise.allSettled([lab.down()]);

@@ -36,6 +36,10 @@ export interface PlayRunOptions {
   startAtTask: string | undefined;
   inventorySources: string[];
   forceHandlers: boolean;
+  /** The ansible.cfg read, if any (ansible_config_file). */
+  configFile: string | undefined;
+  /** The controller's Python (ansible_playbook_python), if one is found. */
+  playbookPython: string | undefined;
 }
 
 /** A vars_files entry: the first of its candidates that exists (a list names alternatives). */
@@ -98,6 +102,8 @@ export class PlayRunner {
         limit: this.options.limit,
         inventorySources: this.options.inventorySources,
         forks: this.runContext.options.forks,
+        configFile: this.options.configFile,
+        playbookPython: this.options.playbookPython,
       };
       await this.loadVarsFiles(pc, batch);
       if (this.gatherFacts(pc)) await this.runSection(pc, strategy, batch, [this.factsTask(play)], false);

@@ -20,6 +20,7 @@ import { Templar } from '../template/index.js';
 import { isDict, pyStr } from '../python/values.js';
 import { BUILTIN_CONNECTIONS, type ConnectionFactory } from '../connection/registry.js';
 import { FactCaches } from '../facts/index.js';
+import { ansiblePythonCandidates } from '../modules/python/controller.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RunContext } from './context.js';
 import { PythonModules, resolveModule } from './python-modules.js';
@@ -224,6 +225,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         startAtTask: options.startAtTask,
         inventorySources: [...inventory.sources],
         forceHandlers: options.forceHandlers ?? false,
+        configFile: config.file,
+        playbookPython: ansiblePythonCandidates()[0],
       });
       for (const play of playbook.plays) {
         // --limit is matched for each play: hosts add_host made may match it.

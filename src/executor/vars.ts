@@ -80,6 +80,8 @@ export interface PlayContext {
   inventorySources: string[];
   /** How many hosts run at once (ansible_forks). */
   forks: number;
+  configFile: string | undefined;
+  playbookPython: string | undefined;
 }
 
 function roleChain(role: RoleInstance | undefined): RoleInstance[] {
@@ -292,6 +294,9 @@ export class VariableManager {
       ansible_inventory_sources: ctx.inventorySources,
       ansible_version: { full: '2.19.14', major: 2, minor: 19, revision: 14, string: '2.19.14' },
       ansible_forks: ctx.forks,
+      ansible_config_file: ctx.configFile ?? null,
+      // Ansible's is the Python running ansible-playbook: here the one ansible-playbook on PATH runs with, else python3.
+      ...(ctx.playbookPython !== undefined ? { ansible_playbook_python: ctx.playbookPython } : {}),
     };
   }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadAnsibleConfig } from '../../src/config/ansible-cfg.js';
+import { ansibleVenv } from '../support/ansible.js';
 import { LOCAL_INVENTORY, cli, project } from './helpers.js';
 
 const playbook = `
@@ -35,6 +36,18 @@ describe('ansible.cfg', () => {
     const other = project({ 'elsewhere.cfg': '[defaults]\nforks = 7\n' });
     expect(loadAnsibleConfig(dir, { ANSIBLE_CONFIG: path.join(other, 'elsewhere.cfg') }).forks).toBe(7);
   });
+
+  test('ansible_config_file names the ansible.cfg read; ansible_playbook_python is the Python ansible-playbook on PATH runs with', async () => {
+    const dir = project({
+      'ansible.cfg': '[defaults]\n',
+      'inventory.ini': LOCAL_INVENTORY,
+      'pb.yml': '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: msg="{{ ansible_config_file }} {{ ansible_playbook_python }}"\n',
+    });
+    const venvBin = path.join(ansibleVenv(), 'bin');
+    const r = await cli(['run', '-i', 'inventory.ini', 'pb.yml'], dir, { PATH: `${venvBin}:${process.env['PATH'] ?? ''}` });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`"msg": "${path.join(dir, 'ansible.cfg')} ${path.join(venvBin, 'python3')}"`);
+  }, 30_000);
 
   test('the run uses the inventory named in ansible.cfg', async () => {
     const dir = project({ 'ansible.cfg': '[defaults]\ninventory = hosts.ini\n', 'hosts.ini': LOCAL_INVENTORY, 'pb.yml': playbook });

@@ -1,5 +1,5 @@
 /** when / changed_when / failed_when / until: lists of expressions, all must hold (Ansible's rules). */
-import { BrokenConditionalError, type BoundTemplar } from '../template/index.js';
+import { BrokenConditionalError, type BoundTemplar, TemplateError } from '../template/index.js';
 import { isTrustedText } from '../python/trust.js';
 import { truthy, typeName } from '../python/values.js';
 import type { Location } from '../playbook/errors.js';
@@ -13,29 +13,25 @@ export function conditionList(value: unknown): unknown[] {
 }
 
 /**
- * True when every condition holds. A condition is an expression (`x is defined`), a bool, or a
- * string holding a template (`"{{ x }}"`, deprecated in Ansible but accepted); backslashes in
- * conditionals are decoded, as Ansible evaluates them without escape_backslashes.
+ * True when every condition holds, each evaluated as Ansible 2.19's evaluate_conditional does (see
+ * evaluateConditional): a bool is itself; an expression (`x is defined`) or a template that gives
+ * one must give a bool, else the task fails ("Conditional result (True) was derived from value of
+ * type 'str' ... Conditionals must have a boolean result."). `failed` is the first condition that
+ * did not hold, as written (Ansible's false_condition). An undefined variable fails it as
+ * "Error while evaluating conditional: ...".
  */
 export function evaluateConditions(conditions: unknown[], bound: BoundTemplar, at: Location | undefined): { ok: boolean; failed?: string | boolean } {
   for (const condition of conditions) {
-    if (typeof condition === 'boolean') {
-      // The condition as written: `when: false` gives false_condition: false, as in Ansible.
-      if (!condition) return { ok: false, failed: condition };
-      continue;
-    }
+    // `when:` with nothing after it: no condition (Ansible's task.when stays empty).
     if (condition === null || condition === undefined) continue;
-    const text = String(condition).trim();
-    if (text === '') continue;
-    const where = positionOf(at);
-    const indirect = isPossiblyAllTemplate(text) ? throughTemplate(text, bound, where) : { expression: text };
-    if (!('expression' in indirect)) {
-      if (!truthy(indirect.value)) return { ok: false, failed: String(condition) };
-      continue;
+    let holds: boolean;
+    try {
+      holds = evaluateConditional(condition, bound, at, () => undefined);
+    } catch (e) {
+      if (e instanceof TemplateError && e.kind === 'undefined') throw new BrokenConditionalError(`Error while evaluating conditional: ${e.detail}`);
+      throw e;
     }
-    const value = evaluate(indirect.expression, bound, where);
-    const result = typeof value === 'string' ? truthyString(value) : truthy(value);
-    if (!result) return { ok: false, failed: String(condition) };
+    if (!holds) return { ok: false, failed: typeof condition === 'boolean' ? condition : String(condition) };
   }
   return { ok: true };
 }
@@ -54,12 +50,6 @@ export function conditionArgument(value: unknown, bound: BoundTemplar, at: Locat
     // The condition itself fails with its error when it is evaluated.
     return value;
   }
-}
-
-function truthyString(value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (['false', 'no', 'off', '0', ''].includes(v)) return false;
-  return true;
 }
 
 const UNTRUSTED = 'Encountered untrusted template or expression.';
@@ -116,12 +106,19 @@ export function evaluateConditional(condition: unknown, bound: BoundTemplar, at:
   const indirect = isPossiblyAllTemplate(value) ? throughTemplate(value, bound, where, stripped) : { expression: value };
   if (!('expression' in indirect)) {
     deprecate(CONDITIONAL_AS_TEMPLATE);
-    return booleanResult(indirect.value);
+    return booleanResult(indirect.value, at);
   }
-  return booleanResult(evaluate(indirect.expression, bound, where));
+  return booleanResult(evaluate(indirect.expression, bound, where), at);
 }
 
-function booleanResult(result: unknown): boolean {
+/**
+ * A conditional's result, which must be a bool. Ansible names where the value came from (its
+ * origin tag); values here carry none, so the place is the conditional's, which is Ansible's too
+ * for a value the expression computed.
+ */
+function booleanResult(result: unknown, at: Location | undefined): boolean {
   if (typeof result === 'boolean') return result;
-  throw new BrokenConditionalError(`Conditional result (${truthy(result) ? 'True' : 'False'}) was derived from value of type '${typeName(result)}'. Conditionals must have a boolean result.`);
+  // Ansible's origin of a quoted scalar is its opening quote.
+  const origin = at ? ` at '${at.file}:${at.line}:${at.quoted ? at.column - 1 : at.column}'` : '';
+  throw new BrokenConditionalError(`Conditional result (${truthy(result) ? 'True' : 'False'}) was derived from value of type '${typeName(result)}'${origin}. Conditionals must have a boolean result.`);
 }

@@ -8,7 +8,7 @@ import { ArgumentError } from '../modules/args.js';
 import { isAnsibleBuiltinModule, notCarriedMessage } from '../modules/ansible-builtin.js';
 import type { Module, ModuleCall, ModuleContext, ModuleResult } from '../modules/types.js';
 import type { Task } from '../playbook/model.js';
-import { type BoundTemplar, TemplateError, taskFailureDetail } from '../template/index.js';
+import { BrokenConditionalError, type BoundTemplar, TemplateError, taskFailureDetail } from '../template/index.js';
 import { ResultNotes } from './result-notes.js';
 import { Undefined, isDict, pyStr, truthy } from '../python/values.js';
 import { RunError } from '../playbook/errors.js';
@@ -355,8 +355,8 @@ export class TaskRunner {
       try {
         return evaluateConditions(conditionList(task.keywords[keyword]), withResult(), task.locations[keyword] ?? task.location).ok;
       } catch (e) {
-        if (!(e instanceof TemplateError)) throw e;
-        out[`${keyword}_result`] = `Error while evaluating conditional: ${e.detail}`;
+        if (!(e instanceof TemplateError || e instanceof BrokenConditionalError)) throw e;
+        out[`${keyword}_result`] = e instanceof TemplateError ? `Error while evaluating conditional: ${e.detail}` : e.message;
         out['failed'] = true;
         return undefined;
       }

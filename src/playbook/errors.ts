@@ -4,6 +4,8 @@ export interface Location {
   file: string;
   line: number;
   column: number;
+  /** A quoted scalar's location: `column` is its text's, one after the opening quote. */
+  quoted?: boolean;
 }
 
 export function formatLocation(at: Location): string {

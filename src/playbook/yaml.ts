@@ -43,7 +43,16 @@ export function setLocation(obj: object, at: Location): void {
 function contentStart(node: Node | null | undefined): number | undefined {
   const start = node?.range?.[0];
   if (start === undefined || !node || !isScalar(node)) return start;
-  return node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? start + 1 : start;
+  return isQuoted(node) ? start + 1 : start;
+}
+
+function isQuoted(node: Node | null | undefined): boolean {
+  return !!node && isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+}
+
+/** A location that says it is a quoted scalar's (see Location.quoted). */
+function markQuoted(location: Location, node: Node | null | undefined): Location {
+  return isQuoted(node) ? { ...location, quoted: true } : location;
 }
 
 function toJs(node: Node | null | undefined, file: string, lines: LineCounter, doc: Document): unknown {
@@ -78,7 +87,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter, d
       }
       Object.defineProperty(out, key, { value: toJs(pair.value as Node, file, lines, doc), enumerable: true, writable: true, configurable: true });
       keys.set(key, at(keyNode?.range?.[0]));
-      values.set(key, at(contentStart(pair.value as Node | null) ?? keyNode?.range?.[0]));
+      values.set(key, markQuoted(at(contentStart(pair.value as Node | null) ?? keyNode?.range?.[0]), pair.value as Node | null));
     }
     if (Object.keys(mergedKeys).length) {
       const own = { ...out };
@@ -95,7 +104,7 @@ function toJs(node: Node | null | undefined, file: string, lines: LineCounter, d
     const items = new Map<string | number, Location>();
     node.items.forEach((item, i) => {
       out.push(toJs(item as Node, file, lines, doc));
-      items.set(i, at(contentStart(item as Node | null)));
+      items.set(i, markQuoted(at(contentStart(item as Node | null)), item as Node | null));
     });
     objectLocations.set(out, at(node.range?.[0]));
     keyLocations.set(out, items);

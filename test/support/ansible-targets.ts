@@ -53,6 +53,11 @@ export function runLocalTarget(target: string, engine: 'ansible' | 'playbook', w
   const dir = path.join(work, `${target}-${engine}`);
   const outputDir = path.join(dir, 'output');
   mkdirSync(outputDir, { recursive: true });
+  // Each run's temporary files (AnsiballZ payloads, async wrappers) in its own folder, not /tmp:
+  // targets list /tmp (changed_when runs `ls -al /tmp`), which fails when another run removes an
+  // entry while ls reads it.
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
   if (!existsSync(path.join(dir, 'roles'))) symlinkSync(targetsDir(), path.join(dir, 'roles'));
   const venv = ansibleVenv();
   writeFileSync(path.join(dir, 'inventory'), `[testgroup]\ntesthost ansible_connection=local ansible_python_interpreter=${path.join(venv, 'bin', 'python')}\n`);
@@ -62,6 +67,7 @@ export function runLocalTarget(target: string, engine: 'ansible' | 'playbook', w
     ...process.env,
     PATH: `${path.join(venv, 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
     OUTPUT_DIR: outputDir,
+    TMPDIR: tmp,
     // An empty config, so that no ansible.cfg of the machine changes either engine.
     ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'),
     ANSIBLE_NOCOLOR: '1',

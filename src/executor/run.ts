@@ -195,6 +195,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
   const stats = new RecapCounters();
   const everFailed = new Set<string>();
   const everUnreachable = new Set<string>();
+  const playbookPython = ansiblePythonCandidates()[0];
   try {
     for (const playbook of playbooks) {
       emit({ type: 'playbook_start', file: playbook.file });
@@ -226,7 +227,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         inventorySources: [...inventory.sources],
         forceHandlers: options.forceHandlers ?? false,
         configFile: config.file,
-        playbookPython: ansiblePythonCandidates()[0],
+        playbookPython,
       });
       for (const play of playbook.plays) {
         // --limit is matched for each play: hosts add_host made may match it.
